@@ -1,0 +1,2 @@
+import LagrangeProp
+print("placeholder")

@@ -1,0 +1,202 @@
+import CLAPACKE
+
+/// All C glue of LagrangeProp: `Int32` conversions, pointer juggling and the
+/// decoding of LAPACK's `info`. Nothing outside this file sees `LAPACKInt`,
+/// `LAPACK_COL_MAJOR` or a CBLAS enum.
+///
+/// Every call uses the `_work` variant of LAPACKE in column-major layout, which
+/// hands the caller's buffer to Fortran LAPACK in place (no transposed copy, no
+/// NaN scan), and BLAS level-2 routines for single right-hand sides.
+/// LAPACK's integer type in the LP64 build Debian ships (`lapack_int` is a C macro).
+typealias LAPACKInt = Int32
+
+enum LAPACK {
+  /// The layout every buffer of ours uses.
+  static let columnMajor = LAPACK_COL_MAJOR
+
+  /// Converts a dimension to LAPACK's integer type.
+  @inline(__always)
+  static func int(_ value: Int) -> LAPACKInt {
+    precondition(value <= Int(LAPACKInt.max), "dimension \(value) exceeds LAPACK's integer range")
+    return LAPACKInt(truncatingIfNeeded: value)
+  }
+
+  @inline(__always)
+  static func trans(_ transpose: Bool) -> CChar {
+    CChar(UInt8(ascii: transpose ? "T" : "N"))
+  }
+
+  @inline(__always)
+  static func char(_ c: Unicode.Scalar) -> CChar { CChar(UInt8(ascii: c)) }
+
+  /// Decodes LAPACK's `info`: zero is success, a positive value is a zero
+  /// pivot at `info − 1`, a negative value is an illegal argument — a bug in
+  /// this file, never the user's doing.
+  static func check(_ info: LAPACKInt, _ routine: String) throws(LinearAlgebraError) {
+    precondition(info >= 0, "\(routine): illegal value in argument \(-info) (a LagrangeProp bug)")
+    if info > 0 { throw .singular(routine: routine, pivot: Int(info) - 1) }
+  }
+
+  /// Throws `.nonFinite` if any value of `buffer` is NaN or infinite.
+  static func checkFinite(_ buffer: UnsafeBufferPointer<Double>, _ routine: String)
+    throws(LinearAlgebraError)
+  {
+    for value in buffer where !value.isFinite { throw .nonFinite(routine: routine) }
+  }
+
+  // MARK: - General LU
+
+  static func dgetrf(
+    n: Int, a: UnsafeMutablePointer<Double>, lda: Int, pivots: UnsafeMutablePointer<LAPACKInt>
+  ) throws(LinearAlgebraError) {
+    let info = LAPACKE_dgetrf_work(columnMajor, int(n), int(n), a, int(max(1, lda)), pivots)
+    try check(info, "dgetrf")
+  }
+
+  static func dgetrs(
+    transpose: Bool, n: Int, nrhs: Int, a: UnsafePointer<Double>, lda: Int,
+    pivots: UnsafePointer<LAPACKInt>, b: UnsafeMutablePointer<Double>, ldb: Int
+  ) {
+    let info = LAPACKE_dgetrs_work(
+      columnMajor, trans(transpose), int(n), int(nrhs), a, int(max(1, lda)), pivots, b,
+      int(max(1, ldb)))
+    precondition(info == 0, "dgetrs: illegal value in argument \(-info) (a LagrangeProp bug)")
+  }
+
+  static func dgecon(n: Int, a: UnsafePointer<Double>, lda: Int, oneNorm: Double) throws(LinearAlgebraError) -> Double {
+    var rcond = 0.0
+    var work = [Double](repeating: 0, count: max(1, 4 * n))
+    var iwork = [LAPACKInt](repeating: 0, count: max(1, n))
+    let info = LAPACKE_dgecon_work(
+      columnMajor, char("1"), int(n), a, int(max(1, lda)), oneNorm, &rcond, &work, &iwork)
+    try check(info, "dgecon")
+    return rcond
+  }
+
+  // MARK: - Band LU
+
+  static func dgbtrf(
+    n: Int, kl: Int, ku: Int, ab: UnsafeMutablePointer<Double>, ldab: Int,
+    pivots: UnsafeMutablePointer<LAPACKInt>
+  ) throws(LinearAlgebraError) {
+    let info = LAPACKE_dgbtrf_work(
+      columnMajor, int(n), int(n), int(kl), int(ku), ab, int(ldab), pivots)
+    try check(info, "dgbtrf")
+  }
+
+  static func dgbtrs(
+    transpose: Bool, n: Int, kl: Int, ku: Int, nrhs: Int, ab: UnsafePointer<Double>, ldab: Int,
+    pivots: UnsafePointer<LAPACKInt>, b: UnsafeMutablePointer<Double>, ldb: Int
+  ) {
+    let info = LAPACKE_dgbtrs_work(
+      columnMajor, trans(transpose), int(n), int(kl), int(ku), int(nrhs), ab, int(ldab), pivots,
+      b, int(max(1, ldb)))
+    precondition(info == 0, "dgbtrs: illegal value in argument \(-info) (a LagrangeProp bug)")
+  }
+
+  /// One-norm of a band matrix whose band starts at row `0` of `ab`
+  /// (`ab[ku + i − j + j·ldab] = A[i, j]`).
+  static func dlangbOneNorm(n: Int, kl: Int, ku: Int, ab: UnsafePointer<Double>, ldab: Int)
+    -> Double
+  {
+    var work = [Double](repeating: 0, count: max(1, n))
+    return LAPACKE_dlangb_work(columnMajor, char("1"), int(n), int(kl), int(ku), ab, int(ldab), &work)
+  }
+
+  static func dgbcon(
+    n: Int, kl: Int, ku: Int, ab: UnsafePointer<Double>, ldab: Int,
+    pivots: UnsafePointer<LAPACKInt>, oneNorm: Double
+  ) throws(LinearAlgebraError) -> Double {
+    var rcond = 0.0
+    var work = [Double](repeating: 0, count: max(1, 3 * n))
+    var iwork = [LAPACKInt](repeating: 0, count: max(1, n))
+    let info = LAPACKE_dgbcon_work(
+      columnMajor, char("1"), int(n), int(kl), int(ku), ab, int(ldab), pivots, oneNorm, &rcond,
+      &work, &iwork)
+    try check(info, "dgbcon")
+    return rcond
+  }
+
+  // MARK: - Triangular
+
+  static func uplo(_ triangle: Triangle) -> CChar { char(triangle == .upper ? "U" : "L") }
+
+  /// `dtrtrs`: several right-hand sides; LAPACK checks the diagonal for zeros.
+  static func dtrtrs(
+    triangle: Triangle, transpose: Bool, unitDiagonal: Bool, n: Int, nrhs: Int,
+    a: UnsafePointer<Double>, lda: Int, b: UnsafeMutablePointer<Double>, ldb: Int
+  ) throws(LinearAlgebraError) {
+    let info = LAPACKE_dtrtrs_work(
+      columnMajor, uplo(triangle), trans(transpose), char(unitDiagonal ? "U" : "N"), int(n),
+      int(nrhs), a, int(max(1, lda)), b, int(max(1, ldb)))
+    try check(info, "dtrtrs")
+  }
+
+  /// `dtrsv`: one right-hand side (BLAS level 2). It does not test for a zero
+  /// diagonal, so the caller must have done so.
+  static func dtrsv(
+    triangle: Triangle, transpose: Bool, unitDiagonal: Bool, n: Int, a: UnsafePointer<Double>,
+    lda: Int, x: UnsafeMutablePointer<Double>
+  ) {
+    guard n > 0 else { return }
+    cblas_dtrsv(
+      CblasColMajor, triangle == .upper ? CblasUpper : CblasLower,
+      transpose ? CblasTrans : CblasNoTrans, unitDiagonal ? CblasUnit : CblasNonUnit,
+      int(n), a, int(max(1, lda)), x, 1)
+  }
+
+  /// `dtbtrs`: triangular band solve; LAPACK checks the diagonal for zeros.
+  static func dtbtrs(
+    triangle: Triangle, transpose: Bool, n: Int, kd: Int, nrhs: Int, ab: UnsafePointer<Double>,
+    ldab: Int, b: UnsafeMutablePointer<Double>, ldb: Int
+  ) throws(LinearAlgebraError) {
+    let info = LAPACKE_dtbtrs_work(
+      columnMajor, uplo(triangle), trans(transpose), char("N"), int(n), int(kd), int(nrhs), ab,
+      int(ldab), b, int(max(1, ldb)))
+    try check(info, "dtbtrs")
+  }
+
+  // MARK: - Products (residuals and tests, not hot paths)
+
+  /// `y ← α·op(A)·x + β·y` (`dgemv`).
+  static func dgemv(
+    transpose: Bool, rows: Int, columns: Int, a: UnsafePointer<Double>, lda: Int,
+    x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, alpha: Double = 1, beta: Double = 0
+  ) {
+    guard rows > 0, columns > 0 else { return }
+    cblas_dgemv(
+      CblasColMajor, transpose ? CblasTrans : CblasNoTrans, int(rows), int(columns), alpha, a,
+      int(max(1, lda)), x, 1, beta, y, 1)
+  }
+
+  /// `C ← A·B` (`dgemm`), all column-major without transposes.
+  static func dgemm(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+    c: UnsafeMutablePointer<Double>
+  ) {
+    guard m > 0, n > 0, k > 0 else { return }
+    cblas_dgemm(
+      CblasColMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1, a, int(m), b, int(k),
+      0, c, int(m))
+  }
+
+  /// `y ← op(A)·x` for a band matrix whose band starts at row `rowOffset`
+  /// of `ab` (`dgbmv`).
+  static func dgbmv(
+    transpose: Bool, n: Int, kl: Int, ku: Int, ab: UnsafePointer<Double>, ldab: Int,
+    x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+  ) {
+    guard n > 0 else { return }
+    cblas_dgbmv(
+      CblasColMajor, transpose ? CblasTrans : CblasNoTrans, int(n), int(n), int(kl), int(ku), 1,
+      ab, int(ldab), x, 1, 0, y, 1)
+  }
+
+  // MARK: - Threads
+
+  /// The number of threads OpenBLAS uses.
+  static var openBLASThreads: Int { Int(openblas_get_num_threads()) }
+
+  /// Sets the number of threads OpenBLAS uses.
+  static func setOpenBLASThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+}

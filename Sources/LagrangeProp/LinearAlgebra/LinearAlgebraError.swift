@@ -1,0 +1,40 @@
+/// An error thrown by the dense and banded linear-algebra layer.
+///
+/// Every case names the LAPACK/BLAS routine or the operation involved, so that
+/// a failure far from its cause can still be traced. Indices are zero-based.
+public enum LinearAlgebraError: Error, Equatable, Sendable {
+  /// Two operands do not fit: `operation` needed `expected` but got `actual`
+  /// (rows, columns, vector length or order, as the operation says).
+  case dimensionMismatch(operation: String, expected: Int, actual: Int)
+
+  /// A shape or bandwidth is not valid (negative size, ragged rows, …).
+  case invalidShape(operation: String, reason: String)
+
+  /// The factorization or triangular solve met an exactly zero pivot.
+  ///
+  /// `pivot` is the zero-based column (and diagonal position) of the zero in
+  /// the triangular factor `U` (LU) or in the triangular matrix itself:
+  /// LAPACK's `info > 0`, minus one.
+  case singular(routine: String, pivot: Int)
+
+  /// A solve produced NaN or infinity: the matrix or the right-hand side held
+  /// a non-finite value, or the system is so close to singular that the
+  /// solution overflowed. Nothing non-finite is ever returned.
+  case nonFinite(routine: String)
+}
+
+extension LinearAlgebraError: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case let .dimensionMismatch(operation, expected, actual):
+      return "\(operation): dimension mismatch, expected \(expected) but got \(actual)"
+    case let .invalidShape(operation, reason):
+      return "\(operation): invalid shape: \(reason)"
+    case let .singular(routine, pivot):
+      return "\(routine): the matrix is singular, pivot \(pivot) is exactly zero"
+    case let .nonFinite(routine):
+      return
+        "\(routine): the solution is not finite (NaN or infinity in the input, or a nearly singular matrix)"
+    }
+  }
+}

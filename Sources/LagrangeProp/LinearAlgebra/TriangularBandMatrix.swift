@@ -1,0 +1,152 @@
+/// A triangular band matrix in LAPACK's triangular band storage, solved with `dtbtrs`.
+///
+/// With `kd` off-diagonals and leading dimension `ldab = kd + 1`:
+/// - upper: `T[i, j]` for `max(0, j − kd) ≤ i ≤ j` lives at `storage[kd + i − j + j·ldab]`;
+/// - lower: `T[i, j]` for `j ≤ i ≤ min(n − 1, j + kd)` lives at `storage[i − j + j·ldab]`.
+///
+/// A solve costs O(n · kd) for one right-hand side, against O(n²) dense.
+public struct TriangularBandMatrix: Sendable, Equatable {
+  /// The order `n`.
+  public let order: Int
+  /// The number of off-diagonals `kd`.
+  public let bandwidth: Int
+  /// Which triangle holds the band.
+  public let triangle: Triangle
+  /// The column-major band storage (see the type's documentation).
+  public internal(set) var storage: [Double]
+
+  /// The leading dimension `kd + 1`.
+  public var leadingDimension: Int { bandwidth + 1 }
+
+  /// An `n × n` zero triangular band matrix with `kd` off-diagonals.
+  ///
+  /// - Throws: `LinearAlgebraError.invalidShape` for a negative order or bandwidth.
+  public init(order: Int, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
+    guard order >= 0, bandwidth >= 0 else {
+      throw .invalidShape(
+        operation: "TriangularBandMatrix",
+        reason: "order \(order) and bandwidth \(bandwidth) must not be negative")
+    }
+    self.order = order
+    self.bandwidth = bandwidth
+    self.triangle = triangle
+    self.storage = [Double](repeating: 0, count: order * (bandwidth + 1))
+  }
+
+  /// The triangular band of a dense square matrix; entries outside it are dropped.
+  ///
+  /// - Throws: `.dimensionMismatch` if `matrix` is not square; `.invalidShape` for a negative bandwidth.
+  public init(_ matrix: Matrix, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
+    guard matrix.isSquare else {
+      throw .dimensionMismatch(
+        operation: "TriangularBandMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns)
+    }
+    try self.init(order: matrix.rows, bandwidth: bandwidth, triangle: triangle)
+    for j in 0..<order {
+      for i in rowRange(ofColumn: j) { storage[offset(i, j)] = matrix[i, j] }
+    }
+  }
+
+  /// The rows of column `j` that lie in the band.
+  func rowRange(ofColumn j: Int) -> ClosedRange<Int> {
+    triangle == .upper ? max(0, j - bandwidth)...j : j...min(order - 1, j + bandwidth)
+  }
+
+  /// Whether `(row, column)` lies inside the triangular band.
+  public func isInBand(_ row: Int, _ column: Int) -> Bool {
+    guard row >= 0, row < order, column >= 0, column < order else { return false }
+    return triangle == .upper
+      ? (row <= column && column - row <= bandwidth)
+      : (row >= column && row - column <= bandwidth)
+  }
+
+  @inline(__always)
+  func offset(_ row: Int, _ column: Int) -> Int {
+    (triangle == .upper ? bandwidth + row - column : row - column) + column * leadingDimension
+  }
+
+  /// Element `(row, column)`: zero outside the band.
+  ///
+  /// - Precondition: indices in `0..<order`; a set must be inside the band.
+  public subscript(row: Int, column: Int) -> Double {
+    get {
+      precondition(row >= 0 && row < order && column >= 0 && column < order, "TriangularBandMatrix index out of range")
+      return isInBand(row, column) ? storage[offset(row, column)] : 0
+    }
+    set {
+      precondition(isInBand(row, column), "TriangularBandMatrix: (\(row), \(column)) is outside the band")
+      storage[offset(row, column)] = newValue
+    }
+  }
+
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) in place on `columns` right-hand sides of length `n`.
+  func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+    throws(LinearAlgebraError)
+  {
+    guard order > 0, rightHandSides > 0 else { return }
+    try storage.withUnsafeBufferPointer { (ab) throws(LinearAlgebraError) in
+      try LAPACK.dtbtrs(
+        triangle: triangle, transpose: transpose, n: order, kd: bandwidth, nrhs: rightHandSides,
+        ab: ab.baseAddress!, ldab: leadingDimension, b: b.baseAddress!, ldb: order)
+    }
+    try LAPACK.checkFinite(UnsafeBufferPointer(b), "dtbtrs")
+  }
+
+  /// Solves `T·x = b` (or `Tᵀ·x = b`) in place with LAPACK `dtbtrs`.
+  ///
+  /// - Complexity: O(n · kd).
+  /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.singular(routine: "dtbtrs", pivot: k)`
+  ///   if `T[k, k] = 0`; `.nonFinite(routine: "dtbtrs")`.
+  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+    guard b.count == order else {
+      throw .dimensionMismatch(operation: "TriangularBandMatrix.solve", expected: order, actual: b.count)
+    }
+    try b.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
+      try solve(bp, rightHandSides: 1, transpose: transpose)
+    }
+  }
+
+  /// Solves `T·x = b` (or `Tᵀ·x = b`) and returns `x`.
+  ///
+  /// - Throws: as `solve(inPlace:transpose:)`.
+  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
+    var x = b
+    try solve(inPlace: &x, transpose: transpose)
+    return x
+  }
+
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) for several right-hand sides in place (`dtbtrs`).
+  ///
+  /// - Complexity: O(n · kd · columns).
+  /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.singular`; `.nonFinite`.
+  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
+    guard b.rows == order else {
+      throw .dimensionMismatch(operation: "TriangularBandMatrix.solve", expected: order, actual: b.rows)
+    }
+    let nrhs = b.columns
+    try b.elements.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
+      try solve(bp, rightHandSides: nrhs, transpose: transpose)
+    }
+  }
+
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) and returns `X`.
+  ///
+  /// - Throws: as `solve(inPlace:transpose:)`.
+  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
+    var x = b
+    try solve(inPlace: &x, transpose: transpose)
+    return x
+  }
+}
+
+extension Matrix {
+  /// The dense matrix equal to a triangular band matrix.
+  ///
+  /// - Complexity: O(n²).
+  public init(_ band: TriangularBandMatrix) {
+    self.init(rows: band.order, columns: band.order)
+    for j in 0..<band.order {
+      for i in band.rowRange(ofColumn: j) { self[i, j] = band[i, j] }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/// A dense square triangular matrix, solved by substitution in place.
+///
+/// One right-hand side uses BLAS `dtrsv` (level 2, after an O(n) check of the
+/// diagonal for zeros); several use LAPACK `dtrtrs` (level 3). `transpose`
+/// solves `Tᵀ·x = b` from the same storage. Entries outside the triangle are
+/// ignored, so a full matrix can be handed over without clearing them.
+public struct TriangularMatrix: Sendable {
+  /// The matrix; only `triangle` of it is read.
+  public let matrix: Matrix
+  /// Which triangle holds the matrix.
+  public let triangle: Triangle
+
+  /// Wraps a square matrix as triangular (no copy when `matrix` is uniquely referenced).
+  ///
+  /// - Throws: `LinearAlgebraError.dimensionMismatch` if `matrix` is not square.
+  public init(_ matrix: consuming Matrix, triangle: Triangle) throws(LinearAlgebraError) {
+    guard matrix.isSquare else {
+      throw .dimensionMismatch(
+        operation: "TriangularMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns)
+    }
+    self.matrix = matrix
+    self.triangle = triangle
+  }
+
+  /// The order `n`.
+  public var order: Int { matrix.rows }
+
+  /// Solves `T·x = b` (or `Tᵀ·x = b`) in place with BLAS `dtrsv`.
+  ///
+  /// - Complexity: O(n²).
+  /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.singular(routine: "dtrsv", pivot: k)`
+  ///   if `T[k, k] = 0`; `.nonFinite(routine: "dtrsv")` if the solution is not finite.
+  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+    let n = order
+    guard b.count == n else {
+      throw .dimensionMismatch(operation: "TriangularMatrix.solve", expected: n, actual: b.count)
+    }
+    guard n > 0 else { return }
+    try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
+      for k in 0..<n where a[k + k * n] == 0 { throw .singular(routine: "dtrsv", pivot: k) }
+      b.withUnsafeMutableBufferPointer { x in
+        LAPACK.dtrsv(
+          triangle: triangle, transpose: transpose, unitDiagonal: false, n: n,
+          a: a.baseAddress!, lda: n, x: x.baseAddress!)
+      }
+    }
+    try b.withUnsafeBufferPointer { (x) throws(LinearAlgebraError) in try LAPACK.checkFinite(x, "dtrsv") }
+  }
+
+  /// Solves `T·x = b` (or `Tᵀ·x = b`) and returns `x`.
+  ///
+  /// - Throws: as `solve(inPlace:transpose:)`.
+  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
+    var x = b
+    try solve(inPlace: &x, transpose: transpose)
+    return x
+  }
+
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) for several right-hand sides in place with LAPACK `dtrtrs`.
+  ///
+  /// - Complexity: O(n² · columns).
+  /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.singular(routine: "dtrtrs", pivot: k)`;
+  ///   `.nonFinite(routine: "dtrtrs")`.
+  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
+    let n = order
+    guard b.rows == n else {
+      throw .dimensionMismatch(operation: "TriangularMatrix.solve", expected: n, actual: b.rows)
+    }
+    let nrhs = b.columns
+    guard n > 0, nrhs > 0 else { return }
+    try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
+      try b.elements.withUnsafeMutableBufferPointer { (x) throws(LinearAlgebraError) in
+        try LAPACK.dtrtrs(
+          triangle: triangle, transpose: transpose, unitDiagonal: false, n: n, nrhs: nrhs,
+          a: a.baseAddress!, lda: n, b: x.baseAddress!, ldb: n)
+        try LAPACK.checkFinite(UnsafeBufferPointer(x), "dtrtrs")
+      }
+    }
+  }
+
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) and returns `X`.
+  ///
+  /// - Throws: as `solve(inPlace:transpose:)`.
+  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
+    var x = b
+    try solve(inPlace: &x, transpose: transpose)
+    return x
+  }
+}
