@@ -116,18 +116,30 @@ public struct Matrix: Sendable, Equatable {
   }
 
   /// The one-norm `max_j Σ_i |A[i, j]|` (largest absolute column sum).
+  ///
+  /// NaN if any element is NaN (as LAPACK's `dlange`), so that a finiteness
+  /// check on the norm catches every non-finite element.
   public var oneNorm: Double {
     var best = 0.0
     for j in 0..<columns {
       var sum = 0.0
       for i in 0..<rows { sum += abs(elements[i + j * rows]) }
+      // `max` would drop a NaN sum (`max(x, .nan) == x`).
+      if sum.isNaN { return .nan }
       best = max(best, sum)
     }
     return best
   }
 
-  /// The largest absolute element (max norm).
-  public var maxNorm: Double { elements.reduce(0) { max($0, abs($1)) } }
+  /// The largest absolute element (max norm); NaN if any element is NaN.
+  public var maxNorm: Double {
+    var best = 0.0
+    for value in elements {
+      if value.isNaN { return .nan }
+      best = max(best, abs(value))
+    }
+    return best
+  }
 }
 
 extension Matrix: CustomStringConvertible {

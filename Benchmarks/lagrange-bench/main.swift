@@ -1,2 +1,0 @@
-import LagrangeProp
-print("placeholder")

@@ -1,0 +1,105 @@
+extension ConstraintGraph {
+  /// Checks the graph and compiles it, with its objective, into an immutable `Program`.
+  ///
+  /// Inputs come first, then a topological order of the strongly connected
+  /// components (declaration order when it already is one); cyclic blocks are
+  /// checked structurally (each must have a perfect matching between its
+  /// constraints and variables on the sparsity pattern).
+  ///
+  /// - Complexity: O(n + edges) for acyclic graphs; cyclic blocks add sorting
+  ///   and the matching (O(block size + edges) when assignments own themselves).
+  /// - Throws: `LagrangePropError.emptyGraph`; `.neverDefined` naming a variable
+  ///   declared with `unknown` and left without constraint; `.invalidObjective`
+  ///   if the objective refers to no variable of the graph or has the wrong number
+  ///   of (or non-finite) weights; `.structurallySingular` naming the variables of
+  ///   a cyclic block its constraints cannot determine.
+  public func compile(objective: Objective) throws(LagrangePropError) -> Program {
+    let n = roles.count
+    guard n > 0 else { throw .emptyGraph }
+    for i in 0..<n where roles[i] == .undefined { throw .neverDefined(variable: name(ofIndex: i)) }
+    switch objective.kind {
+    case let .variable(v):
+      guard v.index >= 0, v.index < n else {
+        throw .invalidObjective(reason: "variable handle \(v.index) does not belong to this graph of \(n) variables")
+      }
+    case let .linear(w):
+      guard w.count == n else {
+        throw .invalidObjective(reason: "linear objective has \(w.count) weights for \(n) variables")
+      }
+      if let k = w.firstIndex(where: { !$0.isFinite }) {
+        throw .invalidObjective(reason: "weight of '\(name(ofIndex: k))' is not finite (\(w[k]))")
+      }
+    case .custom: break
+    }
+
+    // Dependency graph in declaration order.
+    var start = [Int](repeating: 0, count: n + 1)
+    for i in 0..<n { start[i + 1] = start[i] + Int(argumentCount[i]) }
+    var args = [Int32](repeating: 0, count: start[n])
+    for i in 0..<n {
+      let from = argumentOffset[i]
+      for k in 0..<Int(argumentCount[i]) { args[start[i] + k] = argumentPool[from + k] }
+    }
+    let residual = roles.map { $0 == .residual }
+    let dependency = DependencyGraph(count: n, argumentStart: start, arguments: args, isResidual: residual)
+    let layout = ProgramLayout(dependency, inputs: inputIndices)
+
+    var position = [Int32](repeating: 0, count: n)
+    for (p, i) in layout.order.enumerated() { position[Int(i)] = Int32(p) }
+    var identity = true
+    for p in 0..<n where layout.order[p] != Int32(p) { identity = false; break }
+
+    for block in layout.blocks {
+      if let unmatched = unmatchedVariables(of: block, order: layout.order, position: position, graph: dependency) {
+        throw .structurallySingular(variables: unmatched.map { name(ofIndex: Int($0)) })
+      }
+    }
+
+    // Struct-of-arrays in program order.
+    var opCodesP = [OpCode](repeating: .input, count: n)
+    var payloadsP = [Int32](repeating: 0, count: n)
+    var residualP = [Bool](repeating: false, count: n)
+    var startP = [Int32](repeating: 0, count: n + 1)
+    var argsP = [Int32]()
+    argsP.reserveCapacity(args.count)
+    precondition(args.count < Int(Int32.max), "more than 2³¹ constraint edges")
+    for p in 0..<n {
+      let i = Int(layout.order[p])
+      opCodesP[p] = opCodes[i]
+      payloadsP[p] = payloads[i]
+      residualP[p] = residual[i]
+      for k in start[i]..<start[i + 1] { argsP.append(position[Int(args[k])]) }
+      startP[p + 1] = Int32(argsP.count)
+    }
+
+    let blockIsAffine = layout.blocks.map { block in
+      (block.start..<block.end).allSatisfy { p in
+        let inBlock = (Int(startP[p])..<Int(startP[p + 1])).filter {
+          let a = Int(argsP[$0])
+          return a >= block.start && a < block.end
+        }.count
+        switch opCodesP[p] {
+        case .sum, .linear, .affine: return true
+        case .product: return inBlock <= 1
+        default: return inBlock == 0
+        }
+      }
+    }
+
+    let compiledObjective: CompiledObjective
+    switch objective.kind {
+    case let .variable(v): compiledObjective = .variable(Int(position[v.index]))
+    case let .linear(w):
+      compiledObjective = .linear(identity ? w : (0..<n).map { w[Int(layout.order[$0])] })
+    case let .custom(value, gradient): compiledObjective = .custom(value: value, gradient: gradient)
+    }
+
+    return Program(
+      variableCount: n, inputCount: inputIndices.count, order: layout.order, position: position,
+      isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
+      opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,
+      arguments: argsP, constants: constants, customs: customs, blocks: layout.blocks,
+      blockIsAffine: blockIsAffine, objective: compiledObjective,
+      maxFanIn: argumentCount.max().map { Int($0) } ?? 0)
+  }
+}

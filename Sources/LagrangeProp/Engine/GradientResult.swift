@@ -1,0 +1,14 @@
+/// The result of `Program.gradient(at:solver:options:)`.
+public struct GradientResult: Sendable {
+  /// The objective value `f(z(x))`.
+  public let value: Double
+  /// The gradient `∂f/∂x`, one entry per input in declaration order (`= λ_x`).
+  public let gradient: [Double]
+  /// All Lagrange multipliers `λ` (declaration order), solving `D λ = −∇f`. For
+  /// variables owned by assignments, `λ_i` is the total derivative `∂f/∂z_i`.
+  public let adjoints: [Double]
+  /// The solver that produced the result (never `.automatic`).
+  public let solver: Solver
+  /// Why that solver was used (the `.automatic` choice, or "requested").
+  public let solverReason: String
+}

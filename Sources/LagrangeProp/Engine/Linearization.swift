@@ -1,0 +1,304 @@
+/// The factorization a `Linearization` keeps for its solver.
+enum LinearizationFactor: Sendable {
+  case sweep
+  case triangular(TriangularMatrix)
+  case lu(LUFactorization)
+  case bandedTriangular(TriangularBandMatrix)
+  case bandedLU(BandLUFactorization)
+  case blocks([LUFactorization])
+}
+
+/// A program linearized at a point: the values `z(x)`, every local partial and
+/// (for matrix solvers) the factorization of the constraint Jacobian `D`, ready
+/// for any number of adjoint and tangent solves.
+///
+/// ```swift
+/// let lin = try program.linearize(at: [0.5, -1.0], solver: .lu)
+/// let dzdx = try lin.implicitJacobian()            // n × d, Dᵀ Z = −E
+/// let tau = try lin.tangents(seed: v)               // Dᵀ τ = −v
+/// let lam = try lin.adjoints(objectiveGradient: w)  // D λ = −w
+/// ```
+///
+/// All vectors are in declaration order (`Variable.index`).
+public struct Linearization: Sendable {
+  /// The program.
+  public let program: Program
+  /// The solver used (never `.automatic`).
+  public let solver: Solver
+  /// Why that solver was used.
+  public let solverReason: String
+  /// The inputs `x`.
+  public let point: [Double]
+  let programValues: [Double]
+  let partials: [Double]
+  let factor: LinearizationFactor
+
+  /// All variable values `z(x)` (declaration order).
+  public var values: [Double] { program.toDeclarationOrder(programValues) }
+
+  /// The value of the variable.
+  public func value(of variable: Variable) -> Double {
+    programValues[Int(program.position[variable.index])]
+  }
+
+  /// The objective value `f(z)`.
+  ///
+  /// - Throws: `.nonFiniteObjective`.
+  public func objectiveValue() throws(LagrangePropError) -> Double {
+    try program.objectiveValue(programValues)
+  }
+
+  /// The objective's gradient `∇f(z)` with respect to all variables (declaration order).
+  ///
+  /// - Throws: `.nonFiniteObjective`, `.wrongLength` (custom gradient).
+  public func objectiveGradient() throws(LagrangePropError) -> [Double] {
+    program.toDeclarationOrder(try program.objectiveGradient(programValues))
+  }
+
+  // MARK: - Solves
+
+  /// The multipliers `λ` solving `D λ = −w` for an arbitrary `w` (one entry per
+  /// variable): reverse mode with `w` as the objective gradient. `λ` restricted to
+  /// the inputs is `wᵀ dz/dx`.
+  ///
+  /// - Complexity: sweep O(n + edges); triangular O(m²) (`dtrsv`); LU O(m²) (`dgetrs`);
+  ///   banded O(m·k) (`dtbtrs` / `dgbtrs`); block-triangular O(edges + Σ|F_b|²).
+  /// - Throws: `.wrongLength` if `w.count ≠ n`; `.nonFiniteObjective` for a non-finite
+  ///   entry; `.singularJacobian` / `.linearAlgebra` from the solve.
+  public func adjoints(objectiveGradient w: [Double]) throws(LagrangePropError) -> [Double] {
+    try checkVector(w, "objectiveGradient")
+    return program.toDeclarationOrder(try adjointsInProgramOrder(program.toProgramOrder(w)))
+  }
+
+  /// The multipliers `λ` for the program's own objective (`D λ = −∇f`).
+  ///
+  /// - Throws: as `adjoints(objectiveGradient:)`.
+  public func adjoints() throws(LagrangePropError) -> [Double] {
+    program.toDeclarationOrder(try adjointsInProgramOrder(program.objectiveGradient(programValues)))
+  }
+
+  /// Value, gradient `∂f/∂x` and all multipliers for the program's objective.
+  ///
+  /// - Throws: as `adjoints(objectiveGradient:)`.
+  public func gradient() throws(LagrangePropError) -> GradientResult {
+    let lambda = try adjointsInProgramOrder(program.objectiveGradient(programValues))
+    return GradientResult(
+      value: try objectiveValue(), gradient: Array(lambda[0..<program.inputCount]),
+      adjoints: program.toDeclarationOrder(lambda), solver: solver, solverReason: solverReason)
+  }
+
+  /// The tangents `τ` solving `Dᵀ τ = −v` (forward mode). With `v = e_j` for input
+  /// `j` (declaration index of the input), `τ = dz/dx_j`; a seed on a non-input
+  /// `i` gives the response of every variable to perturbing constraint `i`.
+  ///
+  /// - Complexity: as `adjoints(objectiveGradient:)`.
+  /// - Throws: `.wrongLength` if `v.count ≠ n`; `.singularJacobian` / `.linearAlgebra`.
+  public func tangents(seed v: [Double]) throws(LagrangePropError) -> [Double] {
+    try checkVector(v, "seed")
+    return program.toDeclarationOrder(try tangentsInProgramOrder(program.toProgramOrder(v)))
+  }
+
+  /// The implicit Jacobian `Z = dz/dx` (`n × d`: row `i` for variable `i` in
+  /// declaration order, column `j` for the `j`-th input), solving `Dᵀ Z = −E`.
+  ///
+  /// Dense and band solvers factor once and solve all `d` right-hand sides in one
+  /// level-3 call (`dtrtrs` / `dgetrs` / `dtbtrs` / `dgbtrs`); the sweep and the
+  /// block-triangular solver run one tangent pass per input.
+  ///
+  /// - Complexity: O(d · solve).
+  /// - Throws: `.singularJacobian` / `.linearAlgebra`.
+  public func implicitJacobian() throws(LagrangePropError) -> Matrix {
+    let n = program.variableCount
+    let d = program.inputCount
+    var z = Matrix(rows: n, columns: d)
+    switch factor {
+    case .sweep, .blocks:
+      for j in 0..<d {
+        var seed = [Double](repeating: 0, count: n)
+        seed[j] = 1
+        let tau = try tangentsInProgramOrder(seed)
+        for p in 0..<n { z[Int(program.order[p]), j] = tau[p] }
+      }
+    case .triangular, .lu, .bandedTriangular, .bandedLU:
+      let m = program.intermediateCount
+      var rhs = Matrix(rows: m, columns: d)
+      for p in d..<n {
+        for k in program.argumentRange(p) {
+          let q = Int(program.arguments[k])
+          if q < d { rhs[p - d, q] -= partials[k] }
+        }
+      }
+      try solveNonInput(&rhs, transpose: true)
+      for j in 0..<d {
+        z[Int(program.order[j]), j] = 1
+        for p in d..<n { z[Int(program.order[p]), j] = rhs[p - d, j] }
+      }
+    }
+    return z
+  }
+
+  /// The whole constraint Jacobian `D` (`n × n`, declaration order, `D[a, i] = ∂c_i/∂z_a`),
+  /// for inspection.
+  ///
+  /// - Complexity: O(n² + edges) memory and time.
+  /// - Throws: `.denseTooLarge` if `8·n²` bytes exceed `limit`.
+  public func jacobian(limit: Int = SolveOptions().denseByteLimit) throws(LagrangePropError) -> Matrix {
+    let n = program.variableCount
+    if n.multipliedReportingOverflow(by: n * 8).overflow || n * n * 8 > limit {
+      throw .denseTooLarge(solver: "jacobian()", order: n, bytes: n &* n &* 8, limit: limit)
+    }
+    return program.assembleFullJacobian(partials: partials)
+  }
+
+  // MARK: - Program-order solves
+
+  func adjointsInProgramOrder(_ w: [Double]) throws(LagrangePropError) -> [Double] {
+    var lambda = w
+    switch factor {
+    case .sweep:
+      program.sweepAdjoints(&lambda, partials: partials)
+    case let .blocks(factors):
+      try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
+    case .triangular, .lu, .bandedTriangular, .bandedLU:
+      let d = program.inputCount
+      var rhs = (d..<program.variableCount).map { -w[$0] }
+      try solveNonInput(&rhs, transpose: false)
+      for i in 0..<rhs.count { lambda[d + i] = rhs[i] }
+      program.accumulateInputAdjoints(&lambda, partials: partials)
+    }
+    return lambda
+  }
+
+  func tangentsInProgramOrder(_ v: [Double]) throws(LagrangePropError) -> [Double] {
+    var tau = v
+    switch factor {
+    case .sweep:
+      program.sweepTangents(&tau, partials: partials)
+    case let .blocks(factors):
+      try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
+    case .triangular, .lu, .bandedTriangular, .bandedLU:
+      var rhs = program.nonInputTangentRightHandSide(v, partials: partials)
+      try solveNonInput(&rhs, transpose: true)
+      for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
+    }
+    return tau
+  }
+
+  /// Solves `D_zz x = b` (or `D_zzᵀ x = b`) with the kept factorization.
+  func solveNonInput(_ b: inout [Double], transpose: Bool) throws(LagrangePropError) {
+    do {
+      switch factor {
+      case let .triangular(t): try t.solve(inPlace: &b, transpose: transpose)
+      case let .lu(lu): try lu.solve(inPlace: &b, transpose: transpose)
+      case let .bandedTriangular(t): try t.solve(inPlace: &b, transpose: transpose)
+      case let .bandedLU(lu): try lu.solve(inPlace: &b, transpose: transpose)
+      case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
+      }
+    } catch {
+      throw program.mapNonInputError(error)
+    }
+  }
+
+  /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides.
+  func solveNonInput(_ b: inout Matrix, transpose: Bool) throws(LagrangePropError) {
+    do {
+      switch factor {
+      case let .triangular(t): try t.solve(inPlace: &b, transpose: transpose)
+      case let .lu(lu): try lu.solve(inPlace: &b, transpose: transpose)
+      case let .bandedTriangular(t): try t.solve(inPlace: &b, transpose: transpose)
+      case let .bandedLU(lu): try lu.solve(inPlace: &b, transpose: transpose)
+      case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
+      }
+    } catch {
+      throw program.mapNonInputError(error)
+    }
+  }
+
+  func checkVector(_ v: [Double], _ name: String) throws(LagrangePropError) {
+    guard v.count == program.variableCount else {
+      throw .wrongLength(argument: name, expected: program.variableCount, actual: v.count)
+    }
+    if let i = v.firstIndex(where: { !$0.isFinite }) {
+      throw .nonFiniteObjective(detail: "\(name) entry for '\(program.name(declarationIndex: i))' is \(v[i])")
+    }
+  }
+}
+
+extension Program {
+  /// Linearizes the program at `inputs`: forward solve, local partials and the
+  /// factorization `solver` needs (dense `D_zz` and `dtrsv`/`dgetrf`, band storage
+  /// and `dtbtrs`/`dgbtrf`, or one LU per cyclic block).
+  ///
+  /// - Complexity: the forward solve plus the factorization: O(m²) triangular,
+  ///   O(m³) LU, O(m·k) / O(m·k²) banded, O(Σ|F_b|·edges_b + |F_b|³) block-triangular.
+  /// - Throws: everything `solveConstraints` throws; `.cyclicProgram`,
+  ///   `.denseTooLarge`, `.bandTooWide` when the solver cannot take the program;
+  ///   `.singularJacobian` naming the variable whose constraint has the zero pivot.
+  public func linearize(
+    at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
+  ) throws(LagrangePropError) -> Linearization {
+    let (chosen, reason) = try chooseSolver(solver, options: options)
+    let state = try forward(at: inputs, options: options)
+    let factor: LinearizationFactor
+    switch chosen {
+    case .sweep, .automatic:
+      factor = .sweep
+    case .triangular:
+      let dense = assembleDenseNonInputJacobian(partials: state.partials)
+      factor = .triangular(try mappingNonInputErrors { () throws(LinearAlgebraError) in
+        try TriangularMatrix(dense, triangle: .upper)
+      })
+    case .lu:
+      let dense = assembleDenseNonInputJacobian(partials: state.partials)
+      factor = .lu(try mappingNonInputErrors { () throws(LinearAlgebraError) in try LUFactorization(dense) })
+    case .bandedTriangular:
+      factor = .bandedTriangular(
+        assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper))
+    case .bandedLU:
+      let band = assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth)
+      factor = .bandedLU(try mappingNonInputErrors { () throws(LinearAlgebraError) in
+        try BandLUFactorization(band)
+      })
+    case .blockTriangular:
+      var factors: [LUFactorization] = []
+      factors.reserveCapacity(blocks.count)
+      for b in 0..<blocks.count {
+        if let reusable = state.reusableBlockFactors[b] {
+          factors.append(reusable)
+        } else {
+          factors.append(try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
+            try factorReducedJacobian(b, partials: dp)
+          })
+        }
+      }
+      factor = .blocks(factors)
+    }
+    return Linearization(
+      program: self, solver: chosen, solverReason: reason, point: inputs,
+      programValues: state.values, partials: state.partials, factor: factor)
+  }
+
+  /// Value, gradient `∂f/∂x` and multipliers at `inputs`: forward solve, then
+  /// `D λ = −∇f` with `solver`.
+  ///
+  /// - Complexity: `.sweep` O(n + edges) — a small constant times `evaluate`.
+  /// - Throws: as `linearize(at:solver:options:)`.
+  public func gradient(
+    at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
+  ) throws(LagrangePropError) -> GradientResult {
+    try linearize(at: inputs, solver: solver, options: options).gradient()
+  }
+
+  /// Runs a linear-algebra call on `D_zz`, mapping its failure to the variable at the zero pivot.
+  func mappingNonInputErrors<T>(_ body: () throws(LinearAlgebraError) -> T) throws(LagrangePropError) -> T {
+    do { return try body() } catch { throw mapNonInputError(error) }
+  }
+
+  /// Maps a failure of a solve on `D_zz` to the variable at its zero pivot.
+  func mapNonInputError(_ error: LinearAlgebraError) -> LagrangePropError {
+    if case let .singular(routine, pivot) = error {
+      return .singularJacobian(variable: name(position: inputCount + pivot), routine: routine)
+    }
+    return .linearAlgebra(error)
+  }
+}

@@ -1,0 +1,239 @@
+/// The state after a forward solve: every value and every local partial, in
+/// program order, and the factorization of each cyclic block's reduced Jacobian
+/// when Newton's last one is still valid at the solution.
+struct ForwardState {
+  var values: [Double]
+  var partials: [Double]
+  /// Per cyclic block: Newton's last LU of `S`, kept only when the block is
+  /// affine in its own variables (so `S` does not change with them).
+  var reusableBlockFactors: [LUFactorization?]
+}
+
+extension Program {
+  // MARK: - Public forward API
+
+  /// Solves every constraint for the given inputs and returns all variable values
+  /// (declaration order).
+  ///
+  /// Acyclic parts are evaluated in order; each cyclic block is solved by
+  /// Newton's method (or fixed-point iteration) on its feedback variables.
+  ///
+  /// - Complexity: O(n + edges) for acyclic programs.
+  /// - Throws: `.wrongInputCount`, `.nonFiniteInput`; `.nonFinite` naming the
+  ///   variable and function that produced NaN or infinity; `.notConverged` for a
+  ///   cyclic block; `.singularJacobian` if Newton meets a singular block Jacobian.
+  public func solveConstraints(at inputs: [Double], options: SolveOptions = SolveOptions())
+    throws(LagrangePropError) -> [Double]
+  {
+    toDeclarationOrder(try forward(at: inputs, options: options).values)
+  }
+
+  /// The objective `f(z(x))` at the given inputs.
+  ///
+  /// Acyclic programs take a value-only pass (no partials), the baseline of the
+  /// cheap-gradient comparison.
+  ///
+  /// - Complexity: O(n + edges) for acyclic programs.
+  /// - Throws: as `solveConstraints(at:options:)`, and `.nonFiniteObjective`.
+  public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions())
+    throws(LagrangePropError) -> Double
+  {
+    if isAcyclic {
+      var values = try checkedInputs(inputs)
+      try withKernel { (kernel) throws(LagrangePropError) in
+        try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
+          for p in inputCount..<variableCount { v[p] = try kernel.evaluateValue(p, values: v) }
+        }
+      }
+      return try objectiveValue(values)
+    }
+    return try objectiveValue(try forward(at: inputs, options: options).values)
+  }
+
+  // MARK: - Forward pass
+
+  /// Values in program order with the inputs filled in; checks count and finiteness.
+  func checkedInputs(_ inputs: [Double]) throws(LagrangePropError) -> [Double] {
+    guard inputs.count == inputCount else {
+      throw .wrongInputCount(expected: inputCount, actual: inputs.count)
+    }
+    var values = [Double](repeating: 0, count: variableCount)
+    for j in 0..<inputCount {
+      guard inputs[j].isFinite else {
+        throw .nonFiniteInput(variable: name(position: j), value: inputs[j])
+      }
+      values[j] = inputs[j]
+    }
+    return values
+  }
+
+  /// One pass writing all values and local partials (aligned with `arguments`).
+  func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState {
+    var values = try checkedInputs(inputs)
+    var partials = [Double](repeating: 0, count: arguments.count)
+    var factors = [LUFactorization?](repeating: nil, count: blocks.count)
+    if let guess = options.initialGuess, guess.count != variableCount {
+      throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
+    }
+    try withKernel { (kernel) throws(LagrangePropError) in
+      try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
+        try partials.withUnsafeMutableBufferPointer { (dp) throws(LagrangePropError) in
+          var p = inputCount
+          var b = 0
+          while p < variableCount {
+            if b < blocks.count, p == blocks[b].start {
+              factors[b] = try solveBlock(b, kernel: kernel, values: v, partials: dp, options: options)
+              p = blocks[b].end
+              b += 1
+            } else {
+              v[p] = try kernel.evaluate(p, values: v, partials: dp)
+              p += 1
+            }
+          }
+        }
+      }
+    }
+    return ForwardState(values: values, partials: partials, reusableBlockFactors: factors)
+  }
+
+  // MARK: - Cyclic blocks
+
+  /// Evaluates block `b` at the current feedback values: the acyclic part in
+  /// order, then the residuals `r_F` of the feedback constraints (with partials).
+  /// Returns `‖r_F‖∞`.
+  func evaluateBlock(
+    _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
+    partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double]
+  ) throws(LagrangePropError) -> Double {
+    let block = blocks[b]
+    for p in block.start..<block.feedbackStart {
+      values[p] = try kernel.evaluate(p, values: values, partials: partials)
+    }
+    var norm = 0.0
+    for r in 0..<block.feedbackCount {
+      let p = block.feedbackStart + r
+      let g = try kernel.evaluate(p, values: values, partials: partials)
+      residual[r] = isResidual[p] ? g : g - values[p]
+      norm = max(norm, abs(residual[r]))
+    }
+    return norm
+  }
+
+  /// Solves cyclic block `b` for its feedback variables (Newton or fixed point),
+  /// leaving values and partials at the solution.
+  ///
+  /// - Returns: Newton's last factorization if it is still the Jacobian at the
+  ///   solution (block affine in its own variables), else `nil`.
+  func solveBlock(
+    _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
+    partials: UnsafeMutableBufferPointer<Double>, options: SolveOptions
+  ) throws(LagrangePropError) -> LUFactorization? {
+    let block = blocks[b]
+    let m = block.feedbackCount
+    let feedback = block.feedbackStart..<block.end
+    for p in feedback { values[p] = options.initialGuess.map { $0[Int(order[p])] } ?? 0 }
+    if options.forwardMethod == .fixedPoint {
+      for p in feedback where isResidual[p] { throw .fixedPointNeedsAssignment(variable: name(position: p)) }
+    }
+    func scale() -> Double { feedback.reduce(1.0) { max($0, abs(values[$1])) } }
+    func blockNames() -> [String] { (block.start..<block.end).map { name(position: $0) } }
+
+    var residual = [Double](repeating: 0, count: m)
+    var norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    var iterations = 0
+    var lastFactor: LUFactorization?
+    while !(norm <= options.tolerance * scale()) {
+      guard iterations < options.iterationLimit else {
+        throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm)
+      }
+      iterations += 1
+      switch options.forwardMethod {
+      case .fixedPoint:
+        for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
+        norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+      case .newton:
+        let lu = try factorReducedJacobian(b, partials: UnsafeBufferPointer(partials))
+        lastFactor = lu
+        var step = residual.map { -$0 }
+        do { try lu.solve(inPlace: &step) } catch { throw mapLinearAlgebraError(error, block: block) }
+        let saved = Array(values[feedback])
+        var alpha = 1.0
+        while true {
+          for r in 0..<m { values[block.feedbackStart + r] = saved[r] + alpha * step[r] }
+          let trial: Double?
+          do {
+            trial = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+          } catch {
+            guard options.backtracking, case .nonFinite = error else { throw error }
+            trial = nil  // a non-finite trial point: shorten the step
+          }
+          if let trial, !options.backtracking || trial <= (1 - 1e-4 * alpha) * norm
+            || trial <= options.tolerance * scale()
+          {
+            norm = trial
+            break
+          }
+          alpha /= 2
+          if alpha < 1e-10 {
+            throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm)
+          }
+        }
+      }
+    }
+    return blockIsAffine[b] ? lastFactor : nil
+  }
+
+  /// The reduced Jacobian `S = ∂r_F/∂z_F` of block `b` (the Schur complement of
+  /// the acyclic part), assembled by one tangent propagation through the block
+  /// per feedback variable, then LU-factored (`dgetrf`).
+  ///
+  /// - Complexity: O(|F| · edges of the block + |F|³).
+  /// - Throws: `.singularJacobian` naming the feedback variable at the zero pivot.
+  func factorReducedJacobian(_ b: Int, partials: UnsafeBufferPointer<Double>)
+    throws(LagrangePropError) -> LUFactorization
+  {
+    let block = blocks[b]
+    let m = block.feedbackCount
+    let a = block.feedbackStart - block.start
+    var s = Matrix(rows: m, columns: m)
+    var tau = [Double](repeating: 0, count: block.size)
+    for c in 0..<m {
+      for l in 0..<tau.count { tau[l] = 0 }
+      tau[a + c] = 1
+      for p in block.start..<block.feedbackStart {
+        tau[p - block.start] = inBlockTangent(p, block: block, partials: partials, tau: tau)
+      }
+      for r in 0..<m {
+        let p = block.feedbackStart + r
+        let own = isResidual[p] ? 0 : tau[a + r]
+        s[r, c] = inBlockTangent(p, block: block, partials: partials, tau: tau) - own
+      }
+    }
+    do { return try LUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
+  }
+
+  /// `Σ_k ∂c_p/∂z_{a_k} · τ_{a_k}` over the arguments of `p` inside `block` (τ local to the block).
+  @inline(__always)
+  func inBlockTangent(_ p: Int, block: BlockLayout, partials: UnsafeBufferPointer<Double>, tau: [Double])
+    -> Double
+  {
+    var t = 0.0
+    for k in argumentRange(p) {
+      let q = Int(arguments[k])
+      if q >= block.start && q < block.end { t += partials[k] * tau[q - block.start] }
+    }
+    return t
+  }
+
+  /// Maps a singular pivot of a block's reduced Jacobian to the feedback variable it belongs to.
+  func mapLinearAlgebraError(_ error: LinearAlgebraError, block: BlockLayout) -> LagrangePropError {
+    if case let .singular(routine, pivot) = error {
+      return .singularJacobian(variable: name(position: block.feedbackStart + pivot), routine: routine)
+    }
+    if case let .nonFinite(routine) = error {
+      let names = (block.start..<block.end).map { name(position: $0) }
+      return .singularJacobian(variable: names.first ?? "?", routine: routine + " (nearly singular block " + LagrangePropError.list(names) + ")")
+    }
+    return .linearAlgebra(error)
+  }
+}

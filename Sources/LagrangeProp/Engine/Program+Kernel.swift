@@ -1,0 +1,242 @@
+import Foundation
+
+/// The inner loop of every forward pass: evaluates one local function and its
+/// exact partials straight from the program's flat arrays, dispatching by `switch`
+/// on the op code. Unsafe buffers (bounds-checked in debug builds only) keep the
+/// hot loop free of `Array` checks and retain/release traffic.
+struct Kernel {
+  let opCodes: UnsafeBufferPointer<OpCode>
+  let payloads: UnsafeBufferPointer<Int32>
+  let argumentStart: UnsafeBufferPointer<Int32>
+  let arguments: UnsafeBufferPointer<Int32>
+  let constants: UnsafeBufferPointer<Double>
+  /// Room for the partials of the widest constraint, for value-only passes.
+  let scratchPartials: UnsafeMutableBufferPointer<Double>
+  let program: Program
+
+  /// Evaluates the local function of the variable at program position `p`
+  /// (`f_p` for an assignment, `g_p` for a residual constraint) at `values`,
+  /// writes its partials into `partials[argumentStart[p] ..< argumentStart[p + 1]]`
+  /// and returns its value.
+  ///
+  /// - Throws: `LagrangePropError.nonFinite` naming the variable if the value or
+  ///   a partial is NaN or infinite; `.customGradientLength` for a bad custom gradient.
+  @inline(__always)
+  func evaluate(
+    _ p: Int, values: UnsafeMutableBufferPointer<Double>, partials: UnsafeMutableBufferPointer<Double>
+  ) throws(LagrangePropError) -> Double {
+    try evaluate(p, values: values, partials: partials, writingPartials: true)
+  }
+
+  /// Evaluates the local function at position `p` without its partials (the
+  /// value-only pass of `Program.evaluate(at:)`).
+  @inline(__always)
+  func evaluateValue(_ p: Int, values: UnsafeMutableBufferPointer<Double>) throws(LagrangePropError)
+    -> Double
+  {
+    try evaluate(p, values: values, partials: scratchPartials, writingPartials: false)
+  }
+
+  @inline(__always)
+  private func evaluate(
+    _ p: Int, values: UnsafeMutableBufferPointer<Double>,
+    partials fullPartials: UnsafeMutableBufferPointer<Double>, writingPartials: Bool
+  ) throws(LagrangePropError) -> Double {
+    let s = Int(argumentStart[p])
+    let e = Int(argumentStart[p + 1])
+    // Value-only passes write the partials into a scratch buffer instead
+    // (`writingPartials` is a constant after inlining, so this folds away).
+    let partials = writingPartials ? fullPartials : scratchPartials
+    let base = writingPartials ? 0 : s
+    let value: Double
+    var partialsAreFinite = true
+    switch opCodes[p] {
+    case .input:
+      preconditionFailure("inputs have no local function")
+    case .exp:
+      value = Foundation.exp(values[Int(arguments[s])])
+      partials[s &- base] = value
+    case .log:
+      let x = values[Int(arguments[s])]
+      value = x > 0 ? Foundation.log(x) : .nan
+      partials[s &- base] = 1 / x
+    case .sin:
+      let x = values[Int(arguments[s])]
+      value = Foundation.sin(x)
+      if writingPartials { partials[s &- base] = Foundation.cos(x) }
+    case .cos:
+      let x = values[Int(arguments[s])]
+      value = Foundation.cos(x)
+      if writingPartials { partials[s &- base] = -Foundation.sin(x) }
+    case .tanh:
+      value = Foundation.tanh(values[Int(arguments[s])])
+      partials[s &- base] = 1 - value * value
+    case .sigmoid:
+      let x = values[Int(arguments[s])]
+      if x >= 0 {
+        value = 1 / (1 + Foundation.exp(-x))
+      } else {
+        let t = Foundation.exp(x)
+        value = t / (1 + t)
+      }
+      partials[s &- base] = value * (1 - value)
+    case .square:
+      let x = values[Int(arguments[s])]
+      value = x * x
+      partials[s &- base] = 2 * x
+    case .sqrt:
+      let x = values[Int(arguments[s])]
+      value = x >= 0 ? x.squareRoot() : .nan
+      partials[s &- base] = 0.5 / value
+      partialsAreFinite = partials[s &- base].isFinite
+    case .sum:
+      var total = 0.0
+      for k in s..<e {
+        total += values[Int(arguments[k])]
+        partials[k &- base] = 1
+      }
+      value = total
+    case .linear:
+      var total = 0.0
+      var c = Int(payloads[p])
+      for k in s..<e {
+        total += constants[c] * values[Int(arguments[k])]
+        partials[k &- base] = constants[c]
+        c += 1
+      }
+      value = total
+    case .affine:
+      var c = Int(payloads[p])
+      var total = constants[c]
+      for k in s..<e {
+        c += 1
+        total += constants[c] * values[Int(arguments[k])]
+        partials[k &- base] = constants[c]
+      }
+      value = total
+    case .product:
+      // Product of the non-zero factors and the number of zeros, so that the
+      // partials Π_{l≠k} x_l are exact also when some factors vanish.
+      var nonZero = 1.0
+      var zeros = 0
+      var zeroAt = s
+      for k in s..<e {
+        let x = values[Int(arguments[k])]
+        if x == 0 {
+          zeros += 1
+          zeroAt = k
+        } else {
+          nonZero *= x
+        }
+      }
+      if zeros == 0 {
+        value = nonZero
+        if e - s == 1 {
+          partials[s &- base] = 1
+        } else if writingPartials {
+          for k in s..<e {
+            // Π_{l≠k} x_l by an explicit product: no division, no cancellation.
+            var others = 1.0
+            for l in s..<e where l != k { others *= values[Int(arguments[l])] }
+            partials[k &- base] = others
+          }
+        }
+      } else {
+        value = 0
+        for k in s..<e { partials[k &- base] = 0 }
+        if zeros == 1 { partials[zeroAt &- base] = nonZero }
+      }
+      if writingPartials { partialsAreFinite = (s..<e).allSatisfy { partials[$0 &- base].isFinite } }
+    case .power:
+      let exponent = constants[Int(payloads[p])]
+      let x = values[Int(arguments[s])]
+      value = Foundation.pow(x, exponent)
+      if writingPartials {
+        partials[s &- base] = exponent == 0 ? 0 : exponent * Foundation.pow(x, exponent - 1)
+        partialsAreFinite = partials[s &- base].isFinite
+      }
+    case .custom:
+      let function = program.customs[Int(payloads[p])]
+      var x = [Double](repeating: 0, count: e - s)
+      for k in s..<e { x[k - s] = values[Int(arguments[k])] }
+      value = function.value(x)
+      guard writingPartials else { break }
+      guard let g = function.partials(at: x) else {
+        throw .customGradientLength(
+          variable: program.name(position: p), function: function.name, expected: e - s,
+          actual: function.gradient?(x).count ?? -1)
+      }
+      for k in s..<e { partials[k &- base] = g[k - s] }
+      partialsAreFinite = g.allSatisfy(\.isFinite)
+    }
+    if !value.isFinite || (writingPartials && (!partialsAreFinite || !partials[s &- base].isFinite)) {
+      throw nonFiniteError(p, value: value, values: values, partials: partials, base: base)
+    }
+    return value
+  }
+
+  /// The error for a non-finite value or partial at position `p` (cold path).
+  @inline(never)
+  func nonFiniteError(
+    _ p: Int, value: Double, values: UnsafeMutableBufferPointer<Double>,
+    partials: UnsafeMutableBufferPointer<Double>, base: Int
+  ) -> LagrangePropError {
+    let range = Int(argumentStart[p])..<Int(argumentStart[p + 1])
+    let x = range.map { values[Int(arguments[$0])] }
+    let d = range.map { partials[$0 - base] }
+    let function = program.functionName(position: p)
+    let what = value.isFinite ? "a partial derivative is not finite (\(d))" : "the value is \(value)"
+    return .nonFinite(
+      variable: program.name(position: p), function: function,
+      detail: "\(what) at argument(s) \(x)")
+  }
+}
+
+extension Program {
+  /// Runs `body` with a kernel over this program's arrays.
+  func withKernel<R, E: Error>(_ body: (Kernel) throws(E) -> R) throws(E) -> R {
+    // The arrays are immutable for the program's lifetime; the pointers do not escape `body`.
+    let result: Result<R, E> = opCodes.withUnsafeBufferPointer { ops in
+      payloads.withUnsafeBufferPointer { pay in
+        argumentStart.withUnsafeBufferPointer { starts in
+          arguments.withUnsafeBufferPointer { args in
+            constants.withUnsafeBufferPointer { consts in
+              withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, maxFanIn)) { scratch in
+                let kernel = Kernel(
+                  opCodes: ops, payloads: pay, argumentStart: starts, arguments: args,
+                  constants: consts, scratchPartials: scratch, program: self)
+                do throws(E) {
+                  return .success(try body(kernel))
+                } catch {
+                  return .failure(error)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return try result.get()
+  }
+
+  /// The name of the local function at program position `p`, for messages.
+  func functionName(position p: Int) -> String {
+    switch opCodes[p] {
+    case .input: return "input"
+    case .exp: return "exp"
+    case .log: return "log"
+    case .sin: return "sin"
+    case .cos: return "cos"
+    case .tanh: return "tanh"
+    case .sigmoid: return "sigmoid"
+    case .square: return "square"
+    case .sqrt: return "sqrt"
+    case .sum: return "sum"
+    case .product: return "product"
+    case .power: return "power(\(constants[Int(payloads[p])]))"
+    case .linear: return "linear"
+    case .affine: return "affine"
+    case .custom: return customs[Int(payloads[p])].name
+    }
+  }
+}

@@ -1,0 +1,69 @@
+extension Program {
+  /// Resolves `.automatic` and checks that a solver can handle this program.
+  ///
+  /// `.automatic` takes `.sweep` for acyclic programs (O(n + edges), exact
+  /// backpropagation). For cyclic programs it compares the estimated flops of
+  /// `.blockTriangular` (`Σ_b (|F_b|·edges_b + ⅔|F_b|³)`) and of `.bandedLU`
+  /// (`2·m·kl·(kl + ku)`, when the band is narrower than dense) and takes the
+  /// cheaper.
+  ///
+  /// - Throws: `.cyclicProgram` for a solver that needs an acyclic program;
+  ///   `.denseTooLarge` for a dense solver over the memory limit; `.bandTooWide`
+  ///   for a band solver whose band is no smaller than dense.
+  func chooseSolver(_ solver: Solver, options: SolveOptions) throws(LagrangePropError)
+    -> (Solver, String)
+  {
+    if solver.requiresAcyclic && !isAcyclic {
+      throw .cyclicProgram(
+        solver: solver.rawValue,
+        variables: (blocks[0].start..<blocks[0].end).prefix(16).map { name(position: $0) })
+    }
+    let m = intermediateCount
+    switch solver {
+    case .automatic:
+      if isAcyclic {
+        return (.sweep, "acyclic program: back-substitution on the partials, O(n + edges)")
+      }
+      var blockFlops = Double(edgeCount)
+      for block in blocks {
+        var blockEdges = 0
+        for p in block.start..<block.end { blockEdges += argumentRange(p).count }
+        let f = Double(block.feedbackCount)
+        blockFlops += f * Double(blockEdges) + 2 * f * f * f / 3
+      }
+      let bw = bandwidth
+      let ldab = 2 * bw.lower + bw.upper + 1
+      let bandBytes = 8.0 * Double(m) * Double(ldab)
+      let bandFlops = 2 * Double(m) * Double(bw.lower) * Double(bw.lower + bw.upper) + Double(edgeCount)
+      if ldab < m && bandBytes <= Double(options.denseByteLimit) && bandFlops < blockFlops {
+        return (
+          .bandedLU,
+          "cyclic program with a narrow band \(bw): band LU ≈ \(Self.flops(bandFlops)) < block-triangular ≈ \(Self.flops(blockFlops))"
+        )
+      }
+      return (
+        .blockTriangular,
+        "cyclic program: \(blocks.count) cyclic block(s), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))"
+      )
+    case .triangular, .lu:
+      try checkDenseSize(solver, options: options)
+    case .bandedTriangular:
+      let kd = bandwidth.upper
+      if kd + 1 > m && m > 1 {
+        throw .bandTooWide(solver: solver.rawValue, lower: 0, upper: kd, order: m)
+      }
+    case .bandedLU:
+      let bw = bandwidth
+      if 2 * bw.lower + bw.upper + 1 > m && m > 1 {
+        throw .bandTooWide(solver: solver.rawValue, lower: bw.lower, upper: bw.upper, order: m)
+      }
+    case .sweep, .blockTriangular:
+      break
+    }
+    return (solver, "requested")
+  }
+
+  static func flops(_ value: Double) -> String {
+    value >= 1e9 ? "\((value / 1e8).rounded() / 10) Gflop" : value >= 1e6 ? "\((value / 1e5).rounded() / 10) Mflop" : "\(Int(value)) flop"
+  }
+}

@@ -1,0 +1,127 @@
+/// A compiled constraint program: immutable, `Sendable`, struct-of-arrays.
+///
+/// Variables are stored in *program order*: inputs first, then the strongly
+/// connected components in topological order (declaration order whenever that
+/// is already topological). Arguments are CSR lists of program positions
+/// (`Int32`), one op code per variable, constants in one table. Public vectors
+/// are always indexed in *declaration order* (`Variable.index`); the two orders
+/// coincide when inputs are declared first and every variable after its
+/// arguments.
+///
+/// ```swift
+/// let program = try graph.compile(objective: .variable(f))
+/// let g = try program.gradient(at: [0.5, -1.0])     // g.gradient = ∂f/∂x
+/// ```
+///
+/// Concurrent calls on one `Program` are safe: every call allocates its own state.
+public struct Program: Sendable {
+  /// The number of variables `n` (inputs and intermediates).
+  public let variableCount: Int
+  /// The number of inputs `d`.
+  public let inputCount: Int
+
+  // Mapping between declaration order and program order.
+  let order: [Int32]
+  let position: [Int32]
+  let isIdentityOrder: Bool
+
+  // Names and inputs in declaration order.
+  let names: [String?]
+  let inputDeclarationIndices: [Int32]
+
+  // Struct-of-arrays in program order.
+  let opCodes: [OpCode]
+  let payloads: [Int32]
+  let isResidual: [Bool]
+  let argumentStart: [Int32]
+  let arguments: [Int32]
+  let constants: [Double]
+  let customs: [CustomFunction]
+
+  /// Cyclic blocks in program order, and whether each is affine in its own
+  /// variables (its reduced Jacobian then never changes, so Newton's last
+  /// factorization can be reused for the linearization).
+  let blocks: [BlockLayout]
+  let blockIsAffine: [Bool]
+
+  let objective: CompiledObjective
+  /// The largest number of arguments of any constraint.
+  let maxFanIn: Int
+
+  /// The number of constraint edges (arguments over all constraints).
+  public var edgeCount: Int { arguments.count }
+  /// Whether the dependency graph has no cycles (then `D` is upper triangular
+  /// in program order and the sweep is exact backpropagation).
+  public var isAcyclic: Bool { blocks.isEmpty }
+  /// The number of intermediates `n − d`: the order of the non-input block of `D`.
+  public var intermediateCount: Int { variableCount - inputCount }
+
+  /// The cyclic blocks (strongly connected components with a cycle, and lone
+  /// residual constraints), each as its variables in declaration order.
+  public var cyclicBlocks: [[Variable]] {
+    blocks.map { b in (b.start..<b.end).map { Variable(Int(order[$0])) }.sorted() }
+  }
+
+  /// For each cyclic block, the number of feedback variables: the order of the
+  /// dense system the block-triangular solver factors for it.
+  public var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
+
+  /// The inputs, in declaration order.
+  public var inputs: [Variable] { inputDeclarationIndices.map { Variable(Int($0)) } }
+
+  /// The variables in program order (inputs first, then topological order of
+  /// the components).
+  public var programOrder: [Variable] { order.map { Variable(Int($0)) } }
+
+  /// The name of a variable (`x#j` / `z#i` when it was declared without one).
+  public func name(of variable: Variable) -> String { name(declarationIndex: variable.index) }
+
+  /// The variable with the given name, if exactly one has it.
+  ///
+  /// - Complexity: O(n).
+  public func variable(named name: String) -> Variable? {
+    var found: Variable?
+    for (i, candidate) in names.enumerated() where candidate == name {
+      if found != nil { return nil }
+      found = Variable(i)
+    }
+    return found
+  }
+
+  func name(declarationIndex i: Int) -> String {
+    if let name = names[i] { return name }
+    let p = Int(position[i])
+    return p < inputCount ? "x#\(p)" : "z#\(i)"
+  }
+
+  func name(position p: Int) -> String { name(declarationIndex: Int(order[p])) }
+
+  @inline(__always)
+  func argumentRange(_ p: Int) -> Range<Int> { Int(argumentStart[p])..<Int(argumentStart[p + 1]) }
+
+  // MARK: - Order conversions
+
+  /// A declaration-order vector from a program-order one.
+  func toDeclarationOrder(_ v: [Double]) -> [Double] {
+    if isIdentityOrder { return v }
+    var out = [Double](repeating: 0, count: v.count)
+    for p in 0..<v.count { out[Int(order[p])] = v[p] }
+    return out
+  }
+
+  /// A program-order vector from a declaration-order one.
+  func toProgramOrder(_ v: [Double]) -> [Double] {
+    if isIdentityOrder { return v }
+    var out = [Double](repeating: 0, count: v.count)
+    for p in 0..<v.count { out[p] = v[Int(order[p])] }
+    return out
+  }
+}
+
+/// The objective in program order.
+enum CompiledObjective: Sendable {
+  case variable(Int)
+  case linear([Double])
+  case custom(
+    value: @Sendable ([Double]) -> Double, gradient: @Sendable ([Double]) -> [Double])
+}

@@ -1,0 +1,34 @@
+/// Options of a solve: the forward (nonlinear) solve of cyclic blocks and the
+/// memory limit of dense paths.
+public struct SolveOptions: Sendable {
+  /// How cyclic blocks are solved in the forward pass.
+  public enum ForwardMethod: Sendable, Equatable {
+    /// Newton's method on each block's feedback variables, with a dense LU of the
+    /// reduced Jacobian and (optionally) backtracking on the residual norm.
+    case newton
+    /// `z_F ← f_F(…)` repeated (Jacobi on the feedback variables): assignments only,
+    /// converges when the map is contracting.
+    case fixedPoint
+  }
+
+  /// The forward method for cyclic blocks (default `.newton`).
+  public var forwardMethod: ForwardMethod = .newton
+  /// Convergence: `‖r_F‖∞ ≤ tolerance · max(1, ‖z_F‖∞)` on each block's residuals (default 1e-12).
+  public var tolerance: Double = 1e-12
+  /// The iteration limit per block; `nil` means 50 for Newton, 10 000 for fixed-point.
+  public var maxIterations: Int? = nil
+  /// Backtracking on Newton steps: halve the step until the residual norm decreases (default on).
+  public var backtracking: Bool = true
+  /// Starting values for cyclic variables, one per variable in declaration order
+  /// (e.g. the `values` of a previous solve: a warm start). `nil` starts from zero.
+  /// Only the blocks' feedback variables are read.
+  public var initialGuess: [Double]? = nil
+  /// The largest dense matrix (`8·m²` bytes, `m` the non-input count) that a dense
+  /// path may allocate (default 2 GiB).
+  public var denseByteLimit: Int = 2 << 30
+
+  /// Default options.
+  public init() {}
+
+  var iterationLimit: Int { maxIterations ?? (forwardMethod == .newton ? 50 : 10_000) }
+}

@@ -1,0 +1,34 @@
+/// How the multiplier system `D λ = −∇f` (and its transpose `Dᵀ τ = −v`) is solved.
+///
+/// Every solver returns the same numbers within round-off on every program it
+/// accepts, and refuses with a typed error a program it cannot handle.
+public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
+  /// Chooses: `.sweep` for acyclic programs, `.blockTriangular` for cyclic ones
+  /// (or a banded solver where the band is narrow). The choice and its reason are
+  /// reported on the result.
+  case automatic
+  /// Back-substitution straight on the local partials (reverse-mode automatic
+  /// differentiation): O(n + edges), no matrix. Acyclic programs only.
+  case sweep
+  /// Dense `D` (non-input block) and a triangular solve (`dtrsv` for one
+  /// right-hand side, `dtrtrs` for several). O(m²) memory. Acyclic programs only.
+  case triangular
+  /// `D` in triangular band storage and `dtbtrs`: O(m·k). Acyclic programs only.
+  case bandedTriangular
+  /// Dense `D` (non-input block), LU with `dgetrf` once and `dgetrs` per solve.
+  /// O(m²) memory, O(m³) time. Any program.
+  case lu
+  /// `D` in band storage, LU with `dgbtrf` once and `dgbtrs` per solve: O(m·k²). Any program.
+  case bandedLU
+  /// Strongly connected components in topological order: the sweep across the
+  /// acyclic parts and one dense LU per cyclic block, of the size of the block's
+  /// feedback variables. O(edges + Σ m_b³). Any program.
+  case blockTriangular
+
+  public var description: String { rawValue }
+
+  /// Whether the solver refuses programs with cycles.
+  public var requiresAcyclic: Bool {
+    self == .sweep || self == .triangular || self == .bandedTriangular
+  }
+}

@@ -1,0 +1,126 @@
+/// An error thrown by LagrangeProp's graph, structure and engine layers.
+///
+/// Every case that concerns a variable carries the variable's name (or
+/// `z#i` / `x#j` for unnamed ones), so that the message points at the part of
+/// the user's program at fault. Linear-algebra failures that the engine can
+/// trace back to a variable are rethrown as `.singularJacobian` with its name;
+/// others arrive wrapped in `.linearAlgebra`.
+public enum LagrangePropError: Error, Equatable, Sendable {
+  // MARK: Building and compiling
+
+  /// A `Variable` handle that does not belong to this graph.
+  case unknownVariable(index: Int)
+  /// `define` or `constrain` on a variable that already has a constraint.
+  case definedTwice(variable: String)
+  /// `define` or `constrain` on an input, whose constraint is its copy `x_j − z_j`.
+  case cannotDefineInput(variable: String)
+  /// A variable declared with `unknown` but never given a constraint.
+  case neverDefined(variable: String)
+  /// A function called with a number of arguments it does not take.
+  case wrongArity(variable: String, function: String, expected: String, actual: Int)
+  /// A constant of a local function (power, coefficients) that is NaN or infinite.
+  case invalidFunction(variable: String, function: String, reason: String)
+  /// `compile` on a graph with no variables.
+  case emptyGraph
+  /// The objective refers to no variable of the graph, or its weights do not fit.
+  case invalidObjective(reason: String)
+  /// A cyclic block whose constraints cannot determine its variables on the
+  /// sparsity pattern alone (no perfect matching): its variables, by name.
+  case structurallySingular(variables: [String])
+
+  // MARK: Calling
+
+  /// A point with the wrong number of inputs.
+  case wrongInputCount(expected: Int, actual: Int)
+  /// A vector argument (`name`) of the wrong length.
+  case wrongLength(argument: String, expected: Int, actual: Int)
+  /// A non-finite input value.
+  case nonFiniteInput(variable: String, value: Double)
+  /// A non-finite value or partial derivative produced by a local function.
+  case nonFinite(variable: String, function: String, detail: String)
+  /// A non-finite objective value or gradient entry.
+  case nonFiniteObjective(detail: String)
+  /// A custom function's gradient returned the wrong number of partials.
+  case customGradientLength(variable: String, function: String, expected: Int, actual: Int)
+
+  // MARK: Solving
+
+  /// A solver that needs an acyclic program (`.sweep`, `.triangular`,
+  /// `.bandedTriangular`) was asked to solve a program with cycles; `variables`
+  /// names some variables on a cycle.
+  case cyclicProgram(solver: String, variables: [String])
+  /// A dense path whose `8·m²` bytes exceed the configured limit.
+  case denseTooLarge(solver: String, order: Int, bytes: Int, limit: Int)
+  /// A band path whose band storage would be no smaller than dense storage.
+  case bandTooWide(solver: String, lower: Int, upper: Int, order: Int)
+  /// The constraint Jacobian (or one of its blocks) is singular; the zero pivot
+  /// belongs to the constraint owned by `variable`.
+  case singularJacobian(variable: String, routine: String)
+  /// The forward solve of a cyclic block did not converge.
+  case notConverged(variables: [String], iterations: Int, residual: Double)
+  /// Fixed-point iteration needs assignment constraints; `variable` has a residual one.
+  case fixedPointNeedsAssignment(variable: String)
+  /// A failure of the linear-algebra layer that no variable can be blamed for.
+  case linearAlgebra(LinearAlgebraError)
+}
+
+extension LagrangePropError: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case let .unknownVariable(index):
+      return "unknown variable: handle \(index) does not belong to this graph"
+    case let .definedTwice(v):
+      return "variable '\(v)' is defined twice: it already has a constraint"
+    case let .cannotDefineInput(v):
+      return "variable '\(v)' is an input and cannot be given another constraint"
+    case let .neverDefined(v):
+      return "variable '\(v)' was declared with unknown() but never defined or constrained"
+    case let .wrongArity(v, f, expected, actual):
+      return "variable '\(v)': \(f) takes \(expected) argument(s), got \(actual)"
+    case let .invalidFunction(v, f, reason):
+      return "variable '\(v)': invalid \(f): \(reason)"
+    case .emptyGraph:
+      return "the graph has no variables"
+    case let .invalidObjective(reason):
+      return "invalid objective: \(reason)"
+    case let .structurallySingular(vs):
+      return
+        "structurally singular cyclic block: its constraints cannot determine the variables \(Self.list(vs))"
+    case let .wrongInputCount(expected, actual):
+      return "expected \(expected) input value(s), got \(actual)"
+    case let .wrongLength(argument, expected, actual):
+      return "\(argument): expected length \(expected), got \(actual)"
+    case let .nonFiniteInput(v, value):
+      return "input '\(v)' is not finite (\(value))"
+    case let .nonFinite(v, f, detail):
+      return "variable '\(v)' = \(f)(…): \(detail)"
+    case let .nonFiniteObjective(detail):
+      return "objective: \(detail)"
+    case let .customGradientLength(v, f, expected, actual):
+      return "variable '\(v)': custom function \(f) returned \(actual) partial(s), expected \(expected)"
+    case let .cyclicProgram(solver, vs):
+      return
+        "solver .\(solver) needs an acyclic program, but these variables lie on a cycle: \(Self.list(vs)); use .lu, .blockTriangular or .automatic"
+    case let .denseTooLarge(solver, order, bytes, limit):
+      return
+        "solver .\(solver) would need a dense \(order) × \(order) matrix of \(bytes) bytes, over the limit of \(limit) bytes; use .sweep (acyclic), a banded solver or .blockTriangular, or raise SolveOptions.denseByteLimit"
+    case let .bandTooWide(solver, lower, upper, order):
+      return
+        "solver .\(solver): bandwidths (lower \(lower), upper \(upper)) make band storage no smaller than dense for order \(order); use a dense solver or .sweep"
+    case let .singularJacobian(v, routine):
+      return "\(routine): the constraint Jacobian is singular at the constraint of variable '\(v)'"
+    case let .notConverged(vs, iterations, residual):
+      return
+        "the forward solve of the cyclic block \(Self.list(vs)) did not converge in \(iterations) iteration(s): residual \(residual)"
+    case let .fixedPointNeedsAssignment(v):
+      return "fixed-point iteration needs assignments, but '\(v)' has a residual constraint; use Newton"
+    case let .linearAlgebra(error):
+      return error.description
+    }
+  }
+
+  static func list(_ names: [String]) -> String {
+    let shown = names.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
+    return names.count > 8 ? "\(shown), … (\(names.count) in all)" : shown
+  }
+}
