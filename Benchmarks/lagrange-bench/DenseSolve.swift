@@ -48,7 +48,9 @@ struct DenseSolve: ParsableCommand {
     if let bad = sizes.first(where: { $0 <= 0 }) {
       throw ValidationError("--sizes must be positive, got \(bad).")
     }
-    guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats).") }
+    guard repeats >= 1 else {
+      throw ValidationError("--repeats must be at least 1, got \(repeats).")
+    }
   }
 
   func run() throws {

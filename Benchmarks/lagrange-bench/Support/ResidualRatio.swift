@@ -9,7 +9,8 @@ import LagrangeProp
 /// `TriangularMatrix` ignores them). Plain loops, independent of BLAS.
 ///
 /// - Precondition: `matrix` is square with `x.count == b.count == n`.
-func residualRatio(_ matrix: Matrix, triangle: Triangle? = nil, x: [Double], b: [Double]) -> Double {
+func residualRatio(_ matrix: Matrix, triangle: Triangle? = nil, x: [Double], b: [Double]) -> Double
+{
   let n = matrix.rows
   precondition(matrix.columns == n && x.count == n && b.count == n, "residualRatio: dimensions")
   var residual = b.map { -$0 }

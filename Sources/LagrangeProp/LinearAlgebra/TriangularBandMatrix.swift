@@ -85,6 +85,11 @@ public struct TriangularBandMatrix: Sendable, Equatable {
   {
     guard order > 0, rightHandSides > 0 else { return }
     try storage.withUnsafeBufferPointer { (ab) throws(LinearAlgebraError) in
+      // An infinite diagonal would silently give x_k = 0.
+      let diagonalRow = triangle == .upper ? bandwidth : 0
+      for k in 0..<order where !ab[diagonalRow + k * leadingDimension].isFinite {
+        throw .nonFinite(routine: "dtbtrs")
+      }
       try LAPACK.dtbtrs(
         triangle: triangle, transpose: transpose, n: order, kd: bandwidth, nrhs: rightHandSides,
         ab: ab.baseAddress!, ldab: leadingDimension, b: b.baseAddress!, ldb: order)

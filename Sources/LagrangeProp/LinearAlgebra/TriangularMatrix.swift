@@ -37,7 +37,11 @@ public struct TriangularMatrix: Sendable {
     }
     guard n > 0 else { return }
     try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
-      for k in 0..<n where a[k + k * n] == 0 { throw .singular(routine: "dtrsv", pivot: k) }
+      for k in 0..<n {
+        if a[k + k * n] == 0 { throw .singular(routine: "dtrsv", pivot: k) }
+        // An infinite diagonal would silently give x_k = 0.
+        if !a[k + k * n].isFinite { throw .nonFinite(routine: "dtrsv") }
+      }
       b.withUnsafeMutableBufferPointer { x in
         LAPACK.dtrsv(
           triangle: triangle, transpose: transpose, unitDiagonal: false, n: n,
@@ -69,6 +73,7 @@ public struct TriangularMatrix: Sendable {
     let nrhs = b.columns
     guard n > 0, nrhs > 0 else { return }
     try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
+      for k in 0..<n where !a[k + k * n].isFinite { throw .nonFinite(routine: "dtrtrs") }
       try b.elements.withUnsafeMutableBufferPointer { (x) throws(LinearAlgebraError) in
         try LAPACK.dtrtrs(
           triangle: triangle, transpose: transpose, unitDiagonal: false, n: n, nrhs: nrhs,

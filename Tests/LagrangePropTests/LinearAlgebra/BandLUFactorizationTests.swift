@@ -221,8 +221,12 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
     let lu = try BandLUFactorization(
       try BandMatrix(Matrix.identity(3), lowerBandwidth: 1, upperBandwidth: 1))
     assertDimensionMismatch(expected: 3, actual: 2) { _ = try lu.solve([1, 2]) }
-    assertDimensionMismatch(expected: 3, actual: 4) { _ = try lu.solve([1, 2, 3, 4], transpose: true) }
-    assertDimensionMismatch(expected: 3, actual: 1) { _ = try lu.solve(Matrix(rows: 1, columns: 3)) }
+    assertDimensionMismatch(expected: 3, actual: 4) {
+      _ = try lu.solve([1, 2, 3, 4], transpose: true)
+    }
+    assertDimensionMismatch(expected: 3, actual: 1) {
+      _ = try lu.solve(Matrix(rows: 1, columns: 3))
+    }
     var b = [Double]()
     assertDimensionMismatch(expected: 3, actual: 0) { try lu.solve(inPlace: &b) }
   }

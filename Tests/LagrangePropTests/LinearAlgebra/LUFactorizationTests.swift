@@ -79,14 +79,17 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
     let b = try Matrix(rows: [[2, 0, 0], [0, -8, 0], [0, 0, 0.5]])
     assertClose(try LUFactorization(b).reciprocalConditionNumber(), 0.0625, relative: 1e-14)
     // The identity is perfectly conditioned.
-    assertClose(try LUFactorization(Matrix.identity(5)).reciprocalConditionNumber(), 1, relative: 1e-14)
+    assertClose(
+      try LUFactorization(Matrix.identity(5)).reciprocalConditionNumber(), 1, relative: 1e-14)
   }
 
   func testReciprocalConditionNumberWithinFactorTenOfTruth() throws {
     var rng = SplitMix64(seed: 10)
     for n in [1, 2, 3, 5, 8, 17, 40, 64] {
       // Plain random matrices (condition numbers of order n) and diagonally dominant ones.
-      for a in [randomMatrix(rows: n, columns: n, using: &rng), wellConditionedMatrix(n, using: &rng)] {
+      for a in [
+        randomMatrix(rows: n, columns: n, using: &rng), wellConditionedMatrix(n, using: &rng),
+      ] {
         let lu = try LUFactorization(a)
         let inverse = try lu.solve(Matrix.identity(n))
         let truth = 1 / (a.oneNorm * inverse.oneNorm)
@@ -167,8 +170,12 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
   func testRejectsWrongRightHandSideLength() throws {
     let lu = try LUFactorization(Matrix.identity(3))
     assertDimensionMismatch(expected: 3, actual: 2) { _ = try lu.solve([1, 2]) }
-    assertDimensionMismatch(expected: 3, actual: 4) { _ = try lu.solve([1, 2, 3, 4], transpose: true) }
-    assertDimensionMismatch(expected: 3, actual: 2) { _ = try lu.solve(Matrix(rows: 2, columns: 2)) }
+    assertDimensionMismatch(expected: 3, actual: 4) {
+      _ = try lu.solve([1, 2, 3, 4], transpose: true)
+    }
+    assertDimensionMismatch(expected: 3, actual: 2) {
+      _ = try lu.solve(Matrix(rows: 2, columns: 2))
+    }
     var b = [1.0]
     assertDimensionMismatch(expected: 3, actual: 1) { try lu.solve(inPlace: &b) }
   }

@@ -20,7 +20,7 @@ func assertDimensionMismatch(
   _ body: () throws -> Void
 ) {
   let error = thrownError(body)
-  guard case let .dimensionMismatch(_, e, a)? = error as? LinearAlgebraError else {
+  guard case .dimensionMismatch(_, let e, let a)? = error as? LinearAlgebraError else {
     XCTFail("expected .dimensionMismatch, got \(String(describing: error))", file: file, line: line)
     return
   }
@@ -34,7 +34,7 @@ func assertInvalidShape(
   _ body: () throws -> Void
 ) {
   let error = thrownError(body)
-  guard case let .invalidShape(op, _)? = error as? LinearAlgebraError else {
+  guard case .invalidShape(let op, _)? = error as? LinearAlgebraError else {
     XCTFail("expected .invalidShape, got \(String(describing: error))", file: file, line: line)
     return
   }

@@ -150,7 +150,8 @@ final class LinearAlgebraMatrixTests: XCTestCase {
 
   func testMatrixVectorProductAgainstLoops() {
     var rng = SplitMix64(seed: 2)
-    for (rows, columns) in [(1, 1), (1, 5), (5, 1), (7, 3), (3, 7), (32, 32), (65, 17), (100, 101)] {
+    for (rows, columns) in [(1, 1), (1, 5), (5, 1), (7, 3), (3, 7), (32, 32), (65, 17), (100, 101)]
+    {
       let a = randomMatrix(rows: rows, columns: columns, using: &rng)
       for transpose in [false, true] {
         let x = randomVector(transpose ? rows : columns, using: &rng)

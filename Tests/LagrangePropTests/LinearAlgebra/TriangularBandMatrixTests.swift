@@ -38,7 +38,8 @@ final class LinearAlgebraTriangularBandMatrixTests: XCTestCase {
             let offset = triangle == .upper ? j - i : i - j
             let inside = offset >= 0 && offset <= kd
             XCTAssertEqual(band.isInBand(i, j), inside)
-            XCTAssertEqual(dense[i, j], inside ? full[i, j] : 0, "(\(i), \(j)) \(triangle) kd \(kd)")
+            XCTAssertEqual(
+              dense[i, j], inside ? full[i, j] : 0, "(\(i), \(j)) \(triangle) kd \(kd)")
             XCTAssertEqual(band[i, j], dense[i, j])
           }
         }
@@ -135,7 +136,9 @@ final class LinearAlgebraTriangularBandMatrixTests: XCTestCase {
   func testRejectsWrongRightHandSideLength() throws {
     let t = try TriangularBandMatrix(Matrix.identity(3), bandwidth: 1, triangle: .lower)
     assertDimensionMismatch(expected: 3, actual: 2) { _ = try t.solve([1, 2]) }
-    assertDimensionMismatch(expected: 3, actual: 5) { _ = try t.solve([1, 2, 3, 4, 5], transpose: true) }
+    assertDimensionMismatch(expected: 3, actual: 5) {
+      _ = try t.solve([1, 2, 3, 4, 5], transpose: true)
+    }
     assertDimensionMismatch(expected: 3, actual: 4) { _ = try t.solve(Matrix(rows: 4, columns: 1)) }
   }
 
@@ -167,7 +170,9 @@ final class LinearAlgebraTriangularBandMatrixTests: XCTestCase {
     }
     let good = try TriangularBandMatrix(Matrix.identity(3), bandwidth: 1, triangle: .lower)
     for bad in [Double.nan, .infinity] {
-      assertThrows(LinearAlgebraError.nonFinite(routine: "dtbtrs")) { _ = try good.solve([1, bad, 1]) }
+      assertThrows(LinearAlgebraError.nonFinite(routine: "dtbtrs")) {
+        _ = try good.solve([1, bad, 1])
+      }
       assertThrows(LinearAlgebraError.nonFinite(routine: "dtbtrs")) {
         _ = try good.solve(try Matrix(rows: [[1], [1], [bad]]), transpose: true)
       }

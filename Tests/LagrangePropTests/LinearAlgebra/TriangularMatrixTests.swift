@@ -9,7 +9,8 @@ final class LinearAlgebraTriangularMatrixTests: XCTestCase {
   func testUpperByHand() throws {
     // U = [[2, 1, 1], [0, 3, 1], [0, 0, 4]], U·(1, 1, 1) = (4, 4, 4):
     // x₂ = 4/4 = 1, x₁ = (4 − 1)/3 = 1, x₀ = (4 − 1 − 1)/2 = 1.
-    let u = try TriangularMatrix(try Matrix(rows: [[2, 1, 1], [0, 3, 1], [0, 0, 4]]), triangle: .upper)
+    let u = try TriangularMatrix(
+      try Matrix(rows: [[2, 1, 1], [0, 3, 1], [0, 0, 4]]), triangle: .upper)
     XCTAssertEqual(u.order, 3)
     XCTAssertEqual(u.triangle, .upper)
     assertClose(try u.solve([4, 4, 4]), [1, 1, 1], relative: 1e-15)
@@ -28,16 +29,19 @@ final class LinearAlgebraTriangularMatrixTests: XCTestCase {
   func testLowerByHand() throws {
     // L = [[1, 0, 0], [2, 1, 0], [3, 4, 5]], b = (2, 7, 37):
     // x₀ = 2, x₁ = 7 − 2·2 = 3, x₂ = (37 − 3·2 − 4·3)/5 = 19/5.
-    let l = try TriangularMatrix(try Matrix(rows: [[1, 0, 0], [2, 1, 0], [3, 4, 5]]), triangle: .lower)
+    let l = try TriangularMatrix(
+      try Matrix(rows: [[1, 0, 0], [2, 1, 0], [3, 4, 5]]), triangle: .lower)
     assertClose(try l.solve([2, 7, 37]), [2, 3, 19.0 / 5.0], relative: 1e-15)
     // Lᵀ = [[1, 2, 3], [0, 1, 4], [0, 0, 5]], Lᵀ·(1, 1, 1) = (6, 5, 5).
     assertClose(try l.solve([6, 5, 5], transpose: true), [1, 1, 1], relative: 1e-15)
 
     // dtrtrs: columns (2, 7, 37) and L·(1, 1, 1) = (1, 3, 12).
     let b = try Matrix(rows: [[2, 1], [7, 3], [37, 12]])
-    assertClose(try l.solve(b), try Matrix(rows: [[2, 1], [3, 1], [19.0 / 5.0, 1]]), relative: 1e-15)
+    assertClose(
+      try l.solve(b), try Matrix(rows: [[2, 1], [3, 1], [19.0 / 5.0, 1]]), relative: 1e-15)
     let c = try Matrix(rows: [[6], [5], [5]])
-    assertClose(try l.solve(c, transpose: true), try Matrix(rows: [[1], [1], [1]]), relative: 1e-15)
+    assertClose(
+      try l.solve(c, transpose: true), try Matrix(rows: [[1], [1], [1]]), relative: 1e-15)
   }
 
   func testEntriesOutsideTheTriangleAreIgnored() throws {
@@ -46,7 +50,8 @@ final class LinearAlgebraTriangularMatrixTests: XCTestCase {
     let u = try TriangularMatrix(full, triangle: .upper)
     assertClose(try u.solve([4, 4, 4]), [1, 1, 1], relative: 1e-15)
     assertClose(try u.solve([2, 4, 6], transpose: true), [1, 1, 1], relative: 1e-15)
-    assertClose(try u.solve(try Matrix(rows: [[4], [4], [4]])).column(0), [1, 1, 1], relative: 1e-15)
+    assertClose(
+      try u.solve(try Matrix(rows: [[4], [4], [4]])).column(0), [1, 1, 1], relative: 1e-15)
     assertClose(
       try u.solve(try Matrix(rows: [[2], [4], [6]]), transpose: true).column(0), [1, 1, 1],
       relative: 1e-15)
@@ -88,7 +93,8 @@ final class LinearAlgebraTriangularMatrixTests: XCTestCase {
           let xs = try t.solve(bs, transpose: transpose)  // dtrtrs
           assertSmallResidual(a, xs, bs, transpose: transpose, context)
           // The level-2 and level-3 paths agree column by column.
-          assertClose(xs.column(0), try t.solve(bs.column(0), transpose: transpose), relative: 1e-12, context)
+          assertClose(
+            xs.column(0), try t.solve(bs.column(0), transpose: transpose), relative: 1e-12, context)
         }
       }
     }
@@ -116,7 +122,9 @@ final class LinearAlgebraTriangularMatrixTests: XCTestCase {
   func testRejectsWrongRightHandSideLength() throws {
     let t = try TriangularMatrix(Matrix.identity(3), triangle: .upper)
     assertDimensionMismatch(expected: 3, actual: 2) { _ = try t.solve([1, 2]) }
-    assertDimensionMismatch(expected: 3, actual: 4) { _ = try t.solve([1, 2, 3, 4], transpose: true) }
+    assertDimensionMismatch(expected: 3, actual: 4) {
+      _ = try t.solve([1, 2, 3, 4], transpose: true)
+    }
     assertDimensionMismatch(expected: 3, actual: 2) { _ = try t.solve(Matrix(rows: 2, columns: 3)) }
     var b = [1.0]
     assertDimensionMismatch(expected: 3, actual: 1) { try t.solve(inPlace: &b) }
@@ -139,8 +147,11 @@ final class LinearAlgebraTriangularMatrixTests: XCTestCase {
       }
     }
     // Two zeros on the diagonal: the first one is reported.
-    let t = try TriangularMatrix(try Matrix(rows: [[1, 0, 0], [0, 0, 0], [0, 0, 0]]), triangle: .lower)
-    assertThrows(LinearAlgebraError.singular(routine: "dtrsv", pivot: 1)) { _ = try t.solve([1, 1, 1]) }
+    let t = try TriangularMatrix(
+      try Matrix(rows: [[1, 0, 0], [0, 0, 0], [0, 0, 0]]), triangle: .lower)
+    assertThrows(LinearAlgebraError.singular(routine: "dtrsv", pivot: 1)) {
+      _ = try t.solve([1, 1, 1])
+    }
     assertThrows(LinearAlgebraError.singular(routine: "dtrtrs", pivot: 1)) {
       _ = try t.solve(Matrix.identity(3))
     }
