@@ -152,7 +152,8 @@ public struct Linearization: Sendable {
 
   // MARK: - Program-order solves
 
-  func adjointsInProgramOrder(_ w: [Double]) throws(LagrangePropError) -> [Double] {
+  /// `λ` for `w` in program order; `w` is consumed (its buffer becomes `λ`, no copy).
+  func adjointsInProgramOrder(_ w: consuming [Double]) throws(LagrangePropError) -> [Double] {
     var lambda = w
     switch factor {
     case .sweep:
@@ -161,7 +162,7 @@ public struct Linearization: Sendable {
       try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
     case .triangular, .lu, .bandedTriangular, .bandedLU:
       let d = program.inputCount
-      var rhs = (d..<program.variableCount).map { -w[$0] }
+      var rhs = (d..<program.variableCount).map { -lambda[$0] }
       try solveNonInput(&rhs, transpose: false)
       for i in 0..<rhs.count { lambda[d + i] = rhs[i] }
       program.accumulateInputAdjoints(&lambda, partials: partials)
@@ -169,7 +170,8 @@ public struct Linearization: Sendable {
     return lambda
   }
 
-  func tangentsInProgramOrder(_ v: [Double]) throws(LagrangePropError) -> [Double] {
+  /// `τ` for `v` in program order; `v` is consumed (its buffer becomes `τ`, no copy).
+  func tangentsInProgramOrder(_ v: consuming [Double]) throws(LagrangePropError) -> [Double] {
     var tau = v
     switch factor {
     case .sweep:
@@ -177,7 +179,7 @@ public struct Linearization: Sendable {
     case let .blocks(factors):
       try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
     case .triangular, .lu, .bandedTriangular, .bandedLU:
-      var rhs = program.nonInputTangentRightHandSide(v, partials: partials)
+      var rhs = program.nonInputTangentRightHandSide(tau, partials: partials)
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
     }

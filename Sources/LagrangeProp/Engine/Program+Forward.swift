@@ -70,7 +70,11 @@ extension Program {
   /// One pass writing all values and local partials (aligned with `arguments`).
   func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState {
     var values = try checkedInputs(inputs)
-    var partials = [Double](repeating: 0, count: arguments.count)
+    // Every edge's partial is written by its constraint's evaluation before it
+    // is read, so the buffer is not zero-filled first.
+    var partials = [Double](unsafeUninitializedCapacity: arguments.count) { _, count in
+      count = arguments.count
+    }
     var factors = [LUFactorization?](repeating: nil, count: blocks.count)
     if let guess = options.initialGuess, guess.count != variableCount {
       throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
