@@ -19,7 +19,7 @@ extension ConstraintGraph {
     for i in 0..<n where roles[i] == .undefined { throw .neverDefined(variable: name(ofIndex: i)) }
     switch objective.kind {
     case let .variable(v):
-      guard v.index >= 0, v.index < n else {
+      guard contains(v) else {
         throw .invalidObjective(reason: "variable handle \(v.index) does not belong to this graph of \(n) variables")
       }
     case let .linear(w):
@@ -94,12 +94,16 @@ extension ConstraintGraph {
     case let .custom(value, gradient): compiledObjective = .custom(value: value, gradient: gradient)
     }
 
-    return Program(
-      variableCount: n, inputCount: inputIndices.count, order: layout.order, position: position,
+    let program = Program(
+      graphID: id, variableCount: n, inputCount: inputIndices.count, order: layout.order, position: position,
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,
       arguments: argsP, constants: constants, customs: customs, blocks: layout.blocks,
       blockIsAffine: blockIsAffine, objective: compiledObjective,
       maxFanIn: argumentCount.max().map { Int($0) } ?? 0)
+    #if LAGRANGEPROP_INTERNAL_CHECKS
+      program.checkInvariants()
+    #endif
+    return program
   }
 }

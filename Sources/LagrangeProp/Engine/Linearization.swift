@@ -37,8 +37,11 @@ public struct Linearization: Sendable {
   public var values: [Double] { program.toDeclarationOrder(programValues) }
 
   /// The value of the variable.
-  public func value(of variable: Variable) -> Double {
-    programValues[Int(program.position[variable.index])]
+  ///
+  /// - Throws: `LagrangePropError.unknownVariable` for a handle of another graph.
+  public func value(of variable: Variable) throws(LagrangePropError) -> Double {
+    try program.check(variable)
+    return programValues[Int(program.position[variable.index])]
   }
 
   /// The objective value `f(z)`.

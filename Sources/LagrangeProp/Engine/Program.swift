@@ -15,6 +15,8 @@
 ///
 /// Concurrent calls on one `Program` are safe: every call allocates its own state.
 public struct Program: Sendable {
+  /// The identity of the graph compiled (handles of other graphs are refused).
+  let graphID: UInt64
   /// The number of variables `n` (inputs and intermediates).
   public let variableCount: Int
   /// The number of inputs `d`.
@@ -59,7 +61,7 @@ public struct Program: Sendable {
   /// The cyclic blocks (strongly connected components with a cycle, and lone
   /// residual constraints), each as its variables in declaration order.
   public var cyclicBlocks: [[Variable]] {
-    blocks.map { b in (b.start..<b.end).map { Variable(Int(order[$0])) }.sorted() }
+    blocks.map { b in (b.start..<b.end).map { variable(position: $0) }.sorted() }
   }
 
   /// For each cyclic block, the number of feedback variables: the order of the
@@ -67,14 +69,31 @@ public struct Program: Sendable {
   public var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
 
   /// The inputs, in declaration order.
-  public var inputs: [Variable] { inputDeclarationIndices.map { Variable(Int($0)) } }
+  public var inputs: [Variable] { inputDeclarationIndices.map { Variable(Int($0), graph: graphID) } }
 
   /// The variables in program order (inputs first, then topological order of
   /// the components).
-  public var programOrder: [Variable] { order.map { Variable(Int($0)) } }
+  public var programOrder: [Variable] { (0..<variableCount).map { variable(position: $0) } }
 
   /// The name of a variable (`x#j` / `z#i` when it was declared without one).
-  public func name(of variable: Variable) -> String { name(declarationIndex: variable.index) }
+  ///
+  /// - Throws: `LagrangePropError.unknownVariable` for a handle of another graph.
+  public func name(of variable: Variable) throws(LagrangePropError) -> String {
+    try check(variable)
+    return name(declarationIndex: variable.index)
+  }
+
+  /// Whether `variable` is a handle of the graph this program was compiled from.
+  public func contains(_ variable: Variable) -> Bool {
+    variable.graphID == graphID && variable.index >= 0 && variable.index < variableCount
+  }
+
+  func check(_ variable: Variable) throws(LagrangePropError) {
+    guard contains(variable) else { throw .unknownVariable(index: variable.index) }
+  }
+
+  /// The handle of the variable at program position `p`.
+  func variable(position p: Int) -> Variable { Variable(Int(order[p]), graph: graphID) }
 
   /// The variable with the given name, if exactly one has it.
   ///
@@ -83,7 +102,7 @@ public struct Program: Sendable {
     var found: Variable?
     for (i, candidate) in names.enumerated() where candidate == name {
       if found != nil { return nil }
-      found = Variable(i)
+      found = Variable(i, graph: graphID)
     }
     return found
   }

@@ -19,6 +19,9 @@
 /// let program = try graph.compile(objective: .variable(a))
 /// ```
 public struct ConstraintGraph: Sendable {
+  /// A random identity shared by copies of this graph, so that handles of
+  /// another graph are recognised and refused.
+  let id = UInt64.random(in: 1...UInt64.max)
   var names: [String?] = []
   var roles: [ConstraintRole] = []
   var opCodes: [OpCode] = []
@@ -40,10 +43,24 @@ public struct ConstraintGraph: Sendable {
   /// The number of inputs declared so far.
   public var inputCount: Int { inputIndices.count }
   /// The inputs in declaration order.
-  public var inputs: [Variable] { inputIndices.map { Variable(Int($0)) } }
+  public var inputs: [Variable] { inputIndices.map { Variable(Int($0), graph: id) } }
 
   /// The name of a variable: the one given, or `x#j` (inputs) / `z#i`.
-  public func name(of variable: Variable) -> String { name(ofIndex: variable.index) }
+  ///
+  /// - Throws: `LagrangePropError.unknownVariable` for a handle of another graph.
+  public func name(of variable: Variable) throws(LagrangePropError) -> String {
+    try check(variable)
+    return name(ofIndex: variable.index)
+  }
+
+  /// Whether `variable` is a handle of this graph.
+  public func contains(_ variable: Variable) -> Bool {
+    variable.graphID == id && variable.index >= 0 && variable.index < roles.count
+  }
+
+  func check(_ variable: Variable) throws(LagrangePropError) {
+    guard contains(variable) else { throw .unknownVariable(index: variable.index) }
+  }
 
   func name(ofIndex i: Int) -> String {
     if let name = names[i] { return name }
@@ -156,7 +173,7 @@ public struct ConstraintGraph: Sendable {
     payloads.append(0)
     argumentOffset.append(argumentPool.count)
     argumentCount.append(0)
-    return Variable(index)
+    return Variable(index, graph: id)
   }
 
   private mutating func removeLastVariable() {
@@ -171,16 +188,14 @@ public struct ConstraintGraph: Sendable {
   private mutating func setConstraint(
     of variable: Variable, role: ConstraintRole, function: LocalFunction, arguments: [Variable]
   ) throws(LagrangePropError) {
+    try check(variable)
     let i = variable.index
-    guard i >= 0, i < roles.count else { throw .unknownVariable(index: i) }
     switch roles[i] {
     case .input: throw .cannotDefineInput(variable: name(ofIndex: i))
     case .assignment, .residual: throw .definedTwice(variable: name(ofIndex: i))
     case .undefined: break
     }
-    for a in arguments where a.index < 0 || a.index >= roles.count {
-      throw .unknownVariable(index: a.index)
-    }
+    for a in arguments { try check(a) }
     guard function.accepts(argumentCount: arguments.count) else {
       throw .wrongArity(
         variable: name(ofIndex: i), function: function.name, expected: function.arityDescription,

@@ -3,13 +3,21 @@
 ///
 /// `index` is the variable's position in declaration order, the order in which
 /// every public vector of LagrangeProp (values, adjoints, tangents, the rows of
-/// `dz/dx`) is indexed. A handle is only meaningful for the graph that made it.
+/// `dz/dx`) is indexed. A handle is only meaningful for the graph that made it
+/// (and copies of that graph): handing it to another graph throws
+/// `LagrangePropError.unknownVariable`.
 public struct Variable: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The position of the variable in declaration order.
   public let index: Int
+  /// The identity of the graph that made the handle.
+  let graphID: UInt64
 
-  init(_ index: Int) { self.index = index }
+  init(_ index: Int, graph graphID: UInt64) {
+    self.index = index
+    self.graphID = graphID
+  }
 
+  /// Orders handles by declaration (meaningful for handles of one graph).
   public static func < (lhs: Variable, rhs: Variable) -> Bool { lhs.index < rhs.index }
 
   public var description: String { "Variable(\(index))" }
