@@ -136,7 +136,8 @@ struct MarkovRewardGraph {
   /// needs them) and discount `gamma` (a constant in `.linear`).
   init(form: Form, p: [[Double]], gamma: Double) throws {
     self.form = form
-    n = p.count
+    let n = p.count
+    self.n = n
     var graph = ConstraintGraph()
     let gammaInput = form == .linear ? nil : graph.input("gamma")
     let r = (0..<n).map { graph.input("r\($0)") }
@@ -192,8 +193,10 @@ struct MarkovRewardClosedForm {
   init(p: [[Double]], gamma: Double, r: [Double], weights w: [Double]) {
     let n = r.count
     let a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1 : 0) - gamma * p[i][j] } }
-    v = CyclicReference.solve(a, r)
-    u = CyclicReference.solveTransposed(a, w)
+    let v = CyclicReference.solve(a, r)
+    let u = CyclicReference.solveTransposed(a, w)
+    self.v = v
+    self.u = u
     dGamma = CyclicReference.dot(u, CyclicReference.multiply(p, v))
     dP = (0..<n).map { i in (0..<n).map { j in gamma * u[i] * v[j] } }
   }

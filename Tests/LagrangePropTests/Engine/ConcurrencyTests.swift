@@ -1,11 +1,10 @@
-import Dispatch
 import LagrangeProp
 import XCTest
 
 /// `Program` is immutable and `Sendable`: concurrent calls must give exactly the
 /// answers of sequential ones.
 final class ConcurrencyTests: XCTestCase {
-  func testConcurrentGradientsEqualSequentialOnes() throws {
+  func testConcurrentGradientsEqualSequentialOnes() async throws {
     // A cyclic program (so Newton, block LU and the sweep are all exercised).
     var graph = ConstraintGraph()
     let x = graph.input("x")
@@ -20,22 +19,16 @@ final class ConcurrencyTests: XCTestCase {
 
     let points = (0..<64).map { k in [0.1 * Double(k), 1 - 0.05 * Double(k)] }
     let sequential = try points.map { try program.gradient(at: $0, solver: .blockTriangular).gradient }
-    let results = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: points.count)
-    results.initialize(repeating: [])
-    defer { results.deallocate() }
-    let failures = UnsafeMutableBufferPointer<Bool>.allocate(capacity: points.count)
-    failures.initialize(repeating: false)
-    defer { failures.deallocate() }
-    DispatchQueue.concurrentPerform(iterations: points.count) { k in
-      do {
-        results[k] = try program.gradient(at: points[k], solver: .blockTriangular).gradient
-      } catch {
-        failures[k] = true
+    let concurrent = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+      for (k, point) in points.enumerated() {
+        group.addTask { (k, try program.gradient(at: point, solver: .blockTriangular).gradient) }
       }
+      var results = [[Double]](repeating: [], count: points.count)
+      for try await (k, gradient) in group { results[k] = gradient }
+      return results
     }
     for k in 0..<points.count {
-      XCTAssertFalse(failures[k], "point \(k) threw")
-      XCTAssertEqual(results[k], sequential[k], "point \(k)")  // bit-for-bit
+      XCTAssertEqual(concurrent[k], sequential[k], "point \(k)")  // bit-for-bit
     }
   }
 }

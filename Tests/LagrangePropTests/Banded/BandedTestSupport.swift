@@ -1,0 +1,268 @@
+// Helpers shared by the banded-Jacobian tests (issue 5).
+//
+// Every test class of this folder is named `Banded…Tests`, so that
+// `swift test --filter Banded` selects exactly these tests.
+//
+// A `BandedFixture` builds a `ConstraintGraph` and records, independently of the
+// engine, which variables every constraint reads. From that record and the
+// program order the tests compute the expected bandwidths themselves, and
+// decide whether a band solver must accept or refuse the program.
+
+import Foundation
+import XCTest
+
+@testable import LagrangeProp
+
+// MARK: - Recording graph builder
+
+/// A `ConstraintGraph` under construction plus an independent record of its
+/// structure: the inputs and, for every constrained variable, the variables
+/// its constraint reads (declaration indices).
+struct BandedFixture {
+  var graph = ConstraintGraph()
+  /// Whether each variable (declaration index) is an input.
+  var isInput: [Bool] = []
+  /// The arguments of each variable's constraint (empty for inputs).
+  var reads: [[Int]] = []
+
+  mutating func input(_ name: String) -> Variable {
+    let v = graph.input(name)
+    record(v, input: true)
+    return v
+  }
+
+  mutating func unknown(_ name: String) -> Variable {
+    let v = graph.unknown(name)
+    record(v, input: false)
+    return v
+  }
+
+  @discardableResult
+  mutating func define(_ name: String, _ function: LocalFunction, _ arguments: [Variable]) throws
+    -> Variable
+  {
+    let v = try graph.define(name, function, arguments)
+    record(v, input: false)
+    reads[v.index] = arguments.map(\.index)
+    return v
+  }
+
+  mutating func define(_ variable: Variable, _ function: LocalFunction, _ arguments: [Variable]) throws {
+    try graph.define(variable, function, arguments)
+    reads[variable.index] = arguments.map(\.index)
+  }
+
+  mutating func constrain(_ variable: Variable, residual: LocalFunction, _ arguments: [Variable]) throws {
+    try graph.constrain(variable, residual: residual, arguments)
+    reads[variable.index] = arguments.map(\.index)
+  }
+
+  private mutating func record(_ v: Variable, input: Bool) {
+    precondition(v.index == isInput.count, "fixture out of step with the graph")
+    isInput.append(input)
+    reads.append([])
+  }
+
+  var variableCount: Int { isInput.count }
+  var inputCount: Int { isInput.filter { $0 }.count }
+}
+
+/// The bandwidth of `D` (constraint `i` is column `i`, `D[a, i] ≠ 0` when `i`
+/// reads `a`, and the diagonal) in the program's variable order, computed from
+/// the fixture's own record: over the non-input block only, or over all of `D`.
+func expectedBandwidth(
+  _ fixture: BandedFixture, _ program: Program, includingInputs: Bool
+) -> (lower: Int, upper: Int) {
+  var position = [Int](repeating: -1, count: fixture.variableCount)
+  for (p, v) in program.programOrder.enumerated() { position[v.index] = p }
+  var lower = 0
+  var upper = 0
+  for i in 0..<fixture.variableCount where !fixture.isInput[i] {
+    for a in fixture.reads[i] where includingInputs || !fixture.isInput[a] {
+      let offset = position[i] - position[a]  // column − row
+      if offset > 0 { upper = max(upper, offset) } else { lower = max(lower, -offset) }
+    }
+  }
+  return (lower, upper)
+}
+
+/// Checks what the tests rely on about the program order: a permutation of
+/// the variables with the inputs first, in declaration order; for an acyclic
+/// program, every argument before its consumer.
+func assertValidProgramOrder(
+  _ fixture: BandedFixture, _ program: Program, file: StaticString = #filePath, line: UInt = #line
+) {
+  let order = program.programOrder.map(\.index)
+  XCTAssertEqual(order.sorted(), Array(0..<fixture.variableCount), "not a permutation", file: file, line: line)
+  let inputs = (0..<fixture.variableCount).filter { fixture.isInput[$0] }
+  XCTAssertEqual(Array(order.prefix(inputs.count)), inputs, "inputs first", file: file, line: line)
+  guard program.isAcyclic else { return }
+  var position = [Int](repeating: -1, count: fixture.variableCount)
+  for (p, i) in order.enumerated() { position[i] = p }
+  for i in 0..<fixture.variableCount {
+    for a in fixture.reads[i] where position[a] >= position[i] {
+      XCTFail("argument \(a) after its consumer \(i) in program order", file: file, line: line)
+    }
+  }
+}
+
+// MARK: - Finite differences
+
+/// The central-difference step for an input of magnitude `x`.
+func differenceStep(_ x: Double) -> Double { 1e-5 * max(1, abs(x)) }
+
+/// Central differences of the objective, `∂f/∂x_j ≈ (f(x + h e_j) − f(x − h e_j)) / 2h`.
+func finiteDifferenceGradient(_ program: Program, at x: [Double]) throws -> [Double] {
+  try (0..<x.count).map { j in
+    let h = differenceStep(x[j])
+    var up = x, down = x
+    up[j] += h
+    down[j] -= h
+    return (try program.evaluate(at: up) - program.evaluate(at: down)) / ((x[j] + h) - (x[j] - h))
+  }
+}
+
+/// Central differences of all values, `dz/dx` (`n × d`, declaration order).
+func finiteDifferenceJacobian(_ program: Program, at x: [Double]) throws -> Matrix {
+  var z = Matrix(rows: program.variableCount, columns: x.count)
+  for j in 0..<x.count {
+    let h = differenceStep(x[j])
+    var up = x, down = x
+    up[j] += h
+    down[j] -= h
+    let zUp = try program.solveConstraints(at: up)
+    let zDown = try program.solveConstraints(at: down)
+    for i in 0..<program.variableCount { z[i, j] = (zUp[i] - zDown[i]) / ((x[j] + h) - (x[j] - h)) }
+  }
+  return z
+}
+
+/// Central differences of all values along a direction `v` over the inputs.
+func finiteDifferenceDirectional(_ program: Program, at x: [Double], direction v: [Double]) throws
+  -> [Double]
+{
+  let h = 1e-5 * max(1, infinityNorm(x)) / max(infinityNorm(v), 1e-300)
+  let up = zip(x, v).map { $0 + h * $1 }
+  let down = zip(x, v).map { $0 - h * $1 }
+  let zUp = try program.solveConstraints(at: up)
+  let zDown = try program.solveConstraints(at: down)
+  return zip(zUp, zDown).map { ($0 - $1) / (2 * h) }
+}
+
+// MARK: - The equivalence check
+
+/// Tolerances of the banded tests: between exact paths, and against central differences.
+let exactRelative = 1e-10
+let differenceRelative = 1e-6
+
+/// Which band solvers must accept a program, decided from the fixture's own
+/// bandwidth: band storage must be smaller than dense (`kd + 1 < m` for
+/// `dtbtrs`, `2·kl + ku + 1 < m` for `dgbtrf`), except for `m ≤ 1`.
+func bandSolverShouldAccept(_ solver: Solver, _ fixture: BandedFixture, _ program: Program) -> Bool {
+  let m = fixture.variableCount - fixture.inputCount
+  let bw = expectedBandwidth(fixture, program, includingInputs: false)
+  switch solver {
+  case .bandedTriangular: return program.isAcyclic && (bw.upper + 1 < m || m <= 1)
+  case .bandedLU: return 2 * bw.lower + bw.upper + 1 < m || m <= 1
+  default: preconditionFailure("not a band solver")
+  }
+}
+
+/// Every band path against every dense path (rel. `exactRelative`) and against
+/// central differences (rel. `differenceRelative`): gradient and multipliers,
+/// adjoints for an arbitrary `w`, tangents for a seed on every variable and for
+/// an input direction, the implicit Jacobian. A band solver the fixture says must
+/// refuse the program is checked to throw `.bandTooWide` with the bandwidths.
+/// Also checks `bandwidth` against the fixture and the program order.
+///
+/// - Returns: the band solvers that ran (so callers can assert coverage).
+@discardableResult
+func assertBandPathsAgree(
+  _ fixture: BandedFixture, _ program: Program, at x: [Double], seed: UInt64,
+  withDifferences: Bool = true, file: StaticString = #filePath, line: UInt = #line
+) throws -> [Solver] {
+  assertValidProgramOrder(fixture, program, file: file, line: line)
+  let bw = expectedBandwidth(fixture, program, includingInputs: false)
+  let full = expectedBandwidth(fixture, program, includingInputs: true)
+  XCTAssertEqual(program.bandwidth, Program.Bandwidth(lower: bw.lower, upper: bw.upper), "bandwidth", file: file, line: line)
+  XCTAssertEqual(program.fullBandwidth, Program.Bandwidth(lower: full.lower, upper: full.upper), "fullBandwidth", file: file, line: line)
+
+  let n = program.variableCount
+  var rng = SplitMix64(seed: seed)
+  let w = randomVector(n, using: &rng)
+  let v = randomVector(n, using: &rng)
+  let direction = randomVector(program.inputCount, using: &rng)
+
+  let dense: [Solver] = program.isAcyclic ? [.lu, .triangular] : [.lu]
+  let references = try dense.map { try program.linearize(at: x, solver: $0) }
+  let reference = references[0]
+  let gradient = try reference.gradient()
+  let z = try reference.implicitJacobian()
+  let tangents = try reference.tangents(seed: v)
+  let adjoints = try reference.adjoints(objectiveGradient: w)
+  var inputSeed = [Double](repeating: 0, count: n)
+  for (j, input) in program.inputs.enumerated() { inputSeed[input.index] = direction[j] }
+  let directional = try reference.tangents(seed: inputSeed)
+
+  if withDifferences {
+    assertClose(gradient.gradient, try finiteDifferenceGradient(program, at: x), relative: differenceRelative,
+                "gradient vs differences", file: file, line: line)
+    assertClose(z, try finiteDifferenceJacobian(program, at: x), relative: differenceRelative,
+                "implicitJacobian vs differences", file: file, line: line)
+    assertClose(directional, try finiteDifferenceDirectional(program, at: x, direction: direction),
+                relative: differenceRelative, "tangents vs differences", file: file, line: line)
+  }
+
+  var ran: [Solver] = []
+  for solver in [Solver.bandedTriangular, .bandedLU, .blockTriangular] + dense.dropFirst() {
+    if solver == .bandedTriangular && !program.isAcyclic { continue }
+    if solver == .bandedTriangular || solver == .bandedLU,
+       !bandSolverShouldAccept(solver, fixture, program)
+    {
+      let m = program.intermediateCount
+      let expected = LagrangePropError.bandTooWide(
+        solver: solver.rawValue, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper, order: m)
+      assertThrows(expected, "\(solver)", file: file, line: line) { _ = try program.linearize(at: x, solver: solver) }
+      continue
+    }
+    let lin = try program.linearize(at: x, solver: solver)
+    XCTAssertEqual(lin.solver, solver, file: file, line: line)
+    let g = try lin.gradient()
+    XCTAssertEqual(g.solver, solver, file: file, line: line)
+    assertClose([g.value], [gradient.value], relative: exactRelative, "\(solver) value", file: file, line: line)
+    assertClose(g.gradient, gradient.gradient, relative: exactRelative, "\(solver) gradient", file: file, line: line)
+    assertClose(g.adjoints, gradient.adjoints, relative: exactRelative, "\(solver) adjoints", file: file, line: line)
+    assertClose(try lin.adjoints(objectiveGradient: w), adjoints, relative: exactRelative,
+                "\(solver) adjoints(w)", file: file, line: line)
+    assertClose(try lin.tangents(seed: v), tangents, relative: exactRelative, "\(solver) tangents", file: file, line: line)
+    assertClose(try lin.tangents(seed: inputSeed), directional, relative: exactRelative,
+                "\(solver) input tangents", file: file, line: line)
+    assertClose(try lin.implicitJacobian(), z, relative: exactRelative, "\(solver) implicitJacobian", file: file, line: line)
+    if solver == .bandedTriangular || solver == .bandedLU { ran.append(solver) }
+  }
+  // Duality of the two band solves (trans N and T on one factorization):
+  // vᵀλ(w) = wᵀτ(v), since λ = −D⁻¹w and τ = −D⁻ᵀv.
+  for solver in ran {
+    let lin = try program.linearize(at: x, solver: solver)
+    let lambda = try lin.adjoints(objectiveGradient: w)
+    let tau = try lin.tangents(seed: v)
+    let lhs = zip(v, lambda).map(*).reduce(0, +)
+    let rhs = zip(w, tau).map(*).reduce(0, +)
+    let scale = zip(v, lambda).map { abs($0 * $1) }.reduce(0, +) + zip(w, tau).map { abs($0 * $1) }.reduce(0, +)
+    XCTAssertLessThanOrEqual(abs(lhs - rhs), exactRelative * max(scale, 1e-300), "\(solver) duality", file: file, line: line)
+  }
+  return ran
+}
+
+// MARK: - Objectives
+
+/// A smooth non-linear objective over all variables (declaration order):
+/// `f(z) = Σ_i w_i z_i + ½ Σ_i c_i z_i²` with fixed pseudo-random `w`, `c`.
+func quadraticObjective(count n: Int, seed: UInt64) -> Objective {
+  var rng = SplitMix64(seed: seed)
+  let w = randomVector(n, using: &rng)
+  let c = randomVector(n, in: 0...0.5, using: &rng)
+  return .custom(
+    value: { z in (0..<n).reduce(0) { $0 + w[$1] * z[$1] + 0.5 * c[$1] * z[$1] * z[$1] } },
+    gradient: { z in (0..<n).map { w[$0] + c[$0] * z[$0] } })
+}
