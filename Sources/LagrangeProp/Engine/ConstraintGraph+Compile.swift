@@ -99,7 +99,13 @@ extension ConstraintGraph {
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,
       arguments: argsP, constants: constants, customs: customs, blocks: layout.blocks,
-      blockIsAffine: blockIsAffine, objective: compiledObjective,
+      blockIsAffine: blockIsAffine,
+      blockReducedBandwidth: layout.blocks.map { block in
+        let bw = reducedJacobianBandwidth(
+          of: block, argumentStart: startP, arguments: argsP, isResidual: residualP)
+        return Program.Bandwidth(lower: bw.lower, upper: bw.upper)
+      },
+      objective: compiledObjective,
       maxFanIn: argumentCount.max().map { Int($0) } ?? 0)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()

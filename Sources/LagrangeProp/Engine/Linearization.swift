@@ -5,7 +5,7 @@ enum LinearizationFactor: Sendable {
   case lu(LUFactorization)
   case bandedTriangular(TriangularBandMatrix)
   case bandedLU(BandLUFactorization)
-  case blocks([LUFactorization])
+  case blocks([BlockFactorization])
 }
 
 /// A program linearized at a point: the values `z(x)`, every local partial and
@@ -265,14 +265,14 @@ extension Program {
         try BandLUFactorization(band)
       })
     case .blockTriangular:
-      var factors: [LUFactorization] = []
+      var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
       for b in 0..<blocks.count {
         if let reusable = state.reusableBlockFactors[b] {
           factors.append(reusable)
         } else {
           factors.append(try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
-            try factorReducedJacobian(b, partials: dp)
+            try factorReducedJacobian(b, partials: dp, options: options)
           })
         }
       }

@@ -56,13 +56,13 @@ extension Program {
   /// For a block with acyclic part `A` and feedback `F`:
   /// 1. sweep `A` with `λ_F = 0`, pushing only inside the block: this leaves
   ///    `ρ = w_F + M_AFᵀ λ_A⁰` on the feedback variables;
-  /// 2. solve `Sᵀ λ_F = −ρ` (`dgetrs`, `trans = 'T'`);
+  /// 2. solve `Sᵀ λ_F = −ρ` (`dgetrs` / `dgbtrs`, `trans = 'T'`);
   /// 3. restore `w` on the block, push `λ_F` from the feedback constraints,
   ///    and sweep `A` again, now pushing to every argument.
   ///
   /// - Complexity: O(edges + Σ_b (edges_b + |F_b|²)).
   func blockTriangularAdjoints(
-    _ w: inout [Double], partials: [Double], factors: [LUFactorization]
+    _ w: inout [Double], partials: [Double], factors: [BlockFactorization]
   ) throws(LagrangePropError) {
     var p = variableCount - 1
     var b = blocks.count - 1
@@ -80,7 +80,7 @@ extension Program {
   }
 
   private func blockAdjoint(
-    _ b: Int, _ acc: inout [Double], partials: [Double], factor: LUFactorization
+    _ b: Int, _ acc: inout [Double], partials: [Double], factor: BlockFactorization
   ) throws(LagrangePropError) {
     let block = blocks[b]
     let saved = Array(acc[block.start..<block.end])

@@ -6,7 +6,7 @@ struct ForwardState {
   var partials: [Double]
   /// Per cyclic block: Newton's last LU of `S`, kept only when the block is
   /// affine in its own variables (so `S` does not change with them).
-  var reusableBlockFactors: [LUFactorization?]
+  var reusableBlockFactors: [BlockFactorization?]
 }
 
 extension Program {
@@ -75,7 +75,7 @@ extension Program {
     var partials = [Double](unsafeUninitializedCapacity: arguments.count) { _, count in
       count = arguments.count
     }
-    var factors = [LUFactorization?](repeating: nil, count: blocks.count)
+    var factors = [BlockFactorization?](repeating: nil, count: blocks.count)
     if let guess = options.initialGuess, guess.count != variableCount {
       throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
     }
@@ -104,23 +104,31 @@ extension Program {
 
   /// Evaluates block `b` at the current feedback values: the acyclic part in
   /// order, then the residuals `r_F` of the feedback constraints (with partials).
-  /// Returns `‖r_F‖∞`.
+  ///
+  /// - Returns: `absolute = ‖r_F‖∞` (the merit function of the line search) and
+  ///   `relative = max_r |r_r| / s_r`, each residual against the size of its terms,
+  ///   `s_r = |r_r| + Σ_k |∂c_r/∂z_{a_k}·z_{a_k}| (+ |z_r| for an assignment)`:
+  ///   round-off leaves it near `ε` whatever the scale of the equations.
   func evaluateBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
     partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double]
-  ) throws(LagrangePropError) -> Double {
+  ) throws(LagrangePropError) -> (absolute: Double, relative: Double) {
     let block = blocks[b]
     for p in block.start..<block.feedbackStart {
       values[p] = try kernel.evaluate(p, values: values, partials: partials)
     }
-    var norm = 0.0
+    var absolute = 0.0
+    var relative = 0.0
     for r in 0..<block.feedbackCount {
       let p = block.feedbackStart + r
       let g = try kernel.evaluate(p, values: values, partials: partials)
       residual[r] = isResidual[p] ? g : g - values[p]
-      norm = max(norm, abs(residual[r]))
+      var terms = abs(residual[r]) + (isResidual[p] ? 0 : abs(values[p]))
+      for k in argumentRange(p) { terms += abs(partials[k] * values[Int(arguments[k])]) }
+      absolute = max(absolute, abs(residual[r]))
+      if residual[r] != 0 { relative = max(relative, abs(residual[r]) / terms) }
     }
-    return norm
+    return (absolute, relative)
   }
 
   /// Solves cyclic block `b` for its feedback variables (Newton or fixed point),
@@ -131,7 +139,7 @@ extension Program {
   func solveBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
     partials: UnsafeMutableBufferPointer<Double>, options: SolveOptions
-  ) throws(LagrangePropError) -> LUFactorization? {
+  ) throws(LagrangePropError) -> BlockFactorization? {
     let block = blocks[b]
     let m = block.feedbackCount
     let feedback = block.feedbackStart..<block.end
@@ -139,16 +147,15 @@ extension Program {
     if options.forwardMethod == .fixedPoint {
       for p in feedback where isResidual[p] { throw .fixedPointNeedsAssignment(variable: name(position: p)) }
     }
-    func scale() -> Double { feedback.reduce(1.0) { max($0, abs(values[$1])) } }
     func blockNames() -> [String] { (block.start..<block.end).map { name(position: $0) } }
 
     var residual = [Double](repeating: 0, count: m)
     var norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
     var iterations = 0
-    var lastFactor: LUFactorization?
-    while !(norm <= options.tolerance * scale()) {
+    var lastFactor: BlockFactorization?
+    while !(norm.relative <= options.tolerance) {
       guard iterations < options.iterationLimit else {
-        throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm)
+        throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm.relative)
       }
       iterations += 1
       switch options.forwardMethod {
@@ -156,7 +163,7 @@ extension Program {
         for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
         norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
       case .newton:
-        let lu = try factorReducedJacobian(b, partials: UnsafeBufferPointer(partials))
+        let lu = try factorReducedJacobian(b, partials: UnsafeBufferPointer(partials), options: options)
         lastFactor = lu
         var step = residual.map { -$0 }
         do { try lu.solve(inPlace: &step) } catch { throw mapLinearAlgebraError(error, block: block) }
@@ -164,56 +171,27 @@ extension Program {
         var alpha = 1.0
         while true {
           for r in 0..<m { values[block.feedbackStart + r] = saved[r] + alpha * step[r] }
-          let trial: Double?
+          let trial: (absolute: Double, relative: Double)?
           do {
             trial = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
           } catch {
             guard options.backtracking, case .nonFinite = error else { throw error }
             trial = nil  // a non-finite trial point: shorten the step
           }
-          if let trial, !options.backtracking || trial <= (1 - 1e-4 * alpha) * norm
-            || trial <= options.tolerance * scale()
+          if let trial, !options.backtracking || trial.absolute <= (1 - 1e-4 * alpha) * norm.absolute
+            || trial.relative <= options.tolerance
           {
             norm = trial
             break
           }
           alpha /= 2
           if alpha < 1e-10 {
-            throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm)
+            throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm.relative)
           }
         }
       }
     }
     return blockIsAffine[b] ? lastFactor : nil
-  }
-
-  /// The reduced Jacobian `S = ∂r_F/∂z_F` of block `b` (the Schur complement of
-  /// the acyclic part), assembled by one tangent propagation through the block
-  /// per feedback variable, then LU-factored (`dgetrf`).
-  ///
-  /// - Complexity: O(|F| · edges of the block + |F|³).
-  /// - Throws: `.singularJacobian` naming the feedback variable at the zero pivot.
-  func factorReducedJacobian(_ b: Int, partials: UnsafeBufferPointer<Double>)
-    throws(LagrangePropError) -> LUFactorization
-  {
-    let block = blocks[b]
-    let m = block.feedbackCount
-    let a = block.feedbackStart - block.start
-    var s = Matrix(rows: m, columns: m)
-    var tau = [Double](repeating: 0, count: block.size)
-    for c in 0..<m {
-      for l in 0..<tau.count { tau[l] = 0 }
-      tau[a + c] = 1
-      for p in block.start..<block.feedbackStart {
-        tau[p - block.start] = inBlockTangent(p, block: block, partials: partials, tau: tau)
-      }
-      for r in 0..<m {
-        let p = block.feedbackStart + r
-        let own = isResidual[p] ? 0 : tau[a + r]
-        s[r, c] = inBlockTangent(p, block: block, partials: partials, tau: tau) - own
-      }
-    }
-    do { return try LUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
   }
 
   /// `Σ_k ∂c_p/∂z_{a_k} · τ_{a_k}` over the arguments of `p` inside `block` (τ local to the block).

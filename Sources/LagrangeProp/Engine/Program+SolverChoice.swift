@@ -3,7 +3,8 @@ extension Program {
   ///
   /// `.automatic` takes `.sweep` for acyclic programs (O(n + edges), exact
   /// backpropagation). For cyclic programs it compares the estimated flops of
-  /// `.blockTriangular` (`Σ_b (|F_b|·edges_b + ⅔|F_b|³)`) and of `.bandedLU`
+  /// `.blockTriangular` (`Σ_b (|F_b|·edges_b + ⅔|F_b|³)` for dense blocks,
+  /// `Σ_b ((kl + ku + 1)·edges_b + 2|F_b|·kl·(kl + ku + 1))` for banded ones) and of `.bandedLU`
   /// (`2·m·kl·(kl + ku)`, when the band is narrower than dense) and takes the
   /// cheaper.
   ///
@@ -25,12 +26,18 @@ extension Program {
         return (.sweep, "acyclic program: back-substitution on the partials, O(n + edges)")
       }
       var blockFlops = Double(edgeCount)
-      for block in blocks {
+      for (b, block) in blocks.enumerated() {
         var blockEdges = 0
         for p in block.start..<block.end { blockEdges += argumentRange(p).count }
         let f = Double(block.feedbackCount)
-        blockFlops += f * Double(blockEdges) + 2 * f * f * f / 3
+        if blockUsesBand(b) {
+          let kl = Double(blockReducedBandwidth[b].lower), ku = Double(blockReducedBandwidth[b].upper)
+          blockFlops += (kl + ku + 1) * Double(blockEdges + block.size) + 2 * f * kl * (kl + ku + 1)
+        } else {
+          blockFlops += f * Double(blockEdges + block.size) + 2 * f * f * f / 3
+        }
       }
+      let bandedBlocks = (0..<blocks.count).filter(blockUsesBand).count
       let bw = bandwidth
       let ldab = 2 * bw.lower + bw.upper + 1
       let bandBytes = 8.0 * Double(m) * Double(ldab)
@@ -43,7 +50,7 @@ extension Program {
       }
       return (
         .blockTriangular,
-        "cyclic program: \(blocks.count) cyclic block(s), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))"
+        "cyclic program: \(blocks.count) cyclic block(s) (\(bandedBlocks) with a banded reduced Jacobian), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))"
       )
     case .triangular, .lu:
       try checkDenseSize(solver, options: options)

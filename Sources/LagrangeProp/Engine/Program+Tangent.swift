@@ -46,12 +46,12 @@ extension Program {
   /// For a block with acyclic part `A` and feedback `F`, with sources
   /// `s = v_B + (contributions of arguments outside the block)`:
   /// 1. propagate through `A` with `τ_F = 0`; the feedback rows give `ρ`;
-  /// 2. solve `S τ_F = −ρ` (`dgetrs`);
+  /// 2. solve `S τ_F = −ρ` (`dgetrs` / `dgbtrs`);
   /// 3. propagate through `A` again with `τ_F`.
   ///
   /// - Complexity: O(edges + Σ_b (edges_b + |F_b|²)).
   func blockTriangularTangents(
-    _ v: inout [Double], partials: [Double], factors: [LUFactorization]
+    _ v: inout [Double], partials: [Double], factors: [BlockFactorization]
   ) throws(LagrangePropError) {
     var p = inputCount
     var b = 0
@@ -70,7 +70,7 @@ extension Program {
   }
 
   private func blockTangent(
-    _ b: Int, _ tau: inout [Double], partials: [Double], factor: LUFactorization
+    _ b: Int, _ tau: inout [Double], partials: [Double], factor: BlockFactorization
   ) throws(LagrangePropError) {
     let block = blocks[b]
     @inline(__always) func inside(_ q: Int) -> Bool { q >= block.start && q < block.end }

@@ -45,6 +45,8 @@ public struct Program: Sendable {
   /// factorization can be reused for the linearization).
   let blocks: [BlockLayout]
   let blockIsAffine: [Bool]
+  /// Per cyclic block, a structural bound on the bandwidth of its reduced Jacobian.
+  let blockReducedBandwidth: [Bandwidth]
 
   let objective: CompiledObjective
   /// The largest number of arguments of any constraint.

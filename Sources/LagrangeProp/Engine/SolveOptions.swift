@@ -13,7 +13,9 @@ public struct SolveOptions: Sendable {
 
   /// The forward method for cyclic blocks (default `.newton`).
   public var forwardMethod: ForwardMethod = .newton
-  /// Convergence: `‖r_F‖∞ ≤ tolerance · max(1, ‖z_F‖∞)` on each block's residuals (default 1e-12).
+  /// Convergence of a cyclic block: every feedback residual, relative to the size
+  /// of its terms, `|r_i| / (|r_i| + Σ_k |∂c_i/∂z_k · z_k| + |z_i|)`, is at most
+  /// `tolerance` (default 1e-12; round-off alone leaves about 1e-16 · the number of terms).
   public var tolerance: Double = 1e-12
   /// The iteration limit per block; `nil` means 50 for Newton, 10 000 for fixed-point.
   public var maxIterations: Int? = nil

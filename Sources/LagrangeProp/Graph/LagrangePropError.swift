@@ -56,7 +56,8 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   /// The constraint Jacobian (or one of its blocks) is singular; the zero pivot
   /// belongs to the constraint owned by `variable`.
   case singularJacobian(variable: String, routine: String)
-  /// The forward solve of a cyclic block did not converge.
+  /// The forward solve of a cyclic block did not converge: its variables, the
+  /// iterations taken and the relative residual reached (see `SolveOptions.tolerance`).
   case notConverged(variables: [String], iterations: Int, residual: Double)
   /// Fixed-point iteration needs assignment constraints; `variable` has a residual one.
   case fixedPointNeedsAssignment(variable: String)
@@ -111,7 +112,7 @@ extension LagrangePropError: CustomStringConvertible {
       return "\(routine): the constraint Jacobian is singular at the constraint of variable '\(v)'"
     case let .notConverged(vs, iterations, residual):
       return
-        "the forward solve of the cyclic block \(Self.list(vs)) did not converge in \(iterations) iteration(s): residual \(residual)"
+        "the forward solve of the cyclic block \(Self.list(vs)) did not converge in \(iterations) iteration(s): relative residual \(residual)"
     case let .fixedPointNeedsAssignment(v):
       return "fixed-point iteration needs assignments, but '\(v)' has a residual constraint; use Newton"
     case let .linearAlgebra(error):

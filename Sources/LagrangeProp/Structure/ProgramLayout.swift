@@ -8,8 +8,8 @@
 ///
 /// Inside a cyclic block the variables are split into an acyclic part `A`
 /// (assignments evaluated in order) followed by the feedback variables `F`:
-/// every variable owned by a residual constraint, and every variable read by a
-/// block member declared no later than itself. Removing `F` leaves the block
+/// every variable owned by a residual constraint, and every variable read by an
+/// assignment of `A` declared no later than itself. Removing `F` leaves the block
 /// acyclic in declaration order, so the block's nonlinear and linear systems
 /// reduce to `|F| × |F|` (a Schur complement) instead of `|block| × |block|`.
 struct ProgramLayout {
@@ -75,9 +75,14 @@ extension ProgramLayout {
       // A cyclic block (or a lone residual constraint, which must determine its variable).
       var inBlock = Set<Int32>(members)
       inBlock.reserveCapacity(members.count)
+      // Residual-owned variables are feedback; then, in declaration order, an
+      // assignment not (yet) in F sends to F every block member it reads that is
+      // declared no earlier than itself. Membership of `u` is final when `u` is
+      // reached (only earlier members can add it), and constraints of F members
+      // may read anything: their edges close no cycle inside A.
       var feedback = Set<Int32>()
-      for u in members {
-        if graph.isResidual[Int(u)] { feedback.insert(u) }
+      for u in members where graph.isResidual[Int(u)] { feedback.insert(u) }
+      for u in members where !feedback.contains(u) {
         for k in graph.argumentRange(Int(u)) {
           let w = graph.arguments[k]
           if w >= u && inBlock.contains(w) { feedback.insert(w) }

@@ -266,3 +266,162 @@ func quadraticObjective(count n: Int, seed: UInt64) -> Objective {
     value: { z in (0..<n).reduce(0) { $0 + w[$1] * z[$1] + 0.5 * c[$1] * z[$1] * z[$1] } },
     gradient: { z in (0..<n).map { w[$0] + c[$0] * z[$0] } })
 }
+
+// MARK: - Banded programs
+
+/// The local functions of `makeChain`, cycled along the chain, with their
+/// values and derivatives written out by hand (for closed-form checks).
+let chainSteps: [(function: LocalFunction, value: (Double) -> Double, derivative: (Double) -> Double)] = [
+  (.sin, { sin($0) }, { cos($0) }),
+  (.affine(constant: 0.3, coefficients: [1.2]), { 0.3 + 1.2 * $0 }, { _ in 1.2 }),
+  (.tanh, { tanh($0) }, { 1 - tanh($0) * tanh($0) }),
+  (.sigmoid, { 1 / (1 + exp(-$0)) }, { exp(-$0) / ((1 + exp(-$0)) * (1 + exp(-$0))) }),
+  (.cos, { cos($0) }, { -sin($0) }),
+  (.linear([-0.8]), { -0.8 * $0 }, { _ in -0.8 }),
+  (.square, { $0 * $0 }, { 2 * $0 }),
+]
+
+/// A chain `z_t = φ_t(z_{t−1})`, `t = 1…length`, from one input `z_0 = x`,
+/// cycling through `chainSteps`: `D_zz` is upper bidiagonal.
+func makeChain(length: Int) throws -> (fixture: BandedFixture, last: Variable) {
+  var f = BandedFixture()
+  var previous = f.input("x")
+  for t in 1...length {
+    previous = try f.define("z\(t)", chainSteps[(t - 1) % chainSteps.count].function, [previous])
+  }
+  return (f, previous)
+}
+
+/// The coefficients of `makeRecurrence` for lag `j` (`1…k`).
+func recurrenceCoefficient(_ j: Int) -> Double { (j % 2 == 1 ? 0.8 : -0.5) / Double(j) }
+
+/// A recurrence of order `k`: `z_t = tanh(Σ_{j=1…k} a_j z_{t−j}) + 0.3·sin(z_{t−1})`
+/// for `t = 0…steps−1`, with the history `z_{−k}, …, z_{−1}` as the inputs
+/// (declared in that order). One custom local function with exact partials per
+/// step, so `D_zz` has exactly `k` super-diagonals.
+func makeRecurrence(order k: Int, steps: Int) throws -> BandedFixture {
+  var f = BandedFixture()
+  var window = (1...k).reversed().map { f.input("z-\($0)") }  // z_{−k} … z_{−1}
+  let a = (1...k).map(recurrenceCoefficient)
+  let step = LocalFunction.custom(
+    name: "recurrence\(k)", arity: k,
+    value: { z in tanh(zip(a, z).map(*).reduce(0, +)) + 0.3 * sin(z[0]) },
+    gradient: { z in
+      let t = tanh(zip(a, z).map(*).reduce(0, +))
+      var g = a.map { $0 * (1 - t * t) }
+      g[0] += 0.3 * cos(z[0])
+      return g
+    })
+  for t in 0..<steps {
+    // Arguments z_{t−1}, …, z_{t−k}.
+    let args = (1...k).map { window[window.count - $0] }
+    window.append(try f.define("z\(t)", step, args))
+  }
+  return f
+}
+
+/// A chain whose every step reads the parameters `θ₁`, `θ₂` (inputs):
+/// `p_t = θ₁·z_{t−1}`, `q_t = sin p_t`, `z_t = q_t + θ₂`, from `z_0 = x`.
+///
+/// In order: inputs `x, θ₁, θ₂` declared first, then the steps. Out of order:
+/// `x`, then every intermediate declared with `unknown` in reverse step order,
+/// then `θ₁, θ₂`, then the definitions (program order ≠ declaration order).
+func makeParameterisedChain(steps: Int, outOfOrder: Bool = false) throws -> BandedFixture {
+  var f = BandedFixture()
+  let x = f.input("x")
+  guard outOfOrder else {
+    let theta1 = f.input("theta1"), theta2 = f.input("theta2")
+    var z = x
+    for t in 1...steps {
+      let p = try f.define("p\(t)", .product, [theta1, z])
+      let q = try f.define("q\(t)", .sin, [p])
+      z = try f.define("z\(t)", .sum, [q, theta2])
+    }
+    return f
+  }
+  var p = [Variable](), q = [Variable](), z = [Variable]()
+  for t in (1...steps).reversed() {
+    z.append(f.unknown("z\(t)"))
+    q.append(f.unknown("q\(t)"))
+    p.append(f.unknown("p\(t)"))
+  }
+  p.reverse(); q.reverse(); z.reverse()
+  let theta1 = f.input("theta1"), theta2 = f.input("theta2")
+  for t in 0..<steps {
+    try f.define(p[t], .product, [theta1, t == 0 ? x : z[t - 1]])
+    try f.define(q[t], .sin, [p[t]])
+    try f.define(z[t], .sum, [q[t], theta2])
+  }
+  return f
+}
+
+/// How the unknowns of `makeBoundaryValueProblem` are declared.
+enum NodeDeclaration {
+  /// `u1, u2, …, uN`.
+  case inOrder
+  /// `uN, …, u1`.
+  case reversed
+  /// `u2, u1, u4, u3, …`.
+  case pairsSwapped
+}
+
+/// The discretised boundary-value problem `−u'' + μu + u³ = s` on `(0, 1)` with
+/// `N` interior nodes (`h = 1/(N + 1)`), written with residual constraints
+///
+///     r_i = (−u_{i−1} + 2u_i − u_{i+1}) / h² + μ·u_i + u_i³ − s_i = 0,
+///
+/// one cyclic tridiagonal block. Dirichlet ends `u_0 = a`, `u_{N+1} = b` are
+/// inputs (declared first: `a, b, s1…sN`); `periodic` instead wraps `u_0 = u_N`,
+/// `u_{N+1} = u_1` (inputs `s1…sN` only), which makes the band as wide as dense.
+/// `degenerateNode` replaces that node's equation by `u_{k−1}·u_{k+1} + u_k³ − s_k = 0`,
+/// whose partials all vanish at `u = 0` (the solution when `a = b = s = 0`).
+/// With `inputsLast`, the inputs are declared after the unknowns.
+func makeBoundaryValueProblem(
+  nodes n: Int, mu: Double = 0, periodic: Bool = false, declaration: NodeDeclaration = .inOrder,
+  degenerateNode: Int? = nil, inputsLast: Bool = false
+) throws -> (fixture: BandedFixture, u: [Variable]) {
+  var f = BandedFixture()
+  var a: Variable?, b: Variable?, s: [Variable] = []
+  func declareInputs() {
+    if !periodic {
+      a = f.input("a")
+      b = f.input("b")
+    }
+    s = (1...n).map { f.input("s\($0)") }
+  }
+  if !inputsLast { declareInputs() }
+  var u = [Variable?](repeating: nil, count: n)
+  let declarationOrder: [Int]
+  switch declaration {
+  case .inOrder: declarationOrder = Array(0..<n)
+  case .reversed: declarationOrder = Array((0..<n).reversed())
+  case .pairsSwapped: declarationOrder = (0..<n).map { $0 % 2 == 0 ? min($0 + 1, n - 1) : $0 - 1 }
+  }
+  for i in declarationOrder { u[i] = f.unknown("u\(i + 1)") }
+  if inputsLast { declareInputs() }
+  let nodes = u.map { $0! }
+  let h = 1 / Double(n + 1)
+  let inverseH2 = 1 / (h * h)
+  let stencil = LocalFunction.custom(
+    name: "bvp", arity: 4,
+    value: { v in (-v[0] + 2 * v[1] - v[2]) * inverseH2 + mu * v[1] + v[1] * v[1] * v[1] - v[3] },
+    gradient: { v in [-inverseH2, 2 * inverseH2 + mu + 3 * v[1] * v[1], -inverseH2, -1] })
+  let degenerate = LocalFunction.custom(
+    name: "degenerate", arity: 4,
+    value: { v in v[0] * v[2] + v[1] * v[1] * v[1] - v[3] },
+    gradient: { v in [v[2], 3 * v[1] * v[1], v[0], -1] })
+  for i in 0..<n {
+    let left = i > 0 ? nodes[i - 1] : (periodic ? nodes[n - 1] : a!)
+    let right = i < n - 1 ? nodes[i + 1] : (periodic ? nodes[0] : b!)
+    try f.constrain(nodes[i], residual: i + 1 == degenerateNode ? degenerate : stencil, [left, nodes[i], right, s[i]])
+  }
+  return (f, nodes)
+}
+
+/// Inputs for `makeBoundaryValueProblem` (declaration order of its inputs):
+/// `a = 0.5`, `b = −0.3` (unless periodic) and `s_i = 10 sin(π x_i) + 5 x_i`.
+func boundaryValueInputs(nodes n: Int, periodic: Bool = false) -> [Double] {
+  let h = 1 / Double(n + 1)
+  let s = (1...n).map { i in 10 * sin(Double.pi * Double(i) * h) + 5 * Double(i) * h }
+  return periodic ? s : [0.5, -0.3] + s
+}

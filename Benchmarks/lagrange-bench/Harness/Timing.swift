@@ -1,0 +1,101 @@
+// Timing on the monotonic clock: warm-up, repeats, median / min / max.
+
+/// The clock of every benchmark: monotonic, unaffected by wall-clock changes.
+let benchmarkClock = ContinuousClock()
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) + Double(attoseconds) * 1e-18
+  }
+
+  /// The duration in milliseconds.
+  var milliseconds: Double { seconds * 1e3 }
+}
+
+/// A running measurement on `benchmarkClock`, started when created.
+///
+/// ```swift
+/// let input = uniquelyOwnedCopy(a)        // setup, not timed
+/// let stopwatch = Stopwatch()
+/// let lu = try LUFactorization(consume input)
+/// let seconds = stopwatch.elapsedSeconds
+/// ```
+struct Stopwatch {
+  /// The instant the stopwatch was created.
+  let start = benchmarkClock.now
+
+  /// The seconds since `start`.
+  var elapsedSeconds: Double { (benchmarkClock.now - start).seconds }
+
+  /// The milliseconds since `start`.
+  var elapsedMilliseconds: Double { (benchmarkClock.now - start).milliseconds }
+}
+
+/// The median of `values` (the mean of the two middle ones for an even count).
+///
+/// - Precondition: `values` is not empty.
+func medianOf(_ values: [Double]) -> Double {
+  precondition(!values.isEmpty, "median of no values")
+  let sorted = values.sorted()
+  let middle = sorted.count / 2
+  return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// The result of timing one operation: statistics over the timed samples, in
+/// seconds per call.
+struct Timing: Sendable, Equatable {
+  /// The median over the samples.
+  var median: Double
+  /// The fastest sample.
+  var minimum: Double
+  /// The slowest sample.
+  var maximum: Double
+  /// The number of timed samples (`--repeats`).
+  var samples: Int
+  /// Calls per sample: calls faster than the minimum sample time are repeated
+  /// inside one sample and the sample divided by the count.
+  var callsPerSample: Int
+
+  /// Statistics of per-call times (seconds), one per sample.
+  init(samples values: [Double], callsPerSample: Int) {
+    precondition(!values.isEmpty, "a timing needs at least one sample")
+    median = medianOf(values)
+    minimum = values.min()!
+    maximum = values.max()!
+    samples = values.count
+    self.callsPerSample = callsPerSample
+  }
+
+  /// A timing derived from others (e.g. a difference of medians), with one value.
+  init(derived seconds: Double) {
+    median = seconds
+    minimum = seconds
+    maximum = seconds
+    samples = 0
+    callsPerSample = 0
+  }
+
+  /// The median in milliseconds.
+  var milliseconds: Double { median * 1e3 }
+
+  /// The spread `(max − min) / median`, a quick noise indicator.
+  var spread: Double { median > 0 ? (maximum - minimum) / median : 0 }
+}
+
+/// The median time of `repeats` runs, after one untimed warm-up run.
+///
+/// `run` performs one repetition and returns the milliseconds it measured itself
+/// (with a `Stopwatch`), so that per-run setup — such as a fresh copy of a matrix
+/// that a factorization will overwrite — stays outside the measurement.
+///
+/// - Precondition: `repeats ≥ 1`.
+func medianMilliseconds(repeats: Int, _ run: () throws -> Double) rethrows -> Double {
+  precondition(repeats >= 1, "at least one repetition")
+  _ = try run()
+  var times: [Double] = []
+  times.reserveCapacity(repeats)
+  for _ in 0..<repeats { times.append(try run()) }
+  return medianOf(times)
+}
