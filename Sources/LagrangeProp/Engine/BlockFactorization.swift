@@ -8,10 +8,12 @@ enum BlockFactorization: Sendable {
 
   /// Solves `S x = b` (or `Sᵀ x = b`) in place (`dgetrs` / `dgbtrs`).
   func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
-    switch self {
-    case let .dense(lu): try lu.solve(inPlace: &b, transpose: transpose)
-    case let .band(lu): try lu.solve(inPlace: &b, transpose: transpose)
-    }
+    let solver: any LinearSystemSolver =
+      switch self {
+      case let .dense(lu): lu
+      case let .band(lu): lu
+      }
+    try solver.solve(inPlace: &b, transpose: transpose)
   }
 }
 

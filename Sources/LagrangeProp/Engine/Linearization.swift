@@ -189,32 +189,27 @@ public struct Linearization: Sendable {
     return tau
   }
 
+  /// The kept matrix factorization of `D_zz` (dense or band solvers only).
+  var nonInputSolver: any LinearSystemSolver {
+    switch factor {
+    case let .triangular(t): t
+    case let .lu(lu): lu
+    case let .bandedTriangular(t): t
+    case let .bandedLU(lu): lu
+    case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
+    }
+  }
+
   /// Solves `D_zz x = b` (or `D_zzᵀ x = b`) with the kept factorization.
   func solveNonInput(_ b: inout [Double], transpose: Bool) throws(LagrangePropError) {
-    do {
-      switch factor {
-      case let .triangular(t): try t.solve(inPlace: &b, transpose: transpose)
-      case let .lu(lu): try lu.solve(inPlace: &b, transpose: transpose)
-      case let .bandedTriangular(t): try t.solve(inPlace: &b, transpose: transpose)
-      case let .bandedLU(lu): try lu.solve(inPlace: &b, transpose: transpose)
-      case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
-      }
-    } catch {
+    do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
       throw program.mapNonInputError(error)
     }
   }
 
-  /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides.
+  /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides (level 3).
   func solveNonInput(_ b: inout Matrix, transpose: Bool) throws(LagrangePropError) {
-    do {
-      switch factor {
-      case let .triangular(t): try t.solve(inPlace: &b, transpose: transpose)
-      case let .lu(lu): try lu.solve(inPlace: &b, transpose: transpose)
-      case let .bandedTriangular(t): try t.solve(inPlace: &b, transpose: transpose)
-      case let .bandedLU(lu): try lu.solve(inPlace: &b, transpose: transpose)
-      case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
-      }
-    } catch {
+    do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
       throw program.mapNonInputError(error)
     }
   }

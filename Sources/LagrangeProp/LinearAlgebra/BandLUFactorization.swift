@@ -5,7 +5,7 @@
 /// or `Aᵀ` (`dgbtrs`, `trans = 'N'` or `'T'`).
 ///
 /// - Complexity: factoring O(n · kl · (kl + ku)); each solve O(n · (2·kl + ku)).
-public struct BandLUFactorization: Sendable {
+public struct BandLUFactorization: LinearSystemSolver {
   /// The factors as `dgbtrf` leaves them (in `BandMatrix` storage, fill-in rows used).
   public let factors: BandMatrix
   /// The one-norm of the matrix before factoring.
@@ -41,8 +41,11 @@ public struct BandLUFactorization: Sendable {
     self.pivots = pivots
   }
 
-  /// Solves in place on a raw column-major buffer of `rightHandSides` columns.
-  func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+  /// Solves `A·X = B` (or `Aᵀ·X = B`) in place on `rightHandSides` columns (`dgbtrs`,
+  /// O(n · (2·kl + ku) · columns)); the checked vector and matrix forms come from `LinearSystemSolver`.
+  ///
+  /// - Throws: `.nonFinite(routine: "dgbtrs")` if the solution is not finite.
+  public func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
     throws(LinearAlgebraError)
   {
     guard order > 0, rightHandSides > 0 else { return }
@@ -57,49 +60,9 @@ public struct BandLUFactorization: Sendable {
     try LAPACK.checkFinite(UnsafeBufferPointer(b), "dgbtrs")
   }
 
-  /// Solves `A·x = b` (or `Aᵀ·x = b`) in place with `dgbtrs`.
-  ///
-  /// - Complexity: O(n · (2·kl + ku)).
-  /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.nonFinite(routine: "dgbtrs")`.
-  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
-    guard b.count == order else {
-      throw .dimensionMismatch(operation: "BandLUFactorization.solve", expected: order, actual: b.count)
-    }
-    try b.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
-      try solve(bp, rightHandSides: 1, transpose: transpose)
-    }
-  }
 
-  /// Solves `A·x = b` (or `Aᵀ·x = b`) and returns `x`.
-  ///
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
-  }
 
-  /// Solves `A·X = B` (or `Aᵀ·X = B`) for several right-hand sides in place.
-  ///
-  /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.nonFinite(routine: "dgbtrs")`.
-  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
-    guard b.rows == order else {
-      throw .dimensionMismatch(operation: "BandLUFactorization.solve", expected: order, actual: b.rows)
-    }
-    let nrhs = b.columns
-    try b.elements.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
-      try solve(bp, rightHandSides: nrhs, transpose: transpose)
-    }
-  }
 
-  /// Solves `A·X = B` (or `Aᵀ·X = B`) and returns `X`.
-  ///
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
-  }
 
   /// An estimate of the reciprocal condition number in the one-norm (LAPACK `dgbcon`).
   ///

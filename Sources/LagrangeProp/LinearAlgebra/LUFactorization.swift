@@ -12,7 +12,7 @@
 /// let x = try lu.solve(b)                   // A x = b
 /// let y = try lu.solve(c, transpose: true)  // Aᵀ y = c
 /// ```
-public struct LUFactorization: Sendable {
+public struct LUFactorization: LinearSystemSolver {
   /// The order `n` of the factored `n × n` matrix.
   public let order: Int
   /// The one-norm of the matrix before factoring (used by the condition estimate).
@@ -50,55 +50,15 @@ public struct LUFactorization: Sendable {
     self.pivots = pivots
   }
 
-  /// Solves `A·x = b` (or `Aᵀ·x = b` with `transpose`) in place, overwriting `b` with `x`.
-  ///
-  /// - Complexity: O(n²) (`dgetrs`).
-  /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.nonFinite(routine: "dgetrs")`
-  ///   if the solution is not finite.
-  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
-    guard b.count == order else {
-      throw .dimensionMismatch(operation: "LUFactorization.solve", expected: order, actual: b.count)
-    }
-    try b.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
-      try solve(bp, rightHandSides: 1, transpose: transpose)
-    }
-  }
 
-  /// Solves `A·x = b` (or `Aᵀ·x = b` with `transpose`) and returns `x`.
-  ///
-  /// - Complexity: O(n²) (`dgetrs`).
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
-  }
 
-  /// Solves `A·X = B` (or `Aᵀ·X = B`) for several right-hand sides at once, in place.
-  ///
-  /// - Complexity: O(n² · columns) (`dgetrs`, level 3).
-  /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.nonFinite(routine: "dgetrs")`.
-  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
-    guard b.rows == order else {
-      throw .dimensionMismatch(operation: "LUFactorization.solve", expected: order, actual: b.rows)
-    }
-    let nrhs = b.columns
-    try b.elements.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
-      try solve(bp, rightHandSides: nrhs, transpose: transpose)
-    }
-  }
 
-  /// Solves `A·X = B` (or `Aᵀ·X = B`) for several right-hand sides and returns `X`.
-  ///
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
-  }
 
-  /// Solves in place on a raw column-major buffer of `rightHandSides` columns of length `n`.
-  func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+  /// Solves `A·X = B` (or `Aᵀ·X = B`) in place on `rightHandSides` columns (`dgetrs`,
+  /// O(n² · columns)); the checked vector and matrix forms come from `LinearSystemSolver`.
+  ///
+  /// - Throws: `.nonFinite(routine: "dgetrs")` if the solution is not finite.
+  public func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
     throws(LinearAlgebraError)
   {
     guard order > 0, rightHandSides > 0 else { return }

@@ -5,7 +5,7 @@
 /// - lower: `T[i, j]` for `j ≤ i ≤ min(n − 1, j + kd)` lives at `storage[i − j + j·ldab]`.
 ///
 /// A solve costs O(n · kd) for one right-hand side, against O(n²) dense.
-public struct TriangularBandMatrix: Sendable, Equatable {
+public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   /// The order `n`.
   public let order: Int
   /// The number of off-diagonals `kd`.
@@ -79,8 +79,11 @@ public struct TriangularBandMatrix: Sendable, Equatable {
     }
   }
 
-  /// Solves `T·X = B` (or `Tᵀ·X = B`) in place on `columns` right-hand sides of length `n`.
-  func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) in place on `rightHandSides` columns (`dtbtrs`,
+  /// O(n · kd · columns)); the checked vector and matrix forms come from `LinearSystemSolver`.
+  ///
+  /// - Throws: `.singular(routine: "dtbtrs", pivot: k)` if `T[k, k] = 0`; `.nonFinite(routine: "dtbtrs")`.
+  public func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
     throws(LinearAlgebraError)
   {
     guard order > 0, rightHandSides > 0 else { return }
@@ -97,51 +100,9 @@ public struct TriangularBandMatrix: Sendable, Equatable {
     try LAPACK.checkFinite(UnsafeBufferPointer(b), "dtbtrs")
   }
 
-  /// Solves `T·x = b` (or `Tᵀ·x = b`) in place with LAPACK `dtbtrs`.
-  ///
-  /// - Complexity: O(n · kd).
-  /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.singular(routine: "dtbtrs", pivot: k)`
-  ///   if `T[k, k] = 0`; `.nonFinite(routine: "dtbtrs")`.
-  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
-    guard b.count == order else {
-      throw .dimensionMismatch(operation: "TriangularBandMatrix.solve", expected: order, actual: b.count)
-    }
-    try b.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
-      try solve(bp, rightHandSides: 1, transpose: transpose)
-    }
-  }
 
-  /// Solves `T·x = b` (or `Tᵀ·x = b`) and returns `x`.
-  ///
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
-  }
 
-  /// Solves `T·X = B` (or `Tᵀ·X = B`) for several right-hand sides in place (`dtbtrs`).
-  ///
-  /// - Complexity: O(n · kd · columns).
-  /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.singular`; `.nonFinite`.
-  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
-    guard b.rows == order else {
-      throw .dimensionMismatch(operation: "TriangularBandMatrix.solve", expected: order, actual: b.rows)
-    }
-    let nrhs = b.columns
-    try b.elements.withUnsafeMutableBufferPointer { (bp) throws(LinearAlgebraError) in
-      try solve(bp, rightHandSides: nrhs, transpose: transpose)
-    }
-  }
 
-  /// Solves `T·X = B` (or `Tᵀ·X = B`) and returns `X`.
-  ///
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
-  }
 }
 
 extension Matrix {

@@ -4,7 +4,7 @@
 /// diagonal for zeros); several use LAPACK `dtrtrs` (level 3). `transpose`
 /// solves `Tᵀ·x = b` from the same storage. Entries outside the triangle are
 /// ignored, so a full matrix can be handed over without clearing them.
-public struct TriangularMatrix: Sendable {
+public struct TriangularMatrix: LinearSystemSolver {
   /// The matrix; only `triangle` of it is read.
   public let matrix: Matrix
   /// Which triangle holds the matrix.
@@ -60,35 +60,23 @@ public struct TriangularMatrix: Sendable {
     return x
   }
 
-  /// Solves `T·X = B` (or `Tᵀ·X = B`) for several right-hand sides in place with LAPACK `dtrtrs`.
+  /// Solves `T·X = B` (or `Tᵀ·X = B`) in place on `rightHandSides` columns with LAPACK
+  /// `dtrtrs` (level 3, O(n² · columns)); the checked matrix forms come from
+  /// `LinearSystemSolver`. (The vector forms above use `dtrsv`.)
   ///
-  /// - Complexity: O(n² · columns).
-  /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.singular(routine: "dtrtrs", pivot: k)`;
-  ///   `.nonFinite(routine: "dtrtrs")`.
-  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
+  /// - Throws: `.singular(routine: "dtrtrs", pivot: k)` if `T[k, k] = 0`; `.nonFinite(routine: "dtrtrs")`
+  ///   for an infinite diagonal or a non-finite solution.
+  public func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+    throws(LinearAlgebraError)
+  {
     let n = order
-    guard b.rows == n else {
-      throw .dimensionMismatch(operation: "TriangularMatrix.solve", expected: n, actual: b.rows)
-    }
-    let nrhs = b.columns
-    guard n > 0, nrhs > 0 else { return }
+    guard n > 0, rightHandSides > 0 else { return }
     try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
       for k in 0..<n where !a[k + k * n].isFinite { throw .nonFinite(routine: "dtrtrs") }
-      try b.elements.withUnsafeMutableBufferPointer { (x) throws(LinearAlgebraError) in
-        try LAPACK.dtrtrs(
-          triangle: triangle, transpose: transpose, unitDiagonal: false, n: n, nrhs: nrhs,
-          a: a.baseAddress!, lda: n, b: x.baseAddress!, ldb: n)
-        try LAPACK.checkFinite(UnsafeBufferPointer(x), "dtrtrs")
-      }
+      try LAPACK.dtrtrs(
+        triangle: triangle, transpose: transpose, unitDiagonal: false, n: n, nrhs: rightHandSides,
+        a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n)
     }
-  }
-
-  /// Solves `T·X = B` (or `Tᵀ·X = B`) and returns `X`.
-  ///
-  /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
-    var x = b
-    try solve(inPlace: &x, transpose: transpose)
-    return x
+    try LAPACK.checkFinite(UnsafeBufferPointer(b), "dtrtrs")
   }
 }
