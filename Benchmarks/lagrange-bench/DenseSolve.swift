@@ -1,5 +1,4 @@
 import ArgumentParser
-import CLAPACKE
 import Foundation
 import LagrangeProp
 
@@ -23,51 +22,37 @@ struct DenseSolve: ParsableCommand {
   /// The largest residual ratio a solve may have.
   static let residualThreshold = 10.0
 
+  @OptionGroup var options: HarnessOptions
+
   @Option(
     help: ArgumentHelp(
       "Comma-separated matrix orders. (default: 64,128,256,512,1024)", valueName: "n,n,..."),
     transform: DenseSolve.parseSizes)
   var sizes: [Int] = [64, 128, 256, 512, 1024]
 
-  @Option(help: "Timed runs per size (after one warm-up); the median is reported.")
-  var repeats: Int = 5
+  @Option(help: "How many of the largest sizes the slope fit uses.")
+  var fitTop: Int = 3
+
+  /// Timed runs per size (`--repeats`, from the shared options).
+  var repeats: Int { options.repeats }
 
   /// Parses `64,128,256` into orders.
-  static func parseSizes(_ argument: String) throws -> [Int] {
-    try argument.split(separator: ",", omittingEmptySubsequences: false).map { part in
-      let text = part.trimmingCharacters(in: .whitespaces)
-      guard let value = Int(text) else {
-        throw ValidationError("'\(text)' is not a whole number (expected e.g. 64,128,256).")
-      }
-      return value
-    }
-  }
+  static func parseSizes(_ argument: String) throws -> [Int] { try parseSizeList(argument) }
 
   func validate() throws {
-    guard !sizes.isEmpty else { throw ValidationError("--sizes must list at least one order.") }
-    if let bad = sizes.first(where: { $0 <= 0 }) {
-      throw ValidationError("--sizes must be positive, got \(bad).")
-    }
-    guard repeats >= 1 else {
-      throw ValidationError("--repeats must be at least 1, got \(repeats).")
+    try validateSizes(sizes, option: "--sizes")
+    guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
+    for n in sizes where 8 * Double(n) * Double(n) > Double(options.denseLimit) {
+      throw ValidationError(
+        "n = \(n) needs a dense matrix of \(formatBytes(8 * Double(n) * Double(n))), over "
+          + "--dense-limit \(formatBytes(Double(options.denseLimit))).")
     }
   }
 
   func run() throws {
-    print(
-      "dense-solve: OpenBLAS threads \(openblas_get_num_threads()), "
-        + "active processors \(ProcessInfo.processInfo.activeProcessorCount), "
-        + "median of \(repeats) after one warm-up")
-    let rows = try runDenseSolve(sizes: sizes, repeats: repeats)
-    print(denseSolveTable(rows))
-
-    let failures = rows.filter { !$0.passes(threshold: Self.residualThreshold) }
-    if !failures.isEmpty {
-      let orders = failures.map { "\($0.order)" }.joined(separator: ", ")
-      FileHandle.standardError.write(
-        Data("dense-solve: residual ratio above \(Self.residualThreshold) at n = \(orders)\n".utf8))
-      throw ExitCode.failure
-    }
+    let harness = options.harness(command: Self.configuration.commandName!)
+    let rows = try runDenseSolve(sizes: sizes, harness: harness)
+    try options.emit(denseSolveReport(rows, harness: harness, fitTop: fitTop), harness: harness)
   }
 }
 
@@ -83,6 +68,10 @@ struct DenseSolveRow: Sendable, Equatable {
   var luResidual: Double
   /// The same for the triangular solution, with `A` the upper triangle.
   var triangularResidual: Double
+  /// The full LU timing (min / max), when measured.
+  var luTiming: Timing? = nil
+  /// The full triangular timing (min / max), when measured.
+  var triangularTiming: Timing? = nil
 
   /// How many times longer the LU solve takes.
   var ratio: Double { luMilliseconds / triangularMilliseconds }
@@ -99,49 +88,111 @@ struct DenseSolveRow: Sendable, Equatable {
 ///
 /// - Throws: a `LinearAlgebraError` from the solves (none expected for these systems).
 func runDenseSolve(sizes: [Int], repeats: Int, seed: UInt64 = 2024) throws -> [DenseSolveRow] {
+  try runDenseSolve(sizes: sizes, harness: Harness(repeats: repeats), seed: seed)
+}
+
+/// `runDenseSolve` on a given harness (batching, progress, corruption hook: the
+/// hook's paths are `lu` and `triangular`).
+func runDenseSolve(sizes: [Int], harness: Harness, seed: UInt64 = 2024) throws -> [DenseSolveRow] {
   var rng = SeededGenerator(seed: seed)
   return try sizes.map { n in
     let a = diagonallyDominantMatrix(n, using: &rng)
     let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
 
-    var luSolution: [Double] = []
-    let luMilliseconds = try medianMilliseconds(repeats: repeats) {
-      // dgetrf overwrites its input: hand it a copy made before the clock starts.
-      let input = uniquelyOwnedCopy(a)
-      let stopwatch = Stopwatch()
-      luSolution = try LUFactorization(consume input).solve(b)
-      return stopwatch.elapsedMilliseconds
+    // dgetrf overwrites its input: each call gets a copy made before the clock starts.
+    let luTiming = try harness.measure("n = \(n) · lu", setup: { uniquelyOwnedCopy(a) }) {
+      (input: consuming Matrix) in
+      blackHole(try LUFactorization(input).solve(b))
     }
+    let luSolution = harness.deliver(try LUFactorization(uniquelyOwnedCopy(a)).solve(b), path: "lu")
 
     // The upper triangle of the same matrix; the strict lower part is ignored.
     let upper = try TriangularMatrix(a, triangle: .upper)
-    var triangularSolution: [Double] = []
-    let triangularMilliseconds = try medianMilliseconds(repeats: repeats) {
-      let stopwatch = Stopwatch()
-      triangularSolution = try upper.solve(b)
-      return stopwatch.elapsedMilliseconds
+    let triangularTiming = try harness.measure("n = \(n) · triangular") {
+      blackHole(try upper.solve(b))
     }
+    let triangularSolution = harness.deliver(try upper.solve(b), path: "triangular")
 
     return DenseSolveRow(
-      order: n, luMilliseconds: luMilliseconds, triangularMilliseconds: triangularMilliseconds,
+      order: n, luMilliseconds: luTiming.milliseconds,
+      triangularMilliseconds: triangularTiming.milliseconds,
       luResidual: residualRatio(a, x: luSolution, b: b),
-      triangularResidual: residualRatio(a, triangle: .upper, x: triangularSolution, b: b))
+      triangularResidual: residualRatio(a, triangle: .upper, x: triangularSolution, b: b),
+      luTiming: luTiming, triangularTiming: triangularTiming)
   }
 }
 
-/// The report: n, LU ms, triangular ms, their ratio and both residual ratios.
-func denseSolveTable(_ rows: [DenseSolveRow]) -> String {
-  var table = TextTable(
-    header: ["n", "LU ms", "triangular ms", "LU/triangular", "LU residual", "triangular residual"])
+/// The columns of the dense-solve table.
+let denseSolveColumns: [Column] = [
+  Column("n", "n", .integer),
+  Column("lu_ms", "LU ms", .milliseconds),
+  Column("lu_min_ms", "LU min ms", .milliseconds, inTable: false),
+  Column("lu_max_ms", "LU max ms", .milliseconds, inTable: false),
+  Column("triangular_ms", "triangular ms", .milliseconds),
+  Column("triangular_min_ms", "triangular min ms", .milliseconds, inTable: false),
+  Column("triangular_max_ms", "triangular max ms", .milliseconds, inTable: false),
+  Column("lu_over_triangular", "LU/triangular", .decimals(1)),
+  Column("lu_residual", "LU residual", .decimals(3)),
+  Column("triangular_residual", "triangular residual", .decimals(3)),
+]
+
+/// The rows as a result table.
+func denseSolveResultTable(_ rows: [DenseSolveRow]) -> ResultTable {
+  var table = ResultTable(
+    name: "dense-solve", title: "Random diagonally dominant systems: median ms per solve",
+    columns: denseSolveColumns)
   for row in rows {
-    table.rows.append([
-      "\(row.order)",
-      String(format: "%.3f", row.luMilliseconds),
-      String(format: "%.4f", row.triangularMilliseconds),
-      String(format: "%.1f", row.ratio),
-      String(format: "%.3f", row.luResidual),
-      String(format: "%.3f", row.triangularResidual),
-    ])
+    var cells: [String: Cell] = [
+      "n": .integer(row.order), "lu_ms": .number(row.luMilliseconds),
+      "triangular_ms": .number(row.triangularMilliseconds), "lu_over_triangular": .number(row.ratio),
+      "lu_residual": .number(row.luResidual), "triangular_residual": .number(row.triangularResidual),
+    ]
+    if let t = row.luTiming {
+      cells["lu_min_ms"] = .number(t.minimum * 1e3)
+      cells["lu_max_ms"] = .number(t.maximum * 1e3)
+    }
+    if let t = row.triangularTiming {
+      cells["triangular_min_ms"] = .number(t.minimum * 1e3)
+      cells["triangular_max_ms"] = .number(t.maximum * 1e3)
+    }
+    table.rows.append(cells)
   }
-  return table.rendered
+  return table
+}
+
+/// The human table: n, LU ms, triangular ms, their ratio and both residual ratios.
+func denseSolveTable(_ rows: [DenseSolveRow]) -> String { denseSolveResultTable(rows).rendered() }
+
+/// The full report: the table, a log-log fit of both solves, and a residual check per solve.
+func denseSolveReport(_ rows: [DenseSolveRow], harness: Harness, fitTop: Int = 3) -> BenchmarkReport {
+  var report = BenchmarkReport(command: "dense-solve", machine: .current())
+  report.parameters = [
+    ("sizes", rows.map { "\($0.order)" }.joined(separator: ",")),
+    ("repeats", "\(harness.repeats) after \(harness.warmups) warm-up"),
+  ]
+  report.tables = [denseSolveResultTable(rows)]
+  var lu = Series("LU (dgetrf + dgetrs)", expectedSlope: 3)
+  var triangular = Series("triangular (dtrsv)", expectedSlope: 2)
+  for row in rows {
+    lu.add(row.order, row.luMilliseconds / 1e3)
+    triangular.add(row.order, row.triangularMilliseconds / 1e3)
+    let reference = "residual ‖Ax − b‖∞/(‖A‖∞‖x‖∞nε)"
+    report.checks.append(
+      AnswerCheck(
+        row: "n = \(row.order)", path: "lu", reference: reference, relativeError: row.luResidual,
+        tolerance: DenseSolve.residualThreshold))
+    report.checks.append(
+      AnswerCheck(
+        row: "n = \(row.order)", path: "triangular", reference: reference,
+        relativeError: row.triangularResidual, tolerance: DenseSolve.residualThreshold))
+  }
+  report.series = [lu, triangular]
+  report.plotTitle = "Dense LU vs triangular solve"
+  report.plotXLabel = "n (matrix order)"
+  report.fitSlopes(top: fitTop)
+  report.notes = [
+    "checks are LAPACK's residual ratio (a backward-stable solve keeps it of order one), "
+      + "not a comparison of paths: the two solves are of different systems."
+  ]
+  return report
 }

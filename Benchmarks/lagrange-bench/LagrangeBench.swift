@@ -1,9 +1,15 @@
 // lagrange-bench: timings of LagrangeProp, kept out of the tests.
 //
-//     swift run -c release lagrange-bench dense-solve --sizes 256,1024 --repeats 5
+//     swift run -c release lagrange-bench triangular-vs-lu
+//     swift run -c release lagrange-bench cheap-gradient --format csv
+//     swift run -c release lagrange-bench banded --plot banded.svg
 //
 // Add a benchmark as a `ParsableCommand` in its own file and list it in
-// `subcommands`; put the measurement in a plain function the tests can call.
+// `subcommands`; take the shared options with `@OptionGroup var options:
+// HarnessOptions`, time with `Harness.measure`, check every path's answer
+// (`AnswerCheck`) and return a `BenchmarkReport` from a plain function the
+// tests can call. `HarnessOptions.emit` prints it and fails the command when
+// an answer check failed.
 
 import ArgumentParser
 
@@ -13,6 +19,9 @@ struct LagrangeBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "lagrange-bench",
     abstract: "Benchmarks of LagrangeProp's solves (build with -c release).",
-    subcommands: [DenseSolve.self]
+    subcommands: [
+      TriangularVsLU.self, CheapGradient.self, LapackOverhead.self, Banded.self, Cyclic.self,
+      DenseSolve.self,
+    ]
   )
 }

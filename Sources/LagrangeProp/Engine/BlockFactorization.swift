@@ -33,7 +33,8 @@ extension Program {
   ///
   /// - Complexity: dense O(|F|·edges_b + |F|³); band O((kl + ku + 1)·edges_b + |F|·kl·(kl + ku)).
   /// - Throws: `.denseTooLarge` if a dense `S` exceeds `options.denseByteLimit`;
-  ///   `.singularJacobian` naming the feedback variable at the zero pivot.
+  ///   `.singularJacobian` naming the feedback variable at the zero pivot, or at a
+  ///   pivot `≤ m·ε·‖S‖₁` (numerically singular: see `LUFactorization.negligiblePivot`).
   func factorReducedJacobian(
     _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions
   ) throws(LagrangePropError) -> BlockFactorization {
@@ -74,9 +75,13 @@ extension Program {
           if column < m && column <= r + bw.upper { s[r, column] = rows[r] }
         }
       }
-      do { return .band(try BandLUFactorization(s)) } catch {
-        throw mapLinearAlgebraError(error, block: block)
+      let lu: BandLUFactorization
+      do { lu = try BandLUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
+      if let k = lu.negligiblePivot {
+        throw .singularJacobian(
+          variable: name(position: block.feedbackStart + k), routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
       }
+      return .band(lu)
     }
 
     let bytes = m.multipliedReportingOverflow(by: m).partialValue.multipliedReportingOverflow(by: 8)
@@ -94,8 +99,12 @@ extension Program {
       propagate(into: &rows)
       for r in 0..<m { s[r, c] = rows[r] }
     }
-    do { return .dense(try LUFactorization(s)) } catch {
-      throw mapLinearAlgebraError(error, block: block)
+    let lu: LUFactorization
+    do { lu = try LUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
+    if let k = lu.negligiblePivot {
+      throw .singularJacobian(
+        variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")
     }
+    return .dense(lu)
   }
 }

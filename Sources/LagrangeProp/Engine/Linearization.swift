@@ -233,7 +233,8 @@ extension Program {
   ///   O(m³) LU, O(m·k) / O(m·k²) banded, O(Σ|F_b|·edges_b + |F_b|³) block-triangular.
   /// - Throws: everything `solveConstraints` throws; `.cyclicProgram`,
   ///   `.denseTooLarge`, `.bandTooWide` when the solver cannot take the program;
-  ///   `.singularJacobian` naming the variable whose constraint has the zero pivot.
+  ///   `.singularJacobian` naming the variable whose constraint has the zero pivot
+  ///   (or a pivot `≤ m·ε·‖D‖₁`: numerically singular, see `LUFactorization.negligiblePivot`).
   public func linearize(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> Linearization {
@@ -250,15 +251,21 @@ extension Program {
       })
     case .lu:
       let dense = assembleDenseNonInputJacobian(partials: state.partials)
-      factor = .lu(try mappingNonInputErrors { () throws(LinearAlgebraError) in try LUFactorization(dense) })
+      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in try LUFactorization(dense) }
+      if let k = lu.negligiblePivot {
+        throw .singularJacobian(variable: name(position: inputCount + k), routine: "dgetrf (pivot below m·ε·‖D‖₁)")
+      }
+      factor = .lu(lu)
     case .bandedTriangular:
       factor = .bandedTriangular(
         assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper))
     case .bandedLU:
       let band = assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth)
-      factor = .bandedLU(try mappingNonInputErrors { () throws(LinearAlgebraError) in
-        try BandLUFactorization(band)
-      })
+      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in try BandLUFactorization(band) }
+      if let k = lu.negligiblePivot {
+        throw .singularJacobian(variable: name(position: inputCount + k), routine: "dgbtrf (pivot below m·ε·‖D‖₁)")
+      }
+      factor = .bandedLU(lu)
     case .blockTriangular:
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)

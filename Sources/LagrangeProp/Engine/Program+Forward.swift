@@ -21,7 +21,8 @@ extension Program {
   /// - Complexity: O(n + edges) for acyclic programs.
   /// - Throws: `.wrongInputCount`, `.nonFiniteInput`; `.nonFinite` naming the
   ///   variable and function that produced NaN or infinity; `.notConverged` for a
-  ///   cyclic block; `.singularJacobian` if Newton meets a singular block Jacobian.
+  ///   cyclic block that Newton cannot solve (iteration limit, no decrease of the
+  ///   residual along the step, or a singular block Jacobian before convergence).
   public func solveConstraints(at inputs: [Double], options: SolveOptions = SolveOptions())
     throws(LagrangePropError) -> [Double]
   {
@@ -39,6 +40,9 @@ extension Program {
     throws(LagrangePropError) -> Double
   {
     if isAcyclic {
+      if let guess = options.initialGuess, guess.count != variableCount {
+        throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
+      }
       var values = try checkedInputs(inputs)
       try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
@@ -163,7 +167,17 @@ extension Program {
         for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
         norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
       case .newton:
-        let lu = try factorReducedJacobian(b, partials: UnsafeBufferPointer(partials), options: options)
+        let lu: BlockFactorization
+        do {
+          lu = try factorReducedJacobian(b, partials: UnsafeBufferPointer(partials), options: options)
+        } catch {
+          // A singular S at a point that is not a solution: Newton cannot go on from
+          // here (z = z² + 1, which has no real solution, stalls at the minimum of its
+          // residual, where S = 0). The block did not converge; `.singularJacobian` is
+          // kept for a singular Jacobian at a solution (from `linearize`).
+          guard case .singularJacobian = error else { throw error }
+          throw .notConverged(variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+        }
         lastFactor = lu
         var step = residual.map { -$0 }
         do { try lu.solve(inPlace: &step) } catch { throw mapLinearAlgebraError(error, block: block) }

@@ -28,7 +28,14 @@ extension Program {
   /// left out on purpose: inputs are only copied (`c_j = x_j − z_j`), so their
   /// rows are handled by one product after the solve (`λ_x = ∇ₓf + D_xz λ_z`),
   /// and a parameter read by every step of a chain does not widen the band.
-  /// See `fullBandwidth` for the bandwidth of the whole `D`.
+  /// Inputs come first in program order, so counted in they would: in a chain
+  /// of `m` steps that each read a parameter `θ`, `bandwidth` is `(0, 1)` while
+  /// `fullBandwidth` is `(0, ≈ m)` — as wide as dense. See `fullBandwidth` for
+  /// the bandwidth of the whole `D`, and <doc:BandedPrograms>.
+  ///
+  /// The band solvers (`.bandedTriangular`, `.bandedLU`) store this band and
+  /// refuse, with `.bandTooWide`, a program whose band storage would be no
+  /// smaller than dense storage.
   ///
   /// - Complexity: O(edges).
   public var bandwidth: Bandwidth { bandwidth(includingInputs: false) }

@@ -72,14 +72,13 @@ struct Kernel {
       value = Foundation.tanh(values[Int(arguments[s])])
       partials[s &- base] = 1 - value * value
     case .sigmoid:
+      // With t = e^{−|x|} ≤ 1: σ = 1/(1 + t) or t/(1 + t), and σ' = t/(1 + t)²,
+      // accurate to a few ulps (relative) also far in the tails.
       let x = values[Int(arguments[s])]
-      if x >= 0 {
-        value = 1 / (1 + Foundation.exp(-x))
-      } else {
-        let t = Foundation.exp(x)
-        value = t / (1 + t)
-      }
-      partials[s &- base] = value * (1 - value)
+      let t = Foundation.exp(-abs(x))
+      let q = 1 / (1 + t)
+      value = x >= 0 ? q : t * q
+      partials[s &- base] = t * q * q
     case .square:
       let x = values[Int(arguments[s])]
       value = x * x

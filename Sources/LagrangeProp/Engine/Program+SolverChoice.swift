@@ -10,7 +10,8 @@ extension Program {
   ///
   /// - Throws: `.cyclicProgram` for a solver that needs an acyclic program;
   ///   `.denseTooLarge` for a dense solver over the memory limit; `.bandTooWide`
-  ///   for a band solver whose band is no smaller than dense.
+  ///   for a band solver whose band is no smaller than dense; `.bandTooLarge` for
+  ///   a band solver over the memory limit.
   func chooseSolver(_ solver: Solver, options: SolveOptions) throws(LagrangePropError)
     -> (Solver, String)
   {
@@ -55,19 +56,40 @@ extension Program {
     case .triangular, .lu:
       try checkDenseSize(solver, options: options)
     case .bandedTriangular:
+      // Triangular band storage is m·(kd + 1) doubles against m² dense: refuse
+      // kd + 1 ≥ m (a 1 × 1 system is taken by every solver).
       let kd = bandwidth.upper
-      if kd + 1 > m && m > 1 {
+      if kd + 1 >= m && m > 1 {
         throw .bandTooWide(solver: solver.rawValue, lower: 0, upper: kd, order: m)
       }
+      try checkBandSize(solver, lower: 0, upper: kd, leadingDimension: kd + 1, options: options)
     case .bandedLU:
+      // General band storage is m·(2·kl + ku + 1) doubles against m² dense.
       let bw = bandwidth
-      if 2 * bw.lower + bw.upper + 1 > m && m > 1 {
+      if 2 * bw.lower + bw.upper + 1 >= m && m > 1 {
         throw .bandTooWide(solver: solver.rawValue, lower: bw.lower, upper: bw.upper, order: m)
       }
+      try checkBandSize(
+        solver, lower: bw.lower, upper: bw.upper, leadingDimension: 2 * bw.lower + bw.upper + 1,
+        options: options)
     case .sweep, .blockTriangular:
       break
     }
     return (solver, "requested")
+  }
+
+  /// Throws `.bandTooLarge` if `8·m·ldab` bytes of band storage exceed the limit.
+  func checkBandSize(
+    _ solver: Solver, lower: Int, upper: Int, leadingDimension: Int, options: SolveOptions
+  ) throws(LagrangePropError) {
+    let m = intermediateCount
+    let (cells, overflow1) = m.multipliedReportingOverflow(by: leadingDimension)
+    let (bytes, overflow2) = cells.multipliedReportingOverflow(by: 8)
+    if overflow1 || overflow2 || bytes > options.denseByteLimit {
+      throw .bandTooLarge(
+        solver: solver.rawValue, order: m, lower: lower, upper: upper,
+        bytes: overflow1 || overflow2 ? Int.max : bytes, limit: options.denseByteLimit)
+    }
   }
 
   static func flops(_ value: Double) -> String {

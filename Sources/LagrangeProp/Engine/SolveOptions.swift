@@ -25,8 +25,10 @@ public struct SolveOptions: Sendable {
   /// (e.g. the `values` of a previous solve: a warm start). `nil` starts from zero.
   /// Only the blocks' feedback variables are read.
   public var initialGuess: [Double]? = nil
-  /// The largest dense matrix (`8·m²` bytes, `m` the non-input count) that a dense
-  /// path may allocate (default 2 GiB).
+  /// The largest matrix a solver may allocate, in bytes (default 2 GiB): `8·m²`
+  /// for a dense path (`m` the non-input count or a cyclic block's feedback count),
+  /// `8·m·ldab` for a band path. Over it the solver throws `.denseTooLarge` /
+  /// `.bandTooLarge` instead of exhausting memory.
   public var denseByteLimit: Int = 2 << 30
 
   /// Default options.

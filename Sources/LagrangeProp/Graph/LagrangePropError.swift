@@ -51,6 +51,8 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   case cyclicProgram(solver: String, variables: [String])
   /// A dense path whose `8·m²` bytes exceed the configured limit.
   case denseTooLarge(solver: String, order: Int, bytes: Int, limit: Int)
+  /// A band path whose `8·m·ldab` bytes of band storage exceed the configured limit.
+  case bandTooLarge(solver: String, order: Int, lower: Int, upper: Int, bytes: Int, limit: Int)
   /// A band path whose band storage would be no smaller than dense storage.
   case bandTooWide(solver: String, lower: Int, upper: Int, order: Int)
   /// The constraint Jacobian (or one of its blocks) is singular; the zero pivot
@@ -105,6 +107,9 @@ extension LagrangePropError: CustomStringConvertible {
     case let .denseTooLarge(solver, order, bytes, limit):
       return
         "solver .\(solver) would need a dense \(order) × \(order) matrix of \(bytes) bytes, over the limit of \(limit) bytes; use .sweep (acyclic), a banded solver or .blockTriangular, or raise SolveOptions.denseByteLimit"
+    case let .bandTooLarge(solver, order, lower, upper, bytes, limit):
+      return
+        "solver .\(solver) would need \(bytes) bytes of band storage (order \(order), bandwidths \(lower), \(upper)), over the limit of \(limit) bytes; use .sweep (acyclic) or .blockTriangular, or raise SolveOptions.denseByteLimit"
     case let .bandTooWide(solver, lower, upper, order):
       return
         "solver .\(solver): bandwidths (lower \(lower), upper \(upper)) make band storage no smaller than dense for order \(order); use a dense solver or .sweep"

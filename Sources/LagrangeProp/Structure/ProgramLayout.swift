@@ -8,8 +8,10 @@
 ///
 /// Inside a cyclic block the variables are split into an acyclic part `A`
 /// (assignments evaluated in order) followed by the feedback variables `F`:
-/// every variable owned by a residual constraint, and every variable read by an
-/// assignment of `A` declared no later than itself. Removing `F` leaves the block
+/// every variable owned by a residual constraint, and, for each other assignment
+/// (in declaration order) that reads block members declared no earlier than
+/// itself and not yet in `F`, that member — or the assignment itself when it
+/// reads several. Removing `F` leaves the block
 /// acyclic in declaration order, so the block's nonlinear and linear systems
 /// reduce to `|F| × |F|` (a Schur complement) instead of `|block| × |block|`.
 struct ProgramLayout {
@@ -76,17 +78,24 @@ extension ProgramLayout {
       var inBlock = Set<Int32>(members)
       inBlock.reserveCapacity(members.count)
       // Residual-owned variables are feedback; then, in declaration order, an
-      // assignment not (yet) in F sends to F every block member it reads that is
-      // declared no earlier than itself. Membership of `u` is final when `u` is
-      // reached (only earlier members can add it), and constraints of F members
-      // may read anything: their edges close no cycle inside A.
+      // assignment `u` not (yet) in F that reads block members declared no earlier
+      // than itself and not in F either cuts those edges: by sending that member to
+      // F when there is one, or by joining F itself when there are several (one
+      // variable instead of many: `B_i = Σ_j P_ij·B_j` written with its product
+      // terms declared after `B_i` puts `B_i` in F, not its `n` terms). Membership
+      // of `u` is final when `u` is reached (only earlier members can add it), and
+      // constraints of F members may read anything: their edges close no cycle inside A.
       var feedback = Set<Int32>()
       for u in members where graph.isResidual[Int(u)] { feedback.insert(u) }
       for u in members where !feedback.contains(u) {
+        var later: Int32 = -1
+        var several = false
         for k in graph.argumentRange(Int(u)) {
           let w = graph.arguments[k]
-          if w >= u && inBlock.contains(w) { feedback.insert(w) }
+          guard w >= u, !feedback.contains(w), inBlock.contains(w) else { continue }
+          if later < 0 { later = w } else if w != later { several = true }
         }
+        if several { feedback.insert(u) } else if later >= 0 { feedback.insert(later) }
       }
       inBlock.removeAll()
       let start = order.count

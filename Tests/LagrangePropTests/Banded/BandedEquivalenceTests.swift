@@ -14,9 +14,13 @@ final class BandedEquivalenceTests: XCTestCase {
   /// longer: bidiagonal `D_zz`, and the gradient against the chain rule by hand.
   func testChains() throws {
     for length in [1, 2, 3, 4, 7, 64] {
-      let (fixture, last) = try makeChain(length: length)
-      let program = try fixture.graph.compile(objective: .variable(last))
-      XCTAssertEqual(program.bandwidth, .init(lower: 0, upper: length > 1 ? 1 : 0), "length \(length)")
+      let (fixture, last) = try makeBandChain(length: length)
+      // A quadratic objective over every step keeps the gradient of order one
+      // for the differences (dz_64/dx alone is ~1e-10).
+      let program = try fixture.graph.compile(
+        objective: bandQuadraticObjective(count: length + 1, seed: 13))
+      XCTAssertEqual(
+        program.bandwidth, .init(lower: 0, upper: length > 1 ? 1 : 0), "length \(length)")
       XCTAssertEqual(program.fullBandwidth, .init(lower: 0, upper: 1), "length \(length)")
       let x = [0.7]
       let ran = try assertBandPathsAgree(fixture, program, at: x, seed: UInt64(length))
@@ -26,15 +30,18 @@ final class BandedEquivalenceTests: XCTestCase {
       var z = x[0]
       var column = [1.0]
       for t in 1...length {
-        let step = chainSteps[(t - 1) % chainSteps.count]
+        let step = bandChainSteps[(t - 1) % bandChainSteps.count]
         column.append(column[t - 1] * step.derivative(z))
         z = step.value(z)
       }
+      let lastProgram = try fixture.graph.compile(objective: .variable(last))
       for solver in ran {
-        let lin = try program.linearize(at: x, solver: solver)
-        assertClose(try lin.gradient().gradient, [column[length]], relative: exactRelative, "\(solver)")
-        assertClose(try lin.implicitJacobian().column(0), column, relative: exactRelative, "\(solver)")
-        assertClose(try lin.objectiveValue(), z, relative: exactRelative, "\(solver)")
+        let lin = try lastProgram.linearize(at: x, solver: solver)
+        assertClose(
+          try lin.gradient().gradient, [column[length]], relative: bandExactRelative, "\(solver)")
+        assertClose(
+          try lin.implicitJacobian().column(0), column, relative: bandExactRelative, "\(solver)")
+        assertClose(try lin.objectiveValue(), z, relative: bandExactRelative, "\(solver)")
       }
     }
   }
@@ -46,9 +53,10 @@ final class BandedEquivalenceTests: XCTestCase {
   func testRecurrencesOfOrder1_2_5() throws {
     for k in [1, 2, 5] {
       for steps in Set([k, k + 1, k + 2, 3 * k + 7, 50]).sorted() {
-        let fixture = try makeRecurrence(order: k, steps: steps)
+        let fixture = try makeBandRecurrence(order: k, steps: steps)
         let n = fixture.variableCount
-        let program = try fixture.graph.compile(objective: quadraticObjective(count: n, seed: 7))
+        let program = try fixture.graph.compile(
+          objective: bandQuadraticObjective(count: n, seed: 7))
         let context = "order \(k), \(steps) steps"
         XCTAssertEqual(program.bandwidth, .init(lower: 0, upper: min(k, steps - 1)), context)
         XCTAssertEqual(program.fullBandwidth, .init(lower: 0, upper: k), context)
@@ -68,15 +76,17 @@ final class BandedEquivalenceTests: XCTestCase {
   /// order — leaving inputs out is what keeps the program banded.
   func testParameterisedChainsStayNarrow() throws {
     for steps in [1, 2, 5, 20] {
-      let fixture = try makeParameterisedChain(steps: steps)
+      let fixture = try makeBandParameterisedChain(steps: steps)
       let n = fixture.variableCount
       let m = n - 3
-      let program = try fixture.graph.compile(objective: quadraticObjective(count: n, seed: 11))
+      let program = try fixture.graph.compile(objective: bandQuadraticObjective(count: n, seed: 11))
       XCTAssertEqual(program.bandwidth, .init(lower: 0, upper: 1), "\(steps) steps")
       // z_t (position 3t + 2) reads θ₂ (position 2): offset 3t = m at t = steps.
       XCTAssertEqual(program.fullBandwidth, .init(lower: 0, upper: m), "\(steps) steps")
-      XCTAssertGreaterThanOrEqual(program.fullBandwidth.upper + 1, m, "with inputs the band would be dense")
-      let ran = try assertBandPathsAgree(fixture, program, at: [0.4, 1.3, -0.2], seed: UInt64(steps))
+      XCTAssertGreaterThanOrEqual(
+        program.fullBandwidth.upper + 1, m, "with inputs the band would be dense")
+      let ran = try assertBandPathsAgree(
+        fixture, program, at: [0.4, 1.3, -0.2], seed: UInt64(steps))
       XCTAssertEqual(ran, [.bandedTriangular, .bandedLU], "\(steps) steps")
     }
   }
@@ -87,51 +97,58 @@ final class BandedEquivalenceTests: XCTestCase {
   /// declaration order.
   func testParameterisedChainDeclaredOutOfOrder() throws {
     for steps in [1, 3, 12] {
-      let fixture = try makeParameterisedChain(steps: steps, outOfOrder: true)
-      let program = try fixture.graph.compile(objective: quadraticObjective(count: fixture.variableCount, seed: 3))
+      let fixture = try makeBandParameterisedChain(steps: steps, outOfOrder: true)
+      let program = try fixture.graph.compile(
+        objective: bandQuadraticObjective(count: fixture.variableCount, seed: 3))
       XCTAssertNotEqual(program.programOrder.map(\.index), Array(0..<fixture.variableCount))
       XCTAssertEqual(program.bandwidth, .init(lower: 0, upper: 1), "\(steps) steps")
       // Inputs: x, θ₁, θ₂ (declaration order of the inputs).
-      let ran = try assertBandPathsAgree(fixture, program, at: [0.4, 1.3, -0.2], seed: UInt64(steps))
+      let ran = try assertBandPathsAgree(
+        fixture, program, at: [0.4, 1.3, -0.2], seed: UInt64(steps))
       XCTAssertEqual(ran, [.bandedTriangular, .bandedLU], "\(steps) steps")
 
       // The in-order program computes the same function: compare by name.
-      let inOrder = try makeParameterisedChain(steps: steps)
+      let inOrder = try makeBandParameterisedChain(steps: steps)
       let reference = try inOrder.graph.compile(objective: .variable(inOrder.graph.inputs[0]))
       let lin = try program.linearize(at: [0.4, 1.3, -0.2], solver: .bandedLU)
       let linReference = try reference.linearize(at: [0.4, 1.3, -0.2], solver: .bandedTriangular)
       let z = try lin.implicitJacobian(), zReference = try linReference.implicitJacobian()
       for i in 0..<fixture.variableCount {
-        let name = program.name(of: Variable(i))
+        let name = try program.name(of: fixture.variables[i])
         let j = try XCTUnwrap(reference.variable(named: name)).index
-        assertClose(lin.values[i], linReference.values[j], relative: exactRelative, name)
-        assertClose(z.row(i), zReference.row(j), relative: exactRelative, name)
+        assertClose(lin.values[i], linReference.values[j], relative: bandExactRelative, name)
+        assertClose(z.row(i), zReference.row(j), relative: bandExactRelative, name)
       }
     }
   }
 
   /// The cyclic tridiagonal system of `−u'' + u³ = s` with Dirichlet ends,
-  /// written with residual constraints: `.bandedLU` against `.lu`, `.blockTriangular`
-  /// and differences through Newton's forward solve. `N = 4` is the boundary
-  /// (`2·kl + ku + 1 = 4 = m`: refused).
+  /// written with residual constraints, and with an advection term `4u'` that
+  /// makes `D_zz` unsymmetric (so trans N and T differ): `.bandedLU` against
+  /// `.lu`, `.blockTriangular` and differences through Newton's forward solve.
+  /// `N = 4` is the boundary (`2·kl + ku + 1 = 4 = m`: refused).
   func testBoundaryValueProblem() throws {
-    for nodes in [4, 5, 12, 40] {
-      let (fixture, u) = try makeBoundaryValueProblem(nodes: nodes)
-      let n = fixture.variableCount
-      let program = try fixture.graph.compile(objective: quadraticObjective(count: n, seed: 5))
-      XCTAssertFalse(program.isAcyclic)
-      XCTAssertEqual(program.cyclicBlocks, [u])
-      XCTAssertEqual(program.bandwidth, .init(lower: 1, upper: 1), "N = \(nodes)")
-      // u_1 reads a (offset N + 2), u_N reads b (offset 2N), u_i reads s_i (offset N).
-      XCTAssertEqual(program.fullBandwidth, .init(lower: 1, upper: 2 * nodes), "N = \(nodes)")
-      let x = boundaryValueInputs(nodes: nodes)
-      let ran = try assertBandPathsAgree(fixture, program, at: x, seed: UInt64(nodes))
-      XCTAssertEqual(ran, nodes > 4 ? [.bandedLU] : [], "N = \(nodes)")
-      if nodes > 4 {
-        let lin = try program.linearize(at: x, solver: .bandedLU)
-        let kkt = try lin.kktResiduals()
-        XCTAssertLessThan(kkt.relativeDual, 1e-13, "N = \(nodes)")
-        XCTAssertLessThan(kkt.primal, 1e-9 * infinityNorm(x), "N = \(nodes)")
+    for beta in [0.0, 4.0] {
+      for nodes in [4, 5, 12, 40] {
+        let context = "N = \(nodes), β = \(beta)"
+        let (fixture, u) = try makeBandBoundaryValueProblem(nodes: nodes, beta: beta)
+        let n = fixture.variableCount
+        let program = try fixture.graph.compile(
+          objective: bandQuadraticObjective(count: n, seed: 5))
+        XCTAssertFalse(program.isAcyclic)
+        XCTAssertEqual(program.cyclicBlocks, [u])
+        XCTAssertEqual(program.bandwidth, .init(lower: 1, upper: 1), context)
+        // u_1 reads a (offset N + 2), u_N reads b (offset 2N), u_i reads s_i (offset N).
+        XCTAssertEqual(program.fullBandwidth, .init(lower: 1, upper: 2 * nodes), context)
+        let x = bandBoundaryValueInputs(nodes: nodes)
+        let ran = try assertBandPathsAgree(fixture, program, at: x, seed: UInt64(nodes))
+        XCTAssertEqual(ran, nodes > 4 ? [.bandedLU] : [], context)
+        if nodes > 4 {
+          let lin = try program.linearize(at: x, solver: .bandedLU)
+          let kkt = try lin.kktResiduals()
+          XCTAssertLessThan(kkt.relativeDual, 1e-13, context)
+          XCTAssertLessThan(kkt.primal, 1e-9 * infinityNorm(x), context)
+        }
       }
     }
   }
@@ -141,32 +158,60 @@ final class BandedEquivalenceTests: XCTestCase {
   /// band is taken in program order, and results come back in declaration order.
   func testBoundaryValueProblemDeclaredOutOfOrder() throws {
     let nodes = 16
-    let x = boundaryValueInputs(nodes: nodes)
-    let (inOrder, _) = try makeBoundaryValueProblem(nodes: nodes)
+    let x = bandBoundaryValueInputs(nodes: nodes)
+    let (inOrder, _) = try makeBandBoundaryValueProblem(nodes: nodes)
     let reference = try inOrder.graph.compile(objective: .variable(inOrder.graph.inputs[0]))
     let linReference = try reference.linearize(at: x, solver: .lu)
     let zReference = try linReference.implicitJacobian()
     for (declaration, inputsLast) in [
-      (NodeDeclaration.reversed, false), (.pairsSwapped, false), (.inOrder, true), (.reversed, true),
+      (BandNodeDeclaration.reversed, false), (.pairsSwapped, false), (.inOrder, true),
+      (.reversed, true),
     ] {
-      let (fixture, _) = try makeBoundaryValueProblem(
+      let (fixture, _) = try makeBandBoundaryValueProblem(
         nodes: nodes, declaration: declaration, inputsLast: inputsLast)
       let context = "\(declaration), inputs last: \(inputsLast)"
-      let program = try fixture.graph.compile(objective: quadraticObjective(count: fixture.variableCount, seed: 9))
-      XCTAssertNotEqual(program.programOrder.map(\.index), Array(0..<fixture.variableCount), context)
-      let expected = declaration == .pairsSwapped ? Program.Bandwidth(lower: 3, upper: 3) : .init(lower: 1, upper: 1)
+      let program = try fixture.graph.compile(
+        objective: bandQuadraticObjective(count: fixture.variableCount, seed: 9))
+      // A cyclic block keeps its members in declaration order: only inputs
+      // declared last make program order differ from declaration order.
+      XCTAssertEqual(
+        program.programOrder.map(\.index) == Array(0..<fixture.variableCount), !inputsLast, context)
+      let expected =
+        declaration == .pairsSwapped
+        ? Program.Bandwidth(lower: 3, upper: 3) : .init(lower: 1, upper: 1)
       XCTAssertEqual(program.bandwidth, expected, context)
-      let ran = try assertBandPathsAgree(fixture, program, at: x, seed: 21, withDifferences: declaration == .reversed)
+      let ran = try assertBandPathsAgree(
+        fixture, program, at: x, seed: 21, withDifferences: declaration == .reversed)
       XCTAssertEqual(ran, [.bandedLU], context)
 
       let lin = try program.linearize(at: x, solver: .bandedLU)
       let z = try lin.implicitJacobian()
       for i in 0..<fixture.variableCount {
-        let name = program.name(of: Variable(i))
+        let name = try program.name(of: fixture.variables[i])
         let j = try XCTUnwrap(reference.variable(named: name)).index
-        assertClose(lin.values[i], linReference.values[j], relative: exactRelative, "\(context) \(name)")
-        assertClose(z.row(i), zReference.row(j), relative: exactRelative, "\(context) \(name)")
+        assertClose(
+          lin.values[i], linReference.values[j], relative: bandExactRelative, "\(context) \(name)")
+        assertClose(z.row(i), zReference.row(j), relative: bandExactRelative, "\(context) \(name)")
       }
+    }
+  }
+
+  /// A tridiagonal system written with assignments: the block's acyclic part
+  /// comes first in program order, which may interleave the nodes and widen
+  /// the band (the band is always that of program order). Whatever the layout,
+  /// a band solver either refuses with the bandwidths it saw or agrees with the
+  /// dense paths and differences, and `.automatic` stays exact.
+  func testAssignmentStencilInProgramOrder() throws {
+    for nodes in [3, 6, 15] {
+      let (fixture, u) = try makeBandAssignmentStencil(nodes: nodes)
+      let program = try fixture.graph.compile(
+        objective: bandQuadraticObjective(count: fixture.variableCount, seed: 17))
+      XCTAssertEqual(program.cyclicBlocks, [u], "N = \(nodes)")
+      let x = bandBoundaryValueInputs(nodes: nodes)
+      try assertBandPathsAgree(fixture, program, at: x, seed: UInt64(nodes))
+      assertClose(
+        try program.gradient(at: x).gradient, try program.gradient(at: x, solver: .lu).gradient,
+        relative: bandExactRelative, "N = \(nodes)")
     }
   }
 }

@@ -24,6 +24,8 @@ struct BandedFixture {
   var isInput: [Bool] = []
   /// The arguments of each variable's constraint (empty for inputs).
   var reads: [[Int]] = []
+  /// The handles, in declaration order.
+  var variables: [Variable] = []
 
   mutating func input(_ name: String) -> Variable {
     let v = graph.input(name)
@@ -47,12 +49,16 @@ struct BandedFixture {
     return v
   }
 
-  mutating func define(_ variable: Variable, _ function: LocalFunction, _ arguments: [Variable]) throws {
+  mutating func define(_ variable: Variable, _ function: LocalFunction, _ arguments: [Variable])
+    throws
+  {
     try graph.define(variable, function, arguments)
     reads[variable.index] = arguments.map(\.index)
   }
 
-  mutating func constrain(_ variable: Variable, residual: LocalFunction, _ arguments: [Variable]) throws {
+  mutating func constrain(_ variable: Variable, residual: LocalFunction, _ arguments: [Variable])
+    throws
+  {
     try graph.constrain(variable, residual: residual, arguments)
     reads[variable.index] = arguments.map(\.index)
   }
@@ -61,6 +67,7 @@ struct BandedFixture {
     precondition(v.index == isInput.count, "fixture out of step with the graph")
     isInput.append(input)
     reads.append([])
+    variables.append(v)
   }
 
   var variableCount: Int { isInput.count }
@@ -70,7 +77,7 @@ struct BandedFixture {
 /// The bandwidth of `D` (constraint `i` is column `i`, `D[a, i] ≠ 0` when `i`
 /// reads `a`, and the diagonal) in the program's variable order, computed from
 /// the fixture's own record: over the non-input block only, or over all of `D`.
-func expectedBandwidth(
+func independentBandwidth(
   _ fixture: BandedFixture, _ program: Program, includingInputs: Bool
 ) -> (lower: Int, upper: Int) {
   var position = [Int](repeating: -1, count: fixture.variableCount)
@@ -89,11 +96,12 @@ func expectedBandwidth(
 /// Checks what the tests rely on about the program order: a permutation of
 /// the variables with the inputs first, in declaration order; for an acyclic
 /// program, every argument before its consumer.
-func assertValidProgramOrder(
+func assertBandValidProgramOrder(
   _ fixture: BandedFixture, _ program: Program, file: StaticString = #filePath, line: UInt = #line
 ) {
   let order = program.programOrder.map(\.index)
-  XCTAssertEqual(order.sorted(), Array(0..<fixture.variableCount), "not a permutation", file: file, line: line)
+  XCTAssertEqual(
+    order.sorted(), Array(0..<fixture.variableCount), "not a permutation", file: file, line: line)
   let inputs = (0..<fixture.variableCount).filter { fixture.isInput[$0] }
   XCTAssertEqual(Array(order.prefix(inputs.count)), inputs, "inputs first", file: file, line: line)
   guard program.isAcyclic else { return }
@@ -109,12 +117,12 @@ func assertValidProgramOrder(
 // MARK: - Finite differences
 
 /// The central-difference step for an input of magnitude `x`.
-func differenceStep(_ x: Double) -> Double { 1e-5 * max(1, abs(x)) }
+func bandDifferenceStep(_ x: Double) -> Double { 1e-5 * max(1, abs(x)) }
 
 /// Central differences of the objective, `∂f/∂x_j ≈ (f(x + h e_j) − f(x − h e_j)) / 2h`.
-func finiteDifferenceGradient(_ program: Program, at x: [Double]) throws -> [Double] {
+func bandDifferenceGradient(_ program: Program, at x: [Double]) throws -> [Double] {
   try (0..<x.count).map { j in
-    let h = differenceStep(x[j])
+    let h = bandDifferenceStep(x[j])
     var up = x, down = x
     up[j] += h
     down[j] -= h
@@ -123,10 +131,10 @@ func finiteDifferenceGradient(_ program: Program, at x: [Double]) throws -> [Dou
 }
 
 /// Central differences of all values, `dz/dx` (`n × d`, declaration order).
-func finiteDifferenceJacobian(_ program: Program, at x: [Double]) throws -> Matrix {
+func bandDifferenceJacobian(_ program: Program, at x: [Double]) throws -> Matrix {
   var z = Matrix(rows: program.variableCount, columns: x.count)
   for j in 0..<x.count {
-    let h = differenceStep(x[j])
+    let h = bandDifferenceStep(x[j])
     var up = x, down = x
     up[j] += h
     down[j] -= h
@@ -138,7 +146,7 @@ func finiteDifferenceJacobian(_ program: Program, at x: [Double]) throws -> Matr
 }
 
 /// Central differences of all values along a direction `v` over the inputs.
-func finiteDifferenceDirectional(_ program: Program, at x: [Double], direction v: [Double]) throws
+func bandDifferenceDirectional(_ program: Program, at x: [Double], direction v: [Double]) throws
   -> [Double]
 {
   let h = 1e-5 * max(1, infinityNorm(x)) / max(infinityNorm(v), 1e-300)
@@ -152,15 +160,16 @@ func finiteDifferenceDirectional(_ program: Program, at x: [Double], direction v
 // MARK: - The equivalence check
 
 /// Tolerances of the banded tests: between exact paths, and against central differences.
-let exactRelative = 1e-10
-let differenceRelative = 1e-6
+let bandExactRelative = 1e-10
+let bandDifferenceRelative = 1e-6
 
 /// Which band solvers must accept a program, decided from the fixture's own
 /// bandwidth: band storage must be smaller than dense (`kd + 1 < m` for
 /// `dtbtrs`, `2·kl + ku + 1 < m` for `dgbtrf`), except for `m ≤ 1`.
-func bandSolverShouldAccept(_ solver: Solver, _ fixture: BandedFixture, _ program: Program) -> Bool {
+func bandSolverShouldAccept(_ solver: Solver, _ fixture: BandedFixture, _ program: Program) -> Bool
+{
   let m = fixture.variableCount - fixture.inputCount
-  let bw = expectedBandwidth(fixture, program, includingInputs: false)
+  let bw = independentBandwidth(fixture, program, includingInputs: false)
   switch solver {
   case .bandedTriangular: return program.isAcyclic && (bw.upper + 1 < m || m <= 1)
   case .bandedLU: return 2 * bw.lower + bw.upper + 1 < m || m <= 1
@@ -168,8 +177,8 @@ func bandSolverShouldAccept(_ solver: Solver, _ fixture: BandedFixture, _ progra
   }
 }
 
-/// Every band path against every dense path (rel. `exactRelative`) and against
-/// central differences (rel. `differenceRelative`): gradient and multipliers,
+/// Every band path against every dense path (rel. `bandExactRelative`) and against
+/// central differences (rel. `bandDifferenceRelative`): gradient and multipliers,
 /// adjoints for an arbitrary `w`, tangents for a seed on every variable and for
 /// an input direction, the implicit Jacobian. A band solver the fixture says must
 /// refuse the program is checked to throw `.bandTooWide` with the bandwidths.
@@ -181,11 +190,15 @@ func assertBandPathsAgree(
   _ fixture: BandedFixture, _ program: Program, at x: [Double], seed: UInt64,
   withDifferences: Bool = true, file: StaticString = #filePath, line: UInt = #line
 ) throws -> [Solver] {
-  assertValidProgramOrder(fixture, program, file: file, line: line)
-  let bw = expectedBandwidth(fixture, program, includingInputs: false)
-  let full = expectedBandwidth(fixture, program, includingInputs: true)
-  XCTAssertEqual(program.bandwidth, Program.Bandwidth(lower: bw.lower, upper: bw.upper), "bandwidth", file: file, line: line)
-  XCTAssertEqual(program.fullBandwidth, Program.Bandwidth(lower: full.lower, upper: full.upper), "fullBandwidth", file: file, line: line)
+  assertBandValidProgramOrder(fixture, program, file: file, line: line)
+  let bw = independentBandwidth(fixture, program, includingInputs: false)
+  let full = independentBandwidth(fixture, program, includingInputs: true)
+  XCTAssertEqual(
+    program.bandwidth, Program.Bandwidth(lower: bw.lower, upper: bw.upper), "bandwidth", file: file,
+    line: line)
+  XCTAssertEqual(
+    program.fullBandwidth, Program.Bandwidth(lower: full.lower, upper: full.upper), "fullBandwidth",
+    file: file, line: line)
 
   let n = program.variableCount
   var rng = SplitMix64(seed: seed)
@@ -205,39 +218,58 @@ func assertBandPathsAgree(
   let directional = try reference.tangents(seed: inputSeed)
 
   if withDifferences {
-    assertClose(gradient.gradient, try finiteDifferenceGradient(program, at: x), relative: differenceRelative,
-                "gradient vs differences", file: file, line: line)
-    assertClose(z, try finiteDifferenceJacobian(program, at: x), relative: differenceRelative,
-                "implicitJacobian vs differences", file: file, line: line)
-    assertClose(directional, try finiteDifferenceDirectional(program, at: x, direction: direction),
-                relative: differenceRelative, "tangents vs differences", file: file, line: line)
+    assertClose(
+      gradient.gradient, try bandDifferenceGradient(program, at: x),
+      relative: bandDifferenceRelative,
+      "gradient vs differences", file: file, line: line)
+    assertClose(
+      z, try bandDifferenceJacobian(program, at: x), relative: bandDifferenceRelative,
+      "implicitJacobian vs differences", file: file, line: line)
+    assertClose(
+      directional, try bandDifferenceDirectional(program, at: x, direction: direction),
+      relative: bandDifferenceRelative, "tangents vs differences", file: file, line: line)
   }
 
   var ran: [Solver] = []
   for solver in [Solver.bandedTriangular, .bandedLU, .blockTriangular] + dense.dropFirst() {
     if solver == .bandedTriangular && !program.isAcyclic { continue }
     if solver == .bandedTriangular || solver == .bandedLU,
-       !bandSolverShouldAccept(solver, fixture, program)
+      !bandSolverShouldAccept(solver, fixture, program)
     {
       let m = program.intermediateCount
       let expected = LagrangePropError.bandTooWide(
-        solver: solver.rawValue, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper, order: m)
-      assertThrows(expected, "\(solver)", file: file, line: line) { _ = try program.linearize(at: x, solver: solver) }
+        solver: solver.rawValue, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper,
+        order: m)
+      assertThrows(expected, "\(solver)", file: file, line: line) {
+        _ = try program.linearize(at: x, solver: solver)
+      }
       continue
     }
     let lin = try program.linearize(at: x, solver: solver)
     XCTAssertEqual(lin.solver, solver, file: file, line: line)
     let g = try lin.gradient()
     XCTAssertEqual(g.solver, solver, file: file, line: line)
-    assertClose([g.value], [gradient.value], relative: exactRelative, "\(solver) value", file: file, line: line)
-    assertClose(g.gradient, gradient.gradient, relative: exactRelative, "\(solver) gradient", file: file, line: line)
-    assertClose(g.adjoints, gradient.adjoints, relative: exactRelative, "\(solver) adjoints", file: file, line: line)
-    assertClose(try lin.adjoints(objectiveGradient: w), adjoints, relative: exactRelative,
-                "\(solver) adjoints(w)", file: file, line: line)
-    assertClose(try lin.tangents(seed: v), tangents, relative: exactRelative, "\(solver) tangents", file: file, line: line)
-    assertClose(try lin.tangents(seed: inputSeed), directional, relative: exactRelative,
-                "\(solver) input tangents", file: file, line: line)
-    assertClose(try lin.implicitJacobian(), z, relative: exactRelative, "\(solver) implicitJacobian", file: file, line: line)
+    assertClose(
+      [g.value], [gradient.value], relative: bandExactRelative, "\(solver) value", file: file,
+      line: line)
+    assertClose(
+      g.gradient, gradient.gradient, relative: bandExactRelative, "\(solver) gradient", file: file,
+      line: line)
+    assertClose(
+      g.adjoints, gradient.adjoints, relative: bandExactRelative, "\(solver) adjoints", file: file,
+      line: line)
+    assertClose(
+      try lin.adjoints(objectiveGradient: w), adjoints, relative: bandExactRelative,
+      "\(solver) adjoints(w)", file: file, line: line)
+    assertClose(
+      try lin.tangents(seed: v), tangents, relative: bandExactRelative, "\(solver) tangents",
+      file: file, line: line)
+    assertClose(
+      try lin.tangents(seed: inputSeed), directional, relative: bandExactRelative,
+      "\(solver) input tangents", file: file, line: line)
+    assertClose(
+      try lin.implicitJacobian(), z, relative: bandExactRelative, "\(solver) implicitJacobian",
+      file: file, line: line)
     if solver == .bandedTriangular || solver == .bandedLU { ran.append(solver) }
   }
   // Duality of the two band solves (trans N and T on one factorization):
@@ -248,8 +280,12 @@ func assertBandPathsAgree(
     let tau = try lin.tangents(seed: v)
     let lhs = zip(v, lambda).map(*).reduce(0, +)
     let rhs = zip(w, tau).map(*).reduce(0, +)
-    let scale = zip(v, lambda).map { abs($0 * $1) }.reduce(0, +) + zip(w, tau).map { abs($0 * $1) }.reduce(0, +)
-    XCTAssertLessThanOrEqual(abs(lhs - rhs), exactRelative * max(scale, 1e-300), "\(solver) duality", file: file, line: line)
+    let scale =
+      zip(v, lambda).map { abs($0 * $1) }.reduce(0, +)
+      + zip(w, tau).map { abs($0 * $1) }.reduce(0, +)
+    XCTAssertLessThanOrEqual(
+      abs(lhs - rhs), bandExactRelative * max(scale, 1e-300), "\(solver) duality", file: file,
+      line: line)
   }
   return ran
 }
@@ -258,51 +294,82 @@ func assertBandPathsAgree(
 
 /// A smooth non-linear objective over all variables (declaration order):
 /// `f(z) = Σ_i w_i z_i + ½ Σ_i c_i z_i²` with fixed pseudo-random `w`, `c`.
-func quadraticObjective(count n: Int, seed: UInt64) -> Objective {
+func bandQuadraticObjective(count n: Int, seed: UInt64) -> Objective {
   var rng = SplitMix64(seed: seed)
   let w = randomVector(n, using: &rng)
   let c = randomVector(n, in: 0...0.5, using: &rng)
   return .custom(
-    value: { z in (0..<n).reduce(0) { $0 + w[$1] * z[$1] + 0.5 * c[$1] * z[$1] * z[$1] } },
-    gradient: { z in (0..<n).map { w[$0] + c[$0] * z[$0] } })
+    value: { (z: [Double]) -> Double in
+      var total = 0.0
+      for i in 0..<n { total += w[i] * z[i] + 0.5 * c[i] * z[i] * z[i] }
+      return total
+    },
+    gradient: { (z: [Double]) -> [Double] in
+      (0..<n).map { (i: Int) -> Double in w[i] + c[i] * z[i] }
+    })
 }
 
 // MARK: - Banded programs
 
-/// The local functions of `makeChain`, cycled along the chain, with their
+struct BandChainStep: Sendable {
+  let function: LocalFunction
+  let value: @Sendable (Double) -> Double
+  let derivative: @Sendable (Double) -> Double
+}
+
+/// The local functions of `makeBandChain`, cycled along the chain, with their
 /// values and derivatives written out by hand (for closed-form checks).
-let chainSteps: [(function: LocalFunction, value: (Double) -> Double, derivative: (Double) -> Double)] = [
-  (.sin, { sin($0) }, { cos($0) }),
-  (.affine(constant: 0.3, coefficients: [1.2]), { 0.3 + 1.2 * $0 }, { _ in 1.2 }),
-  (.tanh, { tanh($0) }, { 1 - tanh($0) * tanh($0) }),
-  (.sigmoid, { 1 / (1 + exp(-$0)) }, { exp(-$0) / ((1 + exp(-$0)) * (1 + exp(-$0))) }),
-  (.cos, { cos($0) }, { -sin($0) }),
-  (.linear([-0.8]), { -0.8 * $0 }, { _ in -0.8 }),
-  (.square, { $0 * $0 }, { 2 * $0 }),
+let bandChainSteps: [BandChainStep] = [
+  BandChainStep(
+    function: .sin, value: { (x: Double) -> Double in sin(x) },
+    derivative: { (x: Double) -> Double in cos(x) }),
+  BandChainStep(
+    function: .affine(constant: 0.3, coefficients: [1.2]),
+    value: { (x: Double) -> Double in 0.3 + 1.2 * x },
+    derivative: { (_: Double) -> Double in 1.2 }),
+  BandChainStep(
+    function: .tanh, value: { (x: Double) -> Double in tanh(x) },
+    derivative: { (x: Double) -> Double in 1 - tanh(x) * tanh(x) }),
+  BandChainStep(
+    function: .sigmoid, value: { (x: Double) -> Double in 1 / (1 + exp(-x)) },
+    derivative: { (x: Double) -> Double in
+      let e = exp(-x)
+      return e / ((1 + e) * (1 + e))
+    }),
+  BandChainStep(
+    function: .cos, value: { (x: Double) -> Double in cos(x) },
+    derivative: { (x: Double) -> Double in -sin(x) }),
+  BandChainStep(
+    function: .linear([-0.8]), value: { (x: Double) -> Double in -0.8 * x },
+    derivative: { (_: Double) -> Double in -0.8 }),
+  BandChainStep(
+    function: .square, value: { (x: Double) -> Double in x * x },
+    derivative: { (x: Double) -> Double in 2 * x }),
 ]
 
 /// A chain `z_t = φ_t(z_{t−1})`, `t = 1…length`, from one input `z_0 = x`,
-/// cycling through `chainSteps`: `D_zz` is upper bidiagonal.
-func makeChain(length: Int) throws -> (fixture: BandedFixture, last: Variable) {
+/// cycling through `bandChainSteps`: `D_zz` is upper bidiagonal.
+func makeBandChain(length: Int) throws -> (fixture: BandedFixture, last: Variable) {
   var f = BandedFixture()
   var previous = f.input("x")
   for t in 1...length {
-    previous = try f.define("z\(t)", chainSteps[(t - 1) % chainSteps.count].function, [previous])
+    previous = try f.define(
+      "z\(t)", bandChainSteps[(t - 1) % bandChainSteps.count].function, [previous])
   }
   return (f, previous)
 }
 
-/// The coefficients of `makeRecurrence` for lag `j` (`1…k`).
-func recurrenceCoefficient(_ j: Int) -> Double { (j % 2 == 1 ? 0.8 : -0.5) / Double(j) }
+/// The coefficients of `makeBandRecurrence` for lag `j` (`1…k`).
+func bandRecurrenceCoefficient(_ j: Int) -> Double { (j % 2 == 1 ? 0.8 : -0.5) / Double(j) }
 
 /// A recurrence of order `k`: `z_t = tanh(Σ_{j=1…k} a_j z_{t−j}) + 0.3·sin(z_{t−1})`
 /// for `t = 0…steps−1`, with the history `z_{−k}, …, z_{−1}` as the inputs
 /// (declared in that order). One custom local function with exact partials per
 /// step, so `D_zz` has exactly `k` super-diagonals.
-func makeRecurrence(order k: Int, steps: Int) throws -> BandedFixture {
+func makeBandRecurrence(order k: Int, steps: Int) throws -> BandedFixture {
   var f = BandedFixture()
   var window = (1...k).reversed().map { f.input("z-\($0)") }  // z_{−k} … z_{−1}
-  let a = (1...k).map(recurrenceCoefficient)
+  let a = (1...k).map(bandRecurrenceCoefficient)
   let step = LocalFunction.custom(
     name: "recurrence\(k)", arity: k,
     value: { z in tanh(zip(a, z).map(*).reduce(0, +)) + 0.3 * sin(z[0]) },
@@ -326,7 +393,7 @@ func makeRecurrence(order k: Int, steps: Int) throws -> BandedFixture {
 /// In order: inputs `x, θ₁, θ₂` declared first, then the steps. Out of order:
 /// `x`, then every intermediate declared with `unknown` in reverse step order,
 /// then `θ₁, θ₂`, then the definitions (program order ≠ declaration order).
-func makeParameterisedChain(steps: Int, outOfOrder: Bool = false) throws -> BandedFixture {
+func makeBandParameterisedChain(steps: Int, outOfOrder: Bool = false) throws -> BandedFixture {
   var f = BandedFixture()
   let x = f.input("x")
   guard outOfOrder else {
@@ -345,7 +412,9 @@ func makeParameterisedChain(steps: Int, outOfOrder: Bool = false) throws -> Band
     q.append(f.unknown("q\(t)"))
     p.append(f.unknown("p\(t)"))
   }
-  p.reverse(); q.reverse(); z.reverse()
+  p.reverse()
+  q.reverse()
+  z.reverse()
   let theta1 = f.input("theta1"), theta2 = f.input("theta2")
   for t in 0..<steps {
     try f.define(p[t], .product, [theta1, t == 0 ? x : z[t - 1]])
@@ -355,8 +424,8 @@ func makeParameterisedChain(steps: Int, outOfOrder: Bool = false) throws -> Band
   return f
 }
 
-/// How the unknowns of `makeBoundaryValueProblem` are declared.
-enum NodeDeclaration {
+/// How the unknowns of `makeBandBoundaryValueProblem` are declared.
+enum BandNodeDeclaration {
   /// `u1, u2, …, uN`.
   case inOrder
   /// `uN, …, u1`.
@@ -365,19 +434,20 @@ enum NodeDeclaration {
   case pairsSwapped
 }
 
-/// The discretised boundary-value problem `−u'' + μu + u³ = s` on `(0, 1)` with
-/// `N` interior nodes (`h = 1/(N + 1)`), written with residual constraints
+/// The discretised boundary-value problem `−u'' + βu' + μu + u³ = s` on `(0, 1)`
+/// with `N` interior nodes (`h = 1/(N + 1)`), written with residual constraints
 ///
-///     r_i = (−u_{i−1} + 2u_i − u_{i+1}) / h² + μ·u_i + u_i³ − s_i = 0,
+///     r_i = (−u_{i−1} + 2u_i − u_{i+1}) / h² + β·(u_{i+1} − u_{i−1}) / 2h + μ·u_i + u_i³ − s_i = 0,
 ///
-/// one cyclic tridiagonal block. Dirichlet ends `u_0 = a`, `u_{N+1} = b` are
+/// one cyclic tridiagonal block (symmetric `D_zz` for `β = 0`). Dirichlet ends `u_0 = a`, `u_{N+1} = b` are
 /// inputs (declared first: `a, b, s1…sN`); `periodic` instead wraps `u_0 = u_N`,
 /// `u_{N+1} = u_1` (inputs `s1…sN` only), which makes the band as wide as dense.
 /// `degenerateNode` replaces that node's equation by `u_{k−1}·u_{k+1} + u_k³ − s_k = 0`,
 /// whose partials all vanish at `u = 0` (the solution when `a = b = s = 0`).
 /// With `inputsLast`, the inputs are declared after the unknowns.
-func makeBoundaryValueProblem(
-  nodes n: Int, mu: Double = 0, periodic: Bool = false, declaration: NodeDeclaration = .inOrder,
+func makeBandBoundaryValueProblem(
+  nodes n: Int, beta: Double = 0, mu: Double = 0, periodic: Bool = false,
+  declaration: BandNodeDeclaration = .inOrder,
   degenerateNode: Int? = nil, inputsLast: Bool = false
 ) throws -> (fixture: BandedFixture, u: [Variable]) {
   var f = BandedFixture()
@@ -402,10 +472,16 @@ func makeBoundaryValueProblem(
   let nodes = u.map { $0! }
   let h = 1 / Double(n + 1)
   let inverseH2 = 1 / (h * h)
+  let advection = beta / (2 * h)
   let stencil = LocalFunction.custom(
     name: "bvp", arity: 4,
-    value: { v in (-v[0] + 2 * v[1] - v[2]) * inverseH2 + mu * v[1] + v[1] * v[1] * v[1] - v[3] },
-    gradient: { v in [-inverseH2, 2 * inverseH2 + mu + 3 * v[1] * v[1], -inverseH2, -1] })
+    value: { (v: [Double]) -> Double in
+      (-v[0] + 2 * v[1] - v[2]) * inverseH2 + (v[2] - v[0]) * advection + mu * v[1] + v[1] * v[1]
+        * v[1] - v[3]
+    },
+    gradient: { (v: [Double]) -> [Double] in
+      [-inverseH2 - advection, 2 * inverseH2 + mu + 3 * v[1] * v[1], -inverseH2 + advection, -1]
+    })
   let degenerate = LocalFunction.custom(
     name: "degenerate", arity: 4,
     value: { v in v[0] * v[2] + v[1] * v[1] * v[1] - v[3] },
@@ -413,15 +489,41 @@ func makeBoundaryValueProblem(
   for i in 0..<n {
     let left = i > 0 ? nodes[i - 1] : (periodic ? nodes[n - 1] : a!)
     let right = i < n - 1 ? nodes[i + 1] : (periodic ? nodes[0] : b!)
-    try f.constrain(nodes[i], residual: i + 1 == degenerateNode ? degenerate : stencil, [left, nodes[i], right, s[i]])
+    try f.constrain(
+      nodes[i], residual: i + 1 == degenerateNode ? degenerate : stencil,
+      [left, nodes[i], right, s[i]])
   }
   return (f, nodes)
 }
 
-/// Inputs for `makeBoundaryValueProblem` (declaration order of its inputs):
+/// Inputs for `makeBandBoundaryValueProblem` (declaration order of its inputs):
 /// `a = 0.5`, `b = −0.3` (unless periodic) and `s_i = 10 sin(π x_i) + 5 x_i`.
-func boundaryValueInputs(nodes n: Int, periodic: Bool = false) -> [Double] {
+func bandBoundaryValueInputs(nodes n: Int, periodic: Bool = false) -> [Double] {
   let h = 1 / Double(n + 1)
   let s = (1...n).map { i in 10 * sin(Double.pi * Double(i) * h) + 5 * Double(i) * h }
   return periodic ? s : [0.5, -0.3] + s
+}
+
+/// The same kind of stencil written with assignments (a Jacobi sweep solved to
+/// its fixed point): `u_i = (u_{i−1} + u_{i+1} + h²·(s_i − ½ sin(u_{i−1} + u_{i+1}))) / 2`,
+/// inputs `a, b, s1…sN` declared first. Its cyclic block is laid out acyclic
+/// part first, then feedback variables, so program order need not keep the
+/// nodes in sequence.
+func makeBandAssignmentStencil(nodes n: Int) throws -> (fixture: BandedFixture, u: [Variable]) {
+  var f = BandedFixture()
+  let a = f.input("a"), b = f.input("b")
+  let s = (1...n).map { f.input("s\($0)") }
+  let u = (1...n).map { f.unknown("u\($0)") }
+  let h2 = 1 / Double((n + 1) * (n + 1))
+  let jacobi = LocalFunction.custom(
+    name: "jacobi", arity: 3,
+    value: { (v: [Double]) -> Double in (v[0] + v[1] + h2 * (v[2] - 0.5 * sin(v[0] + v[1]))) / 2 },
+    gradient: { (v: [Double]) -> [Double] in
+      let c = 0.5 - 0.25 * h2 * cos(v[0] + v[1])
+      return [c, c, h2 / 2]
+    })
+  for i in 0..<n {
+    try f.define(u[i], jacobi, [i > 0 ? u[i - 1] : a, i < n - 1 ? u[i + 1] : b, s[i]])
+  }
+  return (f, u)
 }

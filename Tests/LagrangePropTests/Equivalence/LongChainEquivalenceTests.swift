@@ -37,26 +37,39 @@ final class LongChainEquivalenceTests: XCTestCase {
     let values = chain.referenceValues(x: x, c: c)
     let tangents = [true, false].map { chain.referenceTangents(x: x, c: c, wrtX: $0) }
 
-    for (name, objective, w) in [("z_K", Objective.variable(chain.last), unit), ("random linear", .linear(weights), weights)] {
+    for (name, objective, w) in [
+      ("z_K", Objective.variable(chain.last), unit), ("random linear", .linear(weights), weights),
+    ] {
       let program = try chain.graph.compile(objective: objective)
-      var suite = AcyclicEquivalence(program, at: Self.point, label: "chain of 10⁵, objective \(name)")
-      suite.solvers = [.sweep, .bandedTriangular, .bandedLU, .blockTriangular, .automatic]
+      var suite = AcyclicEquivalence(
+        program, at: Self.point, label: "chain of 10⁵, objective \(name)")
+      // Every O(n) solver on one objective, the sweep on both (keeps the debug run short).
+      suite.solvers =
+        name == "z_K"
+        ? [.sweep, .bandedTriangular, .bandedLU, .blockTriangular, .automatic]
+        : [.sweep, .automatic]
       suite.checksConstraintJacobian = false
-      suite.lagrangianSample = 6
+      suite.lagrangianSample = 4
       let sweep = try suite.run()
 
       // The plain chain rule: values, adjoints (reverse loop) and tangents (forward loop).
       let lin = try program.linearize(at: Self.point, solver: .sweep)
       assertClose(lin.values, values, relative: 1e-14, "\(name): values")
       let adjoints = chain.referenceAdjoints(x: x, c: c, weights: w)
-      assertClose(sweep.adjoints, adjoints, relative: 1e-10, "\(name): adjoints vs the plain reverse loop")
-      assertClose(sweep.gradient, [adjoints[0], adjoints[1]], relative: 1e-10, "\(name): gradient vs the plain reverse loop")
+      assertClose(
+        sweep.adjoints, adjoints, relative: 1e-10, "\(name): adjoints vs the plain reverse loop")
+      assertClose(
+        sweep.gradient, [adjoints[0], adjoints[1]], relative: 1e-10,
+        "\(name): gradient vs the plain reverse loop")
       for (j, expected) in tangents.enumerated() {
         var seed = [Double](repeating: 0, count: chain.count)
         seed[j] = 1
-        assertClose(try lin.tangents(seed: seed), expected, relative: 1e-10, "\(name): tangents wrt input \(j) vs the plain forward loop")
+        assertClose(
+          try lin.tangents(seed: seed), expected, relative: 1e-10,
+          "\(name): tangents wrt input \(j) vs the plain forward loop")
       }
-      XCTAssertEqual(try program.gradient(at: Self.point).solver, .sweep, "automatic picks the sweep")
+      XCTAssertEqual(
+        try program.gradient(at: Self.point).solver, .sweep, "automatic picks the sweep")
     }
   }
 
@@ -67,13 +80,19 @@ final class LongChainEquivalenceTests: XCTestCase {
     let m = chain.count - 2
     let limit = SolveOptions().denseByteLimit
     for solver in [Solver.triangular, .lu] {
-      assertThrows(LagrangePropError.denseTooLarge(solver: solver.rawValue, order: m, bytes: 8 * m * m, limit: limit)) {
+      assertThrows(
+        LagrangePropError.denseTooLarge(
+          solver: solver.rawValue, order: m, bytes: 8 * m * m, limit: limit)
+      ) {
         _ = try program.gradient(at: Self.point, solver: solver)
       }
     }
     let lin = try program.linearize(at: Self.point)
     let n = chain.count
-    assertThrows(LagrangePropError.denseTooLarge(solver: "jacobian()", order: n, bytes: 8 * n * n, limit: limit)) {
+    assertThrows(
+      LagrangePropError.denseTooLarge(
+        solver: "jacobian()", order: n, bytes: 8 * n * n, limit: limit)
+    ) {
       _ = try lin.jacobian()
     }
   }
@@ -101,7 +120,8 @@ final class LongChainEquivalenceTests: XCTestCase {
     for solver in [Solver.sweep, .bandedTriangular, .bandedLU, .blockTriangular, .automatic] {
       let lin = try program.linearize(at: [xv, cv], solver: solver)
       let g = try lin.gradient()
-      assertClose(g.value, cv + aK * (xv - cv), relative: 1e-12, ".\(solver): value")
+      // 10⁵ roundings of order ε·max(|x|, |c|) accumulate in the value: ≤ 10⁵·ε·2/0.42 ≈ 5e-11.
+      assertClose(g.value, cv + aK * (xv - cv), relative: 1e-10, ".\(solver): value")
       assertClose(g.gradient, [aK, 1 - aK], relative: 1e-10, ".\(solver): gradient")
       for k in stride(from: 0, through: steps, by: 9_999) {
         assertClose(
@@ -112,7 +132,9 @@ final class LongChainEquivalenceTests: XCTestCase {
       seed[c.index] = 1
       let tau = try lin.tangents(seed: seed)
       for k in stride(from: 0, through: steps, by: 9_999) {
-        assertClose(tau[states[k].index], 1 - Foundation.pow(a, Double(k)), relative: 1e-10, ".\(solver): dz_\(k)/dc")
+        assertClose(
+          tau[states[k].index], 1 - Foundation.pow(a, Double(k)), relative: 1e-10,
+          ".\(solver): dz_\(k)/dc")
       }
       let kkt = try lin.kktResiduals()
       XCTAssertEqual(kkt.primal, 0)

@@ -36,7 +36,9 @@ final class RandomDAGEquivalenceTests: XCTestCase {
       let (objective, weights, name) = objective(for: dag, linear: linear, seed: seed)
       let program = try dag.graph.compile(objective: objective)
       let label = "DAG seed \(seed) (n = \(dag.count), d = \(dag.inputCount)), objective \(name)"
-      assertClose(try program.solveConstraints(at: inputs), reference, relative: 1e-13, "\(label): values", file: file, line: line)
+      assertClose(
+        try program.solveConstraints(at: inputs), reference, relative: 1e-13, "\(label): values",
+        file: file, line: line)
 
       var suite = AcyclicEquivalence(program, at: inputs, label: label)
       suite.seed = seed
@@ -47,8 +49,12 @@ final class RandomDAGEquivalenceTests: XCTestCase {
       // partials are accurate to about 1e-10 (step ∛ε), hence the looser bound there.
       let tolerance = dag.usesFiniteDifferenceCustom ? 1e-8 : 1e-12
       let (gradient, adjoints) = dag.referenceGradient(inputs: inputs, weights: weights)
-      assertClose(sweep.gradient, gradient, relative: tolerance, "\(label): plain reverse mode, gradient", file: file, line: line)
-      assertClose(sweep.adjoints, adjoints, relative: tolerance, "\(label): plain reverse mode, adjoints", file: file, line: line)
+      assertClose(
+        sweep.gradient, gradient, relative: tolerance, "\(label): plain reverse mode, gradient",
+        file: file, line: line)
+      assertClose(
+        sweep.adjoints, adjoints, relative: tolerance, "\(label): plain reverse mode, adjoints",
+        file: file, line: line)
     }
   }
 
@@ -56,7 +62,8 @@ final class RandomDAGEquivalenceTests: XCTestCase {
   func testGeneratorCoversEveryFunction() throws {
     for seed: UInt64 in 1...6 {
       let dag = try RandomDAG(
-        seed: seed, inputCount: 3, intermediateCount: 60, shuffledDeclaration: seed.isMultiple(of: 2))
+        seed: seed, inputCount: 3, intermediateCount: 60,
+        shuffledDeclaration: seed.isMultiple(of: 2))
       XCTAssertEqual(dag.kindsUsed, Set(RandomDAG.Op.allKinds), "seed \(seed)")
       XCTAssertEqual(dag.maxArguments, 4, "seed \(seed): fan-in reaches 4")
       XCTAssertTrue(dag.nodes.allSatisfy { $0.op == nil || (1...4).contains($0.arguments.count) })
@@ -66,25 +73,39 @@ final class RandomDAGEquivalenceTests: XCTestCase {
       let program = try dag.graph.compile(objective: .variable(dag.sink))
       XCTAssertTrue(program.isAcyclic)
       let identity = program.programOrder.map(\.index) == Array(0..<dag.count)
-      XCTAssertEqual(identity, !seed.isMultiple(of: 2), "seed \(seed): shuffled ⇔ program order ≠ declaration order")
+      XCTAssertEqual(
+        identity, !seed.isMultiple(of: 2),
+        "seed \(seed): shuffled ⇔ program order ≠ declaration order")
     }
   }
 
   /// Small DAGs, many seeds, in order and shuffled; every check on every coordinate.
   func testSmallDAGs() throws {
-    for seed: UInt64 in 1...12 {
+    for seed: UInt64 in 1...24 {
       var rng = SplitMix64(seed: seed &* 7919)
       let dag = try RandomDAG(
         seed: seed, inputCount: Int.random(in: 1...5, using: &rng),
-        intermediateCount: Int.random(in: 15...60, using: &rng), shuffledDeclaration: seed.isMultiple(of: 2))
+        intermediateCount: Int.random(in: 15...60, using: &rng),
+        shuffledDeclaration: seed.isMultiple(of: 2))
       try check(dag, seed: seed)
+    }
+  }
+
+  /// Medium DAGs (100–250 variables), in order and shuffled.
+  func testMediumDAGs() throws {
+    for seed: UInt64 in 51...54 {
+      let dag = try RandomDAG(
+        seed: seed, inputCount: 6, intermediateCount: 100 + 50 * Int(seed - 51),
+        shuffledDeclaration: seed.isMultiple(of: 2))
+      try check(dag, seed: seed, lagrangianSample: 80)
     }
   }
 
   /// DAGs of 500 variables, in order and shuffled.
   func testLargeDAGs() throws {
     for (seed, shuffled) in [(101 as UInt64, false), (102, true)] {
-      let dag = try RandomDAG(seed: seed, inputCount: 8, intermediateCount: 492, shuffledDeclaration: shuffled)
+      let dag = try RandomDAG(
+        seed: seed, inputCount: 8, intermediateCount: 492, shuffledDeclaration: shuffled)
       XCTAssertGreaterThanOrEqual(dag.count, 500)
       try check(dag, seed: seed, lagrangianSample: 120)
     }

@@ -126,7 +126,8 @@ enum FiniteDifferences {
     let dx = try gradient(at: inputs, relativeStep: relativeStep) { x in
       try program.lagrangian(inputs: x, values: values, multipliers: multipliers)
     }
-    let dz = try gradient(at: values, coordinates: valueCoordinates, relativeStep: relativeStep) { z in
+    let dz = try gradient(at: values, coordinates: valueCoordinates, relativeStep: relativeStep) {
+      z in
       try program.lagrangian(inputs: inputs, values: z, multipliers: multipliers)
     }
     let dl = try gradient(

@@ -75,7 +75,8 @@ struct BlogExample {
     let dv = Foundation.tanh(cv)
     let ev = Foundation.sin(cv)
     var z = [Double](repeating: 0, count: 8)
-    for (v, value) in [(x, xv), (y, yv), (a, av), (b, bv), (c, cv), (d, dv), (e, ev), (f, dv + ev)] {
+    for (v, value) in [(x, xv), (y, yv), (a, av), (b, bv), (c, cv), (d, dv), (e, ev), (f, dv + ev)]
+    {
       z[v.index] = value
     }
     return z
@@ -294,9 +295,9 @@ struct RandomDAG {
     case .sqrt: .sqrt
     case .sum: .sum
     case .product: .product
-    case let .power(p): .power(p)
-    case let .linear(c): .linear(c)
-    case let .affine(c0, c): .affine(constant: c0, coefficients: c)
+    case .power(let p): .power(p)
+    case .linear(let c): .linear(c)
+    case .affine(let c0, let c): .affine(constant: c0, coefficients: c)
     case .customWithGradient: customWithGradient
     case .customFiniteDifference: customFiniteDifference
     }
@@ -349,9 +350,9 @@ struct RandomDAG {
     case .sqrt: a[0].squareRoot()
     case .sum: a.reduce(0, +)
     case .product: a.reduce(1, *)
-    case let .power(p): Foundation.pow(a[0], p)
-    case let .linear(c): zip(c, a).reduce(0) { $0 + $1.0 * $1.1 }
-    case let .affine(c0, c): zip(c, a).reduce(c0) { $0 + $1.0 * $1.1 }
+    case .power(let p): Foundation.pow(a[0], p)
+    case .linear(let c): zip(c, a).reduce(0) { $0 + $1.0 * $1.1 }
+    case .affine(let c0, let c): zip(c, a).reduce(c0) { $0 + $1.0 * $1.1 }
     case .customWithGradient: mixValue(a)
     case .customFiniteDifference: logSumExp(a)
     }
@@ -372,9 +373,9 @@ struct RandomDAG {
     case .sum: a.map { _ in 1 }
     case .product:
       a.indices.map { k in a.indices.reduce(1.0) { $1 == k ? $0 : $0 * a[$1] } }
-    case let .power(p): [p * Foundation.pow(a[0], p - 1)]
-    case let .linear(c): c
-    case let .affine(_, c): c
+    case .power(let p): [p * Foundation.pow(a[0], p - 1)]
+    case .linear(let c): c
+    case .affine(_, let c): c
     case .customWithGradient: mixGradient(a)
     case .customFiniteDifference: logSumExpGradient(a)
     }
@@ -382,7 +383,9 @@ struct RandomDAG {
 
   /// Reverse mode by a plain loop: `∂(w·z)/∂x` and the total derivatives
   /// `∂(w·z)/∂z_i` (declaration order) for weights `w` in declaration order.
-  func referenceGradient(inputs: [Double], weights: [Double]) -> (gradient: [Double], adjoints: [Double]) {
+  func referenceGradient(inputs: [Double], weights: [Double]) -> (
+    gradient: [Double], adjoints: [Double]
+  ) {
     let u = referenceLogicalValues(inputs: inputs)
     var bar = (0..<count).map { weights[variables[$0].index] }
     for k in stride(from: count - 1, through: 0, by: -1) {
@@ -411,7 +414,9 @@ struct RandomDAG {
       let p = [l.lo * r.lo, l.lo * r.hi, l.hi * r.lo, l.hi * r.hi]
       return Interval(p.min()!, p.max()!)
     }
-    func scaled(_ c: Double) -> Interval { c >= 0 ? Interval(c * lo, c * hi) : Interval(c * hi, c * lo) }
+    func scaled(_ c: Double) -> Interval {
+      c >= 0 ? Interval(c * lo, c * hi) : Interval(c * hi, c * lo)
+    }
   }
 
   private struct Generator {
@@ -459,6 +464,7 @@ struct RandomDAG {
 
     /// A node with `0.3 ≤ value ≤ limit`, else a new helper: `exp(tanh(u))` or `square(u) + 1`.
     mutating func positive() -> Int {
+      let limit = self.limit
       if let k = pick(where: { $0.lo >= 0.3 && $0.hi <= limit }) { return k }
       let t = bounded(1)
       if Bool.random(using: &rng) {
@@ -512,7 +518,9 @@ struct RandomDAG {
         if p == 2 || p == 3 {
           let u = bounded(1.8)
           let m = intervals[u].magnitude
-          add(Node(op: .power(p), arguments: [u]), Interval(p == 2 ? 0 : -m * m * m, Foundation.pow(m, p)))
+          add(
+            Node(op: .power(p), arguments: [u]),
+            Interval(p == 2 ? 0 : -m * m * m, Foundation.pow(m, p)))
         } else {
           let u = positive()
           let i = intervals[u]
@@ -539,7 +547,8 @@ struct RandomDAG {
         {
           args.removeLast()
         }
-        add(Node(op: .product, arguments: args), args.map { intervals[$0] }.reduce(Interval(1, 1), *))
+        add(
+          Node(op: .product, arguments: args), args.map { intervals[$0] }.reduce(Interval(1, 1), *))
       case "customWithGradient":
         let u = bounded(3)
         let v = pick()

@@ -1,0 +1,286 @@
+import ArgumentParser
+import Foundation
+import XCTest
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+@testable import LagrangeBench
+
+/// The benchmark harness: statistics, batching, answer checks, slope fits, the
+/// three output formats, the SVG plot, memory readings and argument parsing.
+/// No timing is asserted, only the shape of what is measured.
+final class HarnessTests: XCTestCase {
+  func testMeasureReportsOrderedStatisticsOverTheRepeats() {
+    let harness = Harness(repeats: 3, warmups: 1, minimumSampleSeconds: 0)
+    var calls = 0
+    let timing = harness.measure("count") { calls += 1 }
+    XCTAssertEqual(timing.samples, 3)
+    XCTAssertEqual(timing.callsPerSample, 1)
+    XCTAssertEqual(calls, 4, "one warm-up and three samples")
+    XCTAssertLessThanOrEqual(timing.minimum, timing.median)
+    XCTAssertLessThanOrEqual(timing.median, timing.maximum)
+    XCTAssertGreaterThanOrEqual(timing.minimum, 0)
+  }
+
+  func testFastCallsAreBatchedWithinASample() {
+    let harness = Harness(repeats: 2, warmups: 1, minimumSampleSeconds: 0.002, maximumCallsPerSample: 50)
+    var calls = 0
+    let timing = harness.measure("tiny") { calls += 1 }
+    XCTAssertEqual(timing.callsPerSample, 50, "a no-op is far below 2 ms: the batch hits its cap")
+    XCTAssertEqual(calls, 1 + 2 * 50)
+  }
+
+  func testSetupRunsOutsideTheClockOncePerCall() {
+    let harness = Harness(repeats: 2, warmups: 1, minimumSampleSeconds: 0)
+    var setups = 0
+    var bodies = 0
+    _ = harness.measure("setup", setup: { () -> [Double] in
+      setups += 1
+      return [1, 2, 3]
+    }) { (input: consuming [Double]) in
+      bodies += 1
+      blackHole(input)
+    }
+    XCTAssertEqual(setups, 3)
+    XCTAssertEqual(bodies, 3)
+  }
+
+  func testTimeBudgetLimitsTheSamples() {
+    let harness = Harness(repeats: 5, maximumSecondsPerMeasurement: 10)
+    XCTAssertEqual(harness.samplesWithinBudget(secondsPerSample: 1), 5)
+    XCTAssertEqual(harness.samplesWithinBudget(secondsPerSample: 4), 2)
+    XCTAssertEqual(harness.samplesWithinBudget(secondsPerSample: 30), 1)
+  }
+
+  func testMedianOfOddAndEvenCounts() {
+    XCTAssertEqual(medianOf([3, 1, 2]), 2)
+    XCTAssertEqual(medianOf([4, 1, 3, 2]), 2.5)
+    let timing = Timing(samples: [5, 1, 3], callsPerSample: 1)
+    XCTAssertEqual(timing.median, 3)
+    XCTAssertEqual(timing.minimum, 1)
+    XCTAssertEqual(timing.maximum, 5)
+  }
+
+  func testRelativeDifferenceIsNormwiseAndRejectsNaNAndLengthMismatch() {
+    XCTAssertEqual(relativeDifference([1, 2, 4.5], [1, 2, 4]), 0.125)
+    XCTAssertEqual(relativeDifference([0, 0], [0, 0]), 0)
+    XCTAssertTrue(relativeDifference([1, .nan], [1, 2]).isNaN)
+    XCTAssertEqual(relativeDifference([1], [1, 2]), .infinity)
+    let nanCheck = AnswerCheck(
+      row: "r", path: "p", answer: [.nan], reference: "q", expected: [1], tolerance: 1)
+    XCTAssertFalse(nanCheck.passed, "NaN never passes")
+    let ok = AnswerCheck(row: "r", path: "p", answer: [1 + 1e-12], reference: "q", expected: [1], tolerance: 1e-10)
+    XCTAssertTrue(ok.passed)
+  }
+
+  func testCorruptionPerturbsOnlyItsPathByTheStatedSize() {
+    let harness = Harness(corruption: Corruption(path: "lu", relativeSize: 1e-6))
+    let answer = [0.5, -4, 2]
+    XCTAssertEqual(harness.deliver(answer, path: "sweep"), answer)
+    let corrupted = harness.deliver(answer, path: "lu")
+    XCTAssertEqual(relativeDifference(corrupted, answer), 1e-6, accuracy: 1e-15)
+    XCTAssertEqual(corrupted[1], -4 + 4e-6, "the largest entry moves")
+  }
+
+  func testLogLogSlopeRecoversPowerLaws() throws {
+    for exponent in [1.0, 2.0, 3.0] {
+      let points = [64.0, 128, 256, 512].map { Series.Point(n: $0, seconds: 3e-9 * pow($0, exponent)) }
+      XCTAssertEqual(try XCTUnwrap(logLogSlope(points)), exponent, accuracy: 1e-12)
+    }
+    XCTAssertNil(logLogSlope([Series.Point(n: 10, seconds: 1)]))
+    var report = BenchmarkReport(command: "test", machine: .current())
+    report.series = [
+      Series("quadratic", expectedSlope: 2, points: [1, 2, 4, 8, 16].map { .init(n: $0, seconds: $0 * $0) })
+    ]
+    report.fitSlopes(top: 3)
+    XCTAssertEqual(report.slopes.count, 1)
+    XCTAssertEqual(report.slopes[0].sizes, [4, 8, 16], "the fit uses the three largest sizes")
+    XCTAssertEqual(report.slopes[0].slope, 2, accuracy: 1e-12)
+  }
+
+  func testSeriesSkipsPointsALogPlotCannotShow() {
+    var series = Series("s")
+    series.add(10, 0)
+    series.add(20, .nan)
+    series.add(30, nil)
+    series.add(40, 1e-3)
+    XCTAssertEqual(series.points, [Series.Point(n: 40, seconds: 1e-3)])
+  }
+
+  func testOutputFormats() throws {
+    let report = sampleReport()
+    // Table: header line with the thread count, a title, aligned rows.
+    let text = report.rendered(as: .table)
+    XCTAssertTrue(text.hasPrefix("lagrange-bench sample — OpenBLAS threads "))
+    XCTAssertTrue(text.contains("cores"))
+    XCTAssertTrue(text.contains("slopes"))
+    XCTAssertTrue(text.contains("goal: g — met (d)"))
+    XCTAssertTrue(text.contains("answers: all 1 checks passed"))
+    XCTAssertFalse(text.contains("hidden"), "columns marked inTable: false stay out of the table")
+    // CSV: comment lines, then the keys and one line per row; missing cells empty.
+    let sections = csvSections(report)
+    XCTAssertEqual(sections.count, 1)
+    XCTAssertEqual(sections[0].header, ["n", "ms", "hidden", "note"])
+    XCTAssertEqual(sections[0].rows, [["8", "0.5", "1", "\"a, b\""], ["16", "", "2", "ok"]])
+    // JSON: decodes, keeps numbers and nulls.
+    let json = try decodedJSON(report)
+    XCTAssertEqual(json["command"] as? String, "sample")
+    let machine = try XCTUnwrap(json["machine"] as? [String: Any])
+    XCTAssertNotNil(machine["openblas_threads"] as? Int)
+    XCTAssertNotNil(machine["cores"] as? Int)
+    let rows = jsonRows(json)
+    XCTAssertEqual(rows.count, 2)
+    XCTAssertEqual(rows[0]["ms"] as? Double, 0.5)
+    XCTAssertTrue(rows[1]["ms"] is NSNull)
+    XCTAssertEqual(rows[0]["note"] as? String, "a, b")
+    XCTAssertEqual(json["passed"] as? Bool, true)
+  }
+
+  func testJSONEscapesAndDropsNonFiniteNumbers() throws {
+    let value = JSONValue.object([
+      ("text", .string("quote \" backslash \\ newline \n tab \t bell \u{07}")),
+      ("inf", .number(.infinity)), ("list", .array([.integer(1), .bool(false), .null])),
+    ])
+    let decoded = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(value.serialized().utf8)) as? [String: Any])
+    XCTAssertEqual(decoded["text"] as? String, "quote \" backslash \\ newline \n tab \t bell \u{07}")
+    XCTAssertTrue(decoded["inf"] is NSNull)
+    XCTAssertEqual((decoded["list"] as? [Any])?.count, 3)
+  }
+
+  func testSVGPlotHasOneCurvePerSeriesAndALegendWithSlopes() throws {
+    var report = sampleReport()
+    report.series = [
+      Series("fast & linear", expectedSlope: 1, points: [.init(n: 10, seconds: 1e-6), .init(n: 100, seconds: 1e-5)]),
+      Series("slow <cubic>", expectedSlope: 3, points: [.init(n: 10, seconds: 1e-3), .init(n: 100, seconds: 1)]),
+      Series("empty"),
+    ]
+    report.fitSlopes(top: 3)
+    let svg = report.svgPlot()
+    XCTAssertTrue(svg.hasPrefix("<?xml"))
+    XCTAssertTrue(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+    XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2, "one line per non-empty series")
+    XCTAssertTrue(svg.contains("fast &amp; linear"), "legend text is escaped")
+    XCTAssertTrue(svg.contains("slow &lt;cubic&gt;"))
+    XCTAssertTrue(svg.contains("slope 1.00 (expected ≈ 1)"))
+    XCTAssertTrue(svg.contains("slope 3.00 (expected ≈ 3)"))
+    XCTAssertTrue(svg.contains("1 ms") && svg.contains("1 s"), "time axis labelled in units")
+    XCTAssertTrue(svg.hasSuffix("</svg>\n"))
+    // It is well-formed XML.
+    let parser = XMLParser(data: Data(svg.utf8))
+    XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+  }
+
+  func testResidentMemoryReadsProcStatus() throws {
+    let sample = try XCTUnwrap(ResidentMemory.sample(), "/proc/self/status is readable on Linux")
+    XCTAssertGreaterThan(sample.current, 0)
+    XCTAssertGreaterThanOrEqual(sample.peak, sample.current)
+    let count = 8 << 20  // 64 MiB of doubles, touched
+    let (sum, usage) = ResidentMemory.measure { () -> Double in
+      let block = [Double](repeating: 1, count: count)
+      return block.reduce(0, +)
+    }
+    XCTAssertEqual(sum, Double(count))
+    XCTAssertNotNil(usage.processPeakBytes)
+    if let workingSet = usage.workingSetBytes {
+      XCTAssertGreaterThanOrEqual(workingSet, count * 8 / 2, "the 64 MiB block shows in the working set")
+    }
+  }
+
+  func testMachineSummaryNamesThreadsAndCores() {
+    let machine = MachineInfo.current()
+    XCTAssertGreaterThanOrEqual(machine.openBLASThreads, 1)
+    XCTAssertGreaterThanOrEqual(machine.cores, 1)
+    XCTAssertTrue(machine.summary.contains("OpenBLAS threads \(machine.openBLASThreads)"))
+    XCTAssertTrue(machine.summary.contains("OPENBLAS_NUM_THREADS"))
+    XCTAssertTrue(machine.summary.contains("cores \(machine.cores)"))
+  }
+
+  func testArgumentHelpers() throws {
+    XCTAssertEqual(try parseSizeList("64, 128,1e3,10_000"), [64, 128, 1000, 10_000])
+    for bad in ["64,x", "64,,128", "1.5", "1e-3"] {
+      XCTAssertThrowsError(try parseSizeList(bad), bad)
+    }
+    XCTAssertEqual(try HarnessOptions.parseByteCount("2GiB"), 2 << 30)
+    XCTAssertEqual(try HarnessOptions.parseByteCount("512 MiB"), 512 << 20)
+    XCTAssertEqual(try HarnessOptions.parseByteCount("1000"), 1000)
+    for bad in ["", "abc", "-1GiB", "0"] {
+      XCTAssertThrowsError(try HarnessOptions.parseByteCount(bad), bad)
+    }
+    XCTAssertEqual(try parsePathList("lu,sweep", allowed: ["sweep", "lu"]), ["lu", "sweep"])
+    XCTAssertThrowsError(try parsePathList("lu,qr", allowed: ["sweep", "lu"])) { error in
+      XCTAssertTrue("\(error)".contains("qr"), "the message names the unknown path")
+    }
+    XCTAssertThrowsError(try validateSizes([64, 0], option: "--sizes"))
+    XCTAssertThrowsError(try validateSizes([], option: "--sizes"))
+    XCTAssertNoThrow(try validateSizes([1, 2], option: "--sizes"))
+  }
+
+  func testSharedOptionsValidation() {
+    XCTAssertNoThrow(try HarnessOptions.parse([]))
+    for arguments in [
+      ["--repeats", "0"], ["--format", "xml"], ["--dense-limit", "lots"], ["--min-sample-ms", "-1"],
+      ["--max-seconds-per-measurement", "0"],
+    ] {
+      XCTAssertThrowsError(try HarnessOptions.parse(arguments), "\(arguments)")
+    }
+    let options = try? HarnessOptions.parse(["--repeats", "3", "--format", "json", "--dense-limit", "1MiB", "--quiet"])
+    XCTAssertEqual(options?.repeats, 3)
+    XCTAssertEqual(options?.format, .json)
+    XCTAssertEqual(options?.denseLimit, 1 << 20)
+    let harness = options?.harness(command: "x")
+    XCTAssertEqual(harness?.repeats, 3)
+    XCTAssertEqual(harness?.showsProgress, false)
+    XCTAssertEqual(harness?.denseFits(order: 362), true, "8·362² < 1 MiB")
+    XCTAssertEqual(harness?.denseFits(order: 363), false)
+  }
+
+  func testEmitFailsTheCommandWhenAnAnswerDisagrees() throws {
+    var report = sampleReport()
+    report.checks.append(
+      AnswerCheck(row: "n = 16", path: "lu", reference: "sweep", relativeError: 1e-3, tolerance: 1e-10))
+    let options = try HarnessOptions.parse(["--quiet", "--format", "csv"])
+    XCTAssertThrowsError(try options.emit(report, harness: smokeHarness())) { error in
+      XCTAssertEqual((error as? ExitCode)?.rawValue, ExitCode.failure.rawValue)
+    }
+    XCTAssertNoThrow(try options.emit(sampleReport(), harness: smokeHarness()))
+  }
+
+  func testPlotIsWrittenToTheGivenFile() throws {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("lagrange-bench-\(UUID().uuidString).svg").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var report = sampleReport()
+    report.series = [Series("s", points: [.init(n: 8, seconds: 1e-3), .init(n: 16, seconds: 4e-3)])]
+    let options = try HarnessOptions.parse(["--quiet", "--format", "json", "--plot", path])
+    try options.emit(report, harness: smokeHarness())
+    let svg = try String(contentsOfFile: path, encoding: .utf8)
+    XCTAssertTrue(svg.contains("<polyline"))
+  }
+
+  /// A small report with a hidden column, a missing cell and a field that needs quoting.
+  private func sampleReport() -> BenchmarkReport {
+    var report = BenchmarkReport(command: "sample", machine: .current())
+    report.parameters = [("sizes", "8,16")]
+    var table = ResultTable(
+      name: "sample", title: "Sample",
+      columns: [
+        Column("n", "n", .integer), Column("ms", "time ms", .milliseconds),
+        Column("hidden", "hidden", .integer, inTable: false), Column("note", "note", .text),
+      ])
+    table.rows = [
+      ["n": .integer(8), "ms": .number(0.5), "hidden": .integer(1), "note": .text("a, b")],
+      ["n": .integer(16), "hidden": .integer(2), "note": .text("ok")],
+    ]
+    report.tables = [table]
+    report.series = [Series("s", expectedSlope: 1, points: [.init(n: 8, seconds: 1), .init(n: 16, seconds: 2)])]
+    report.fitSlopes(top: 3)
+    report.goals = [GoalResult(goal: "g", met: true, detail: "d")]
+    report.checks = [
+      AnswerCheck(row: "n = 8", path: "p", answer: [1], reference: "q", expected: [1], tolerance: 1e-10)
+    ]
+    return report
+  }
+}

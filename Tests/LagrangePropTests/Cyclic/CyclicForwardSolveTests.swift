@@ -1,0 +1,295 @@
+import Foundation
+import LagrangeProp
+import XCTest
+
+/// The forward solve of cyclic blocks: Newton against fixed-point iteration, warm
+/// starts, and every way it can fail — each failure a typed error naming variables.
+final class CyclicForwardSolveTests: XCTestCase {
+  // MARK: - Fixed point and Newton
+
+  /// `a = ½cos b + x`, `b = 0.4 sin a + y`: a contraction (Lipschitz ≤ 0.5), so
+  /// fixed-point iteration and Newton reach the same solution — the one a plain
+  /// loop finds — and the same gradient, the implicit-function-theorem one:
+  /// with `k = 1 + 0.2 sin b cos a`, `∂(a+b)/∂x = (1 + 0.4 cos a)/k`,
+  /// `∂(a+b)/∂y = (1 − 0.5 sin b)/k`.
+  func testFixedPointAndNewtonAgreeOnAContractingCycle() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x"), y = graph.input("y")
+    let a = graph.unknown("a"), b = graph.unknown("b")
+    try graph.define(a, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos b", .cos, b), x)
+    try graph.define(b, .affine(constant: 0, coefficients: [0.4, 1]), try graph.define("sin a", .sin, a), y)
+    let total = try graph.define("total", .sum, a, b)
+    let program = try graph.compile(objective: .variable(total))
+    XCTAssertEqual(program.cyclicBlocks.count, 1)
+
+    for point in [[0.3, -0.7], [2.0, 1.5], [-1.0, 0.25]] {
+      // Reference: the plain fixed-point loop, run to a fixed point of the floats.
+      var (ra, rb) = (0.0, 0.0)
+      for _ in 0..<200 {
+        ra = 0.5 * Foundation.cos(rb) + point[0]
+        rb = 0.4 * Foundation.sin(ra) + point[1]
+      }
+      let k = 1 + 0.2 * Foundation.sin(rb) * Foundation.cos(ra)
+      let expected = [(1 + 0.4 * Foundation.cos(ra)) / k, (1 - 0.5 * Foundation.sin(rb)) / k]
+
+      var fixedPoint = SolveOptions()
+      fixedPoint.forwardMethod = .fixedPoint
+      var gradients: [[Double]] = []
+      for options in [SolveOptions(), fixedPoint] {
+        let values = try program.solveConstraints(at: point, options: options)
+        assertClose([values[a.index], values[b.index]], [ra, rb], relative: 1e-12, "\(options.forwardMethod)")
+        for solver in [Solver.lu, .blockTriangular] {
+          let g = try program.gradient(at: point, solver: solver, options: options)
+          assertClose(g.gradient, expected, relative: 1e-10, "\(options.forwardMethod) \(solver)")
+          gradients.append(g.gradient)
+        }
+      }
+      for g in gradients.dropFirst() { assertClose(g, gradients[0], relative: 1e-10) }
+    }
+  }
+
+  // MARK: - Warm starts
+
+  /// `z³ + z = x` as a residual constraint. From zero, Newton needs more than
+  /// three iterations at `x = 10`; from the solution at `x = 10` it solves
+  /// `x = 10.05` within three, and from the solution itself it needs none.
+  func testWarmStartFromAPreviousSolution() throws {
+    let (program, z) = try cubicProgram()
+    let exact = { (x: Double) -> Double in
+      // Independent: bisection on the increasing z³ + z − x.
+      var (low, high) = (-x - 1, x + 1)
+      for _ in 0..<200 {
+        let mid = (low + high) / 2
+        if mid * mid * mid + mid < x { low = mid } else { high = mid }
+      }
+      return (low + high) / 2
+    }
+
+    let cold = try program.solveConstraints(at: [10])
+    assertClose(cold[z.index], exact(10), relative: 1e-14)
+
+    var capped = SolveOptions()
+    capped.maxIterations = 3
+    let error = cyclicThrownError { _ = try program.solveConstraints(at: [10], options: capped) }
+    guard case let .notConverged(variables, iterations, residual)? = error else {
+      return XCTFail("expected .notConverged, got \(String(describing: error))")
+    }
+    XCTAssertEqual(iterations, 3)
+    XCTAssertTrue(variables.contains("z"), "\(variables)")
+    XCTAssertGreaterThan(residual, capped.tolerance)
+
+    var warm = capped
+    warm.initialGuess = cold
+    let next = try program.solveConstraints(at: [10.05], options: warm)
+    assertClose(next[z.index], exact(10.05), relative: 1e-14)
+    // The warm-started solution carries the same derivatives: dz/dx = 1/(3z² + 1).
+    let g = try program.gradient(at: [10.05], options: warm)
+    assertClose(g.gradient[0], 1 / (3 * exact(10.05) * exact(10.05) + 1), relative: 1e-12)
+
+    var fromSolution = SolveOptions()
+    fromSolution.maxIterations = 0
+    fromSolution.initialGuess = cold
+    XCTAssertEqual(try program.solveConstraints(at: [10], options: fromSolution)[z.index], cold[z.index])
+  }
+
+  func testInitialGuessOfTheWrongLengthIsRejected() throws {
+    let (program, _) = try cubicProgram()
+    var options = SolveOptions()
+    options.initialGuess = [1, 2, 3, 4, 5]
+    let error = cyclicThrownError { _ = try program.solveConstraints(at: [1], options: options) }
+    XCTAssertEqual(
+      error, .wrongLength(argument: "initialGuess", expected: program.variableCount, actual: 5))
+    assertMessage(error, contains: ["initialGuess"])
+  }
+
+  // MARK: - Not converging
+
+  /// `z = z² + 1` has no real solution: Newton stalls where the residual
+  /// `z² − z + 1` is smallest (`z = ½`, relative residual 3/7 of its terms) and
+  /// reports `.notConverged` with its iterations and residual, naming the block.
+  func testNoRealSolutionIsNotConverged() throws {
+    var graph = ConstraintGraph()
+    let z = graph.unknown("z")
+    try graph.define(z, .affine(constant: 1, coefficients: [1]), try graph.define("sq", .square, z))
+    let program = try graph.compile(objective: .variable(z))
+    for start in [nil, 3.0, -2.0] {
+      var options = SolveOptions()
+      if let start { options.initialGuess = [start, start * start] }
+      let error = cyclicThrownError("start \(String(describing: start))") {
+        _ = try program.gradient(at: [], options: options)
+      }
+      guard case let .notConverged(variables, iterations, residual)? = error else {
+        XCTFail("expected .notConverged, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertEqual(Set(variables), ["z", "sq"])
+      XCTAssertGreaterThanOrEqual(iterations, 1)
+      XCTAssertGreaterThan(residual, 0.4, "the residual cannot fall below that of z = ½")
+      assertMessage(error, contains: ["'z'", "\(iterations) iteration", "residual \(residual)"])
+    }
+    // Fixed-point iteration z ← z² + 1 runs away to infinity: a typed error too,
+    // naming the variable whose value overflows.
+    var fixedPoint = SolveOptions()
+    fixedPoint.forwardMethod = .fixedPoint
+    let error = cyclicThrownError { _ = try program.solveConstraints(at: [], options: fixedPoint) }
+    guard case let .nonFinite(variable, _, _)? = error else {
+      return XCTFail("expected .nonFinite, got \(String(describing: error))")
+    }
+    XCTAssertTrue(["z", "sq"].contains(variable), variable)
+  }
+
+  /// An iteration limit of one on a nonlinear system.
+  func testIterationLimitOfOne() throws {
+    let (program, _) = try cubicProgram()
+    var options = SolveOptions()
+    options.maxIterations = 1
+    for solver in [Solver.lu, .blockTriangular, .automatic] {
+      let error = cyclicThrownError { _ = try program.gradient(at: [10], solver: solver, options: options) }
+      guard case let .notConverged(variables, iterations, residual)? = error else {
+        XCTFail("expected .notConverged, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertEqual(iterations, 1)
+      XCTAssertTrue(variables.contains("z"))
+      XCTAssertGreaterThan(residual, options.tolerance)
+      assertMessage(error, contains: ["'z'", "1 iteration", "residual"])
+    }
+    // Fixed-point iteration with a limit: z ← z − (z³ + z − x) would not even be
+    // allowed (residual constraint); a contracting assignment with a limit of one
+    // stops the same way.
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let w = graph.unknown("w")
+    try graph.define(w, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos w", .cos, w), x)
+    let contraction = try graph.compile(objective: .variable(w))
+    options.forwardMethod = .fixedPoint
+    let error = cyclicThrownError { _ = try contraction.solveConstraints(at: [1], options: options) }
+    guard case let .notConverged(variables, iterations, _)? = error else {
+      return XCTFail("expected .notConverged, got \(String(describing: error))")
+    }
+    XCTAssertEqual(iterations, 1)
+    XCTAssertTrue(variables.contains("w"))
+  }
+
+  func testFixedPointNeedsAssignments() throws {
+    let (program, _) = try cubicProgram()
+    var options = SolveOptions()
+    options.forwardMethod = .fixedPoint
+    let error = cyclicThrownError { _ = try program.solveConstraints(at: [1], options: options) }
+    XCTAssertEqual(error, .fixedPointNeedsAssignment(variable: "z"))
+    assertMessage(error, contains: ["'z'", "Newton"])
+  }
+
+  // MARK: - Structure
+
+  /// `c = a + b + x` with residual constraints `c − 1 = 0` owning `a` and `c − 2 = 0`
+  /// owning `b`: one strongly connected block whose two residual constraints both
+  /// read only `c`, so no assignment of constraints to variables covers both `a`
+  /// and `b` — structurally singular for every input, rejected at compile with
+  /// the variables named.
+  func testStructurallySingularBlockIsRejectedAtCompile() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let a = graph.unknown("a"), b = graph.unknown("b")
+    let c = try graph.define("c", .sum, a, b, x)
+    try graph.constrain(a, residual: .affine(constant: -1, coefficients: [1]), c)
+    try graph.constrain(b, residual: .affine(constant: -2, coefficients: [1]), c)
+    let error = cyclicThrownError { _ = try graph.compile(objective: .variable(c)) }
+    guard case let .structurallySingular(variables)? = error else {
+      return XCTFail("expected .structurallySingular, got \(String(describing: error))")
+    }
+    XCTAssertEqual(variables.count, 1, "a maximum matching covers two of the three variables")
+    XCTAssertTrue(Set(variables).isSubset(of: ["a", "b", "c"]), "\(variables)")
+    assertMessage(error, contains: variables.map { "'\($0)'" } + ["structurally singular"])
+
+    // The same block with `b`'s constraint reading `b` itself is regular.
+    var regular = ConstraintGraph()
+    let x2 = regular.input("x")
+    let a2 = regular.unknown("a"), b2 = regular.unknown("b")
+    let c2 = try regular.define("c", .sum, a2, b2, x2)
+    try regular.constrain(a2, residual: .affine(constant: -1, coefficients: [1]), c2)
+    try regular.constrain(b2, residual: .affine(constant: -2, coefficients: [1, 1]), c2, b2)
+    let program = try regular.compile(objective: .variable(c2))
+    // c = 1, b = 2 − c = 1, a = c − b − x.
+    let values = try program.solveConstraints(at: [0.25])
+    assertClose([values[a2.index], values[b2.index], values[c2.index]], [-0.25, 1, 1], relative: 1e-14)
+  }
+
+  // MARK: - Singular blocks
+
+  /// `v = r + P v` (γ = 1) with a stochastic `P`: `I − P` is singular (`P 1 = 1`).
+  /// With `r = 0` the forward solve succeeds (`v = 0` solves it) and every
+  /// factorization reports `.singularJacobian` naming a variable of the block —
+  /// whether LAPACK meets an exact zero pivot (dyadic `P`) or a round-off one.
+  /// With `r ≠ 0` there is no solution at all: `.notConverged`.
+  func testSingularBlockNamesAVariable() throws {
+    var rng = SplitMix64(seed: 0x7369_6e67)
+    let dyadic: [[Double]] = [[0.5, 0.25, 0.25], [0.25, 0.5, 0.25], [0.125, 0.375, 0.5]]
+    for p in [dyadic, CyclicReference.stochasticMatrix(3, using: &rng), CyclicReference.stochasticMatrix(7, using: &rng)] {
+      let n = p.count
+      for form in MarkovRewardGraph.Form.allCases {
+        let markov = try MarkovRewardGraph(form: form, p: p, gamma: 1)
+        let program = try markov.graph.compile(objective: .variable(markov.total))
+        let blockNames = Set(try program.cyclicBlocks[0].map { try program.name(of: $0) })
+        let zero = markov.inputs(p: p, gamma: 1, r: [Double](repeating: 0, count: n))
+        XCTAssertEqual(try program.evaluate(at: zero), 0)
+        for solver in [Solver.lu, .blockTriangular, .automatic] {
+          let context = "n \(n) \(form) \(solver)"
+          let error = cyclicThrownError(context) { _ = try program.gradient(at: zero, solver: solver) }
+          guard case let .singularJacobian(variable, routine)? = error else {
+            XCTFail("expected .singularJacobian, got \(String(describing: error)). \(context)")
+            continue
+          }
+          XCTAssertTrue(blockNames.contains(variable), "\(variable) is not in the block. \(context)")
+          XCTAssertTrue(routine.hasPrefix("dgetrf") || routine.hasPrefix("dgbtrf"), routine)
+          assertMessage(error, contains: ["'\(variable)'", "singular"], context)
+        }
+        let ones = markov.inputs(p: p, gamma: 1, r: [Double](repeating: 1, count: n))
+        let error = cyclicThrownError("n \(n) \(form)") { _ = try program.solveConstraints(at: ones) }
+        guard case let .notConverged(variables, _, _)? = error else {
+          XCTFail("expected .notConverged, got \(String(describing: error)). n \(n) \(form)")
+          continue
+        }
+        XCTAssertTrue(variables.contains("v0"))
+      }
+    }
+  }
+
+  // MARK: - Solvers that need an acyclic program
+
+  func testAcyclicSolversRefuseCyclicPrograms() throws {
+    var rng = SplitMix64(seed: 0x6163_7963)
+    let p = CyclicReference.stochasticMatrix(4, using: &rng)
+    let markov = try MarkovRewardGraph(form: .linear, p: p, gamma: 0.9)
+    let program = try markov.graph.compile(objective: .variable(markov.total))
+    XCTAssertFalse(program.isAcyclic)
+    let x = markov.inputs(p: p, gamma: 0.9, r: [1, 2, 3, 4])
+    for solver in [Solver.sweep, .triangular, .bandedTriangular] {
+      for call in ["gradient", "linearize"] {
+        let error = cyclicThrownError("\(solver) \(call)") {
+          if call == "gradient" {
+            _ = try program.gradient(at: x, solver: solver)
+          } else {
+            _ = try program.linearize(at: x, solver: solver)
+          }
+        }
+        XCTAssertEqual(error, .cyclicProgram(solver: solver.rawValue, variables: ["v0", "v1", "v2", "v3"]))
+        assertMessage(error, contains: [".\(solver.rawValue)", "'v0'", "cycle"])
+      }
+    }
+    // Forward evaluation needs no solver and works.
+    XCTAssertEqual(try program.solveConstraints(at: x).count, program.variableCount)
+  }
+
+  // MARK: - Helpers
+
+  /// `z³ + z − x = 0` as a residual constraint owning `z`.
+  private func cubicProgram() throws -> (Program, Variable) {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let z = graph.unknown("z")
+    let cube = try graph.define("z³", .power(3), z)
+    try graph.constrain(z, residual: .affine(constant: 0, coefficients: [1, 1, -1]), cube, z, x)
+    return (try graph.compile(objective: .variable(z)), z)
+  }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import LagrangeProp
+import XCTest
+
+/// Every local function on its own: value and exact partials (read from the
+/// assembled `D`, `D[x_k, z] = ∂f/∂x_k`) against closed forms, at ordinary
+/// points and at the edges the kernel treats specially (zero factors of a
+/// product, `power(0)`, integer powers of negative numbers, `sigmoid` far out
+/// in both tails), and the gradient of every solver against them.
+final class LocalFunctionEquivalenceTests: XCTestCase {
+  struct Case {
+    let function: LocalFunction
+    let arguments: [Double]
+    let value: Double
+    let partials: [Double]
+  }
+
+  static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+  var cases: [Case] {
+    var all: [Case] = []
+    for x in [-2.5, -0.3, 0.0, 0.7, 3.0] {
+      all += [
+        Case(
+          function: .exp, arguments: [x], value: Foundation.exp(x), partials: [Foundation.exp(x)]),
+        Case(
+          function: .sin, arguments: [x], value: Foundation.sin(x), partials: [Foundation.cos(x)]),
+        Case(
+          function: .cos, arguments: [x], value: Foundation.cos(x), partials: [-Foundation.sin(x)]),
+        Case(
+          function: .tanh, arguments: [x], value: Foundation.tanh(x),
+          partials: [1 / (Foundation.cosh(x) * Foundation.cosh(x))]),
+        Case(
+          function: .sigmoid, arguments: [x], value: Self.sigmoid(x),
+          partials: [Self.sigmoid(x) * Self.sigmoid(-x)]),
+        Case(function: .square, arguments: [x], value: x * x, partials: [2 * x]),
+        Case(function: .power(3), arguments: [x], value: x * x * x, partials: [3 * x * x]),
+        Case(function: .power(2), arguments: [x], value: x * x, partials: [2 * x]),
+        Case(function: .power(1), arguments: [x], value: x, partials: [1]),
+        Case(function: .power(0), arguments: [x], value: 1, partials: [0]),
+      ]
+    }
+    for x in [0.04, 0.5, 1.0, 7.0] {
+      all += [
+        Case(function: .log, arguments: [x], value: Foundation.log(x), partials: [1 / x]),
+        Case(
+          function: .sqrt, arguments: [x], value: x.squareRoot(), partials: [0.5 / x.squareRoot()]),
+        Case(function: .power(-1), arguments: [x], value: 1 / x, partials: [-1 / (x * x)]),
+        Case(
+          function: .power(1.5), arguments: [x], value: x * x.squareRoot(),
+          partials: [1.5 * x.squareRoot()]),
+        Case(
+          function: .power(-0.5), arguments: [x], value: 1 / x.squareRoot(),
+          partials: [-0.5 / (x * x.squareRoot())]),
+      ]
+    }
+    // The tails of the sigmoid: no overflow, no NaN.
+    all += [
+      Case(function: .sigmoid, arguments: [-800], value: 0, partials: [0]),
+      Case(function: .sigmoid, arguments: [800], value: 1, partials: [0]),
+      Case(
+        function: .sigmoid, arguments: [-40],
+        value: Foundation.exp(-40) / (1 + Foundation.exp(-40)),
+        partials: [Foundation.exp(-40) / ((1 + Foundation.exp(-40)) * (1 + Foundation.exp(-40)))]),
+    ]
+    // n-ary functions, including zero factors of a product.
+    all += [
+      Case(function: .sum, arguments: [1.5], value: 1.5, partials: [1]),
+      Case(function: .sum, arguments: [1, -2, 3.5, 0.25], value: 2.75, partials: [1, 1, 1, 1]),
+      Case(function: .product, arguments: [-3], value: -3, partials: [1]),
+      Case(function: .product, arguments: [2, -3, 0.5], value: -3, partials: [-1.5, 1, -6]),
+      Case(function: .product, arguments: [2, 0, 0.5, 4], value: 0, partials: [0, 4, 0, 0]),
+      Case(function: .product, arguments: [0, 3, 0], value: 0, partials: [0, 0, 0]),
+      Case(function: .product, arguments: [0], value: 0, partials: [1]),
+      Case(
+        function: .linear([2, -0.5, 3]), arguments: [1, 4, -1], value: -3, partials: [2, -0.5, 3]),
+      Case(
+        function: .affine(constant: 0.75, coefficients: [-1, 2]), arguments: [0.25, 1], value: 2.5,
+        partials: [-1, 2]),
+      Case(
+        function: RandomDAG.customWithGradient, arguments: [0.7, -0.4],
+        value: RandomDAG.mixValue([0.7, -0.4]),
+        partials: RandomDAG.mixGradient([0.7, -0.4])),
+    ]
+    return all
+  }
+
+  func testBuiltInsAgainstClosedForms() throws {
+    for item in cases {
+      var graph = ConstraintGraph()
+      let inputs = item.arguments.indices.map { graph.input("x\($0)") }
+      let v = try graph.define("v", item.function, inputs)
+      let program = try graph.compile(objective: .variable(v))
+      let context = "\(item.function.name)\(item.arguments)"
+      // A few ulps: the kernel's formulas may round differently from the closed forms here.
+      assertClose(
+        try program.evaluate(at: item.arguments), item.value, relative: 8 * Double.ulpOfOne, context
+      )
+      for solver in [
+        Solver.sweep, .triangular, .lu, .bandedTriangular, .bandedLU, .blockTriangular,
+      ] {
+        let lin = try program.linearize(at: item.arguments, solver: solver)
+        let d = try lin.jacobian()
+        let partials = inputs.map { d[$0.index, v.index] }
+        // Each partial to a few ulps of max(|∂f|, 1): `1 − tanh²` and `σ(1 − σ)` are
+        // accurate in absolute, not relative, terms where the function saturates.
+        for (k, (got, expected)) in zip(partials, item.partials).enumerated() {
+          XCTAssertLessThanOrEqual(
+            abs(got - expected), 8 * Double.ulpOfOne * Swift.max(abs(expected), 1),
+            "\(context), ∂/∂x\(k): \(got) vs \(expected)")
+        }
+        let g = try lin.gradient()
+        XCTAssertEqual(g.solver, solver)
+        assertClose(g.gradient, partials, relative: 1e-15, "\(context), .\(solver)")
+      }
+    }
+  }
+
+  /// `.custom(name:value:)` takes central differences with step `∛ε·max(1, |x_k|)`:
+  /// about `1e-10` relative for a smooth function.
+  func testFiniteDifferenceCustomPartials() throws {
+    for arguments in [[0.3], [-1.2, 0.4], [2.0, -3.0, 0.1, 7.5]] {
+      var graph = ConstraintGraph()
+      let inputs = arguments.indices.map { graph.input("x\($0)") }
+      let v = try graph.define("v", RandomDAG.customFiniteDifference, inputs)
+      let program = try graph.compile(objective: .variable(v))
+      let g = try program.gradient(at: arguments)
+      assertClose(g.value, RandomDAG.logSumExp(arguments), relative: 1e-15)
+      assertClose(
+        g.gradient, RandomDAG.logSumExpGradient(arguments), relative: 1e-9,
+        "softmax at \(arguments)")
+    }
+  }
+}
