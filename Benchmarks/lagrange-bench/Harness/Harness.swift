@@ -97,6 +97,37 @@ struct Harness: Sendable {
     return Timing(samples: samples, callsPerSample: calls)
   }
 
+  /// Times several contenders in turn — one sample of each per round, the order
+  /// rotating from round to round — so that a ratio between them is not skewed
+  /// by the machine's load drifting between two separate measurements. Each is
+  /// warmed up and batched like `measure(_:_:)`; the time budget applies to a round.
+  func measureInterleaved(_ contenders: [Contender]) throws -> [Timing] {
+    var calls: [Int] = []
+    var roundSeconds = 0.0
+    for contender in contenders {
+      progress("\(contender.label) (warm-up)")
+      var seconds = 0.0
+      for _ in 0..<max(1, warmups) { seconds = try contender.run(1) }
+      var count = 1
+      if seconds < minimumSampleSeconds {
+        count = Int((minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up))
+        count = min(max(count, 1), maximumCallsPerSample, contender.maximumCallsPerSample)
+      }
+      calls.append(count)
+      roundSeconds += seconds * Double(count)
+    }
+    let rounds = samplesWithinBudget(secondsPerSample: roundSeconds)
+    var samples = [[Double]](repeating: [], count: contenders.count)
+    for round in 0..<rounds {
+      progress(contenders.map(\.label).joined(separator: " / ") + " (round \(round + 1) of \(rounds))")
+      for offset in contenders.indices {
+        let i = (offset + round) % contenders.count
+        samples[i].append(try contenders[i].run(calls[i]) / Double(calls[i]))
+      }
+    }
+    return contenders.indices.map { Timing(samples: samples[$0], callsPerSample: calls[$0]) }
+  }
+
   /// `repeats`, or fewer (at least one) if they would exceed the time budget.
   func samplesWithinBudget(secondsPerSample: Double) -> Int {
     guard secondsPerSample * Double(repeats) > maximumSecondsPerMeasurement else { return repeats }
@@ -140,6 +171,43 @@ struct Harness: Sendable {
     let (square, o1) = m.multipliedReportingOverflow(by: m)
     let (bytes, o2) = square.multipliedReportingOverflow(by: 8)
     return !o1 && !o2 && bytes <= denseByteLimit
+  }
+}
+
+/// One of the calls `Harness.measureInterleaved` times in turn.
+struct Contender {
+  /// Shown in the progress line.
+  var label: String
+  /// Runs `calls` calls and returns the seconds they took (setup excluded).
+  var run: (_ calls: Int) throws -> Double
+  /// The most calls one sample may batch (lower when each call needs a fresh input).
+  var maximumCallsPerSample: Int
+
+  /// A call without per-call setup.
+  init(_ label: String, _ body: @escaping () throws -> Void) {
+    self.label = label
+    maximumCallsPerSample = Int.max
+    run = { calls in
+      let stopwatch = Stopwatch()
+      for _ in 0..<calls { try body() }
+      return stopwatch.elapsedSeconds
+    }
+  }
+
+  /// A call that consumes a fresh input, prepared by `setup` outside the clock.
+  init<Input>(
+    _ label: String, setup: @escaping () throws -> Input, _ body: @escaping (consuming Input) throws -> Void
+  ) {
+    self.label = label
+    maximumCallsPerSample = 1_000
+    run = { calls in
+      var inputs: [Input] = []
+      inputs.reserveCapacity(calls)
+      for _ in 0..<calls { inputs.append(try setup()) }
+      let stopwatch = Stopwatch()
+      while let input = inputs.popLast() { try body(input) }
+      return stopwatch.elapsedSeconds
+    }
   }
 }
 

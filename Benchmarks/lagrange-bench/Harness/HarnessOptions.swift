@@ -79,11 +79,13 @@ struct HarnessOptions: ParsableArguments {
     return Int(value * Double(scale))
   }
 
-  /// Writes the report to standard output in the chosen format (and the plot,
-  /// if asked), then fails with a non-zero exit if an answer check failed.
-  func emit(_ report: BenchmarkReport, harness: Harness) throws {
+  /// Writes the report to standard output (or `output`) in the chosen format, and
+  /// the plot if asked, then fails with a non-zero exit if an answer check failed.
+  func emit(
+    _ report: BenchmarkReport, harness: Harness, output: (String) -> Void = { print($0) }
+  ) throws {
     harness.finishProgress()
-    print(report.rendered(as: format))
+    output(report.rendered(as: format))
     if let plot {
       do {
         try report.svgPlot().write(toFile: plot, atomically: true, encoding: .utf8)

@@ -50,7 +50,7 @@ struct SVGPlot {
     body += text(left, 28, title, size: 18, weight: "bold")
     body += text(left, 48, subtitle, size: 12, fill: "#555555")
     // Grid: minor lines at 2…9 × 10^k, major at 10^k.
-    for k in Int(x0)...Int(x1) {
+    for k in Int(Foundation.floor(x0))...Int(Foundation.ceil(x1)) {
       for m in 1...9 {
         let value = Double(m) * pow(10, Double(k))
         let l = log10(value)
@@ -64,14 +64,18 @@ struct SVGPlot {
         }
       }
     }
-    for k in Int(y0)...Int(y1) {
+    for k in Int(Foundation.floor(y0))...Int(Foundation.ceil(y1)) {
       for m in 1...9 {
         let value = Double(m) * pow(10, Double(k))
         let l = log10(value)
         guard l >= y0 - 1e-9 && l <= y1 + 1e-9 else { continue }
         let y = py(value)
         body += line(left, y, left + plotWidth, y, stroke: m == 1 ? "#bbbbbb" : "#e8e8e8")
-        if m == 1 { body += text(left - 8, y + 4, timeLabel(k), anchor: "end", size: 13) }
+        if m == 1 {
+          body += text(left - 8, y + 4, timeLabel(k), anchor: "end", size: 13)
+        } else if y1 - y0 <= 2.5 && (m == 2 || m == 5) {
+          body += text(left - 8, y + 4, "\(m)", anchor: "end", size: 10, fill: "#888888")
+        }
       }
     }
     // Frame and axis titles.
@@ -123,13 +127,26 @@ struct SVGPlot {
     """
   }
 
-  /// Whole decades covering `values` (at least one decade wide).
+  /// The log10 range from the largest 1·, 2· or 5·10^k below the smallest value
+  /// to the smallest one above the largest (at least one decade wide).
   private func decadeRange(_ values: [Double]) -> (Double, Double) {
-    let logs = values.filter { $0 > 0 }.map(log10)
-    var low = Foundation.floor(logs.min() ?? 0)
-    var high = Foundation.ceil(logs.max() ?? 1)
-    if high - low < 1 { high = low + 1 }
-    if high == low { low -= 1 }
+    let positive = values.filter { $0 > 0 }
+    guard let smallest = positive.min(), let largest = positive.max() else { return (0, 1) }
+    func nice(_ x: Double, up: Bool) -> Double {
+      let k = Foundation.floor(log10(x))
+      let candidates = [1.0, 2, 5, 10].map { log10($0) + k }
+      let lx = log10(x)
+      return up
+        ? candidates.first { $0 >= lx - 1e-12 }!
+        : candidates.last { $0 <= lx + 1e-12 }!
+    }
+    var low = nice(smallest, up: false)
+    var high = nice(largest, up: true)
+    if high - low < 1 {
+      let middle = (low + high) / 2
+      low = middle - 0.5
+      high = middle + 0.5
+    }
     return (low, high)
   }
 

@@ -147,7 +147,13 @@ extension Program {
     let block = blocks[b]
     let m = block.feedbackCount
     let feedback = block.feedbackStart..<block.end
-    for p in feedback { values[p] = options.initialGuess.map { $0[Int(order[p])] } ?? 0 }
+    for p in feedback {
+      let guess = options.initialGuess.map { $0[Int(order[p])] } ?? 0
+      guard guess.isFinite else {
+        throw .nonFiniteInput(variable: "initialGuess for " + name(position: p), value: guess)
+      }
+      values[p] = guess
+    }
     if options.forwardMethod == .fixedPoint {
       for p in feedback where isResidual[p] { throw .fixedPointNeedsAssignment(variable: name(position: p)) }
     }
@@ -165,7 +171,13 @@ extension Program {
       switch options.forwardMethod {
       case .fixedPoint:
         for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
-        norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+        do {
+          norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+        } catch {
+          // A diverging iteration overflows: it did not converge.
+          guard case .nonFinite = error else { throw error }
+          throw .notConverged(variables: blockNames(), iterations: iterations, residual: .infinity)
+        }
       case .newton:
         let lu: BlockFactorization
         do {
@@ -205,7 +217,36 @@ extension Program {
         }
       }
     }
+    if let lastFactor, norm.absolute > 0 {
+      try polish(b, with: lastFactor, kernel: kernel, values: values, partials: partials,
+                 residual: &residual, norm: norm)
+    }
     return blockIsAffine[b] ? lastFactor : nil
+  }
+
+  /// One more (simplified) Newton step after convergence, with the last
+  /// factorization, kept only if it lowers `‖r_F‖∞`: it takes the solution from
+  /// the tolerance down to round-off at the cost of one solve and one evaluation
+  /// (stiff blocks, whose residual terms are large, otherwise keep only about
+  /// `tolerance` relative accuracy in `z`).
+  func polish(
+    _ b: Int, with factor: BlockFactorization, kernel: Kernel,
+    values: UnsafeMutableBufferPointer<Double>, partials: UnsafeMutableBufferPointer<Double>,
+    residual: inout [Double], norm: (absolute: Double, relative: Double)
+  ) throws(LagrangePropError) {
+    let block = blocks[b]
+    var step = residual.map { -$0 }
+    do { try factor.solve(inPlace: &step) } catch { return }
+    let saved = Array(values[block.feedbackStart..<block.end])
+    for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] + step[r] }
+    if let trial = try? evaluateBlock(
+      b, kernel: kernel, values: values, partials: partials, residual: &residual),
+      trial.absolute < norm.absolute
+    {
+      return
+    }
+    for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
+    _ = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
   }
 
   /// `Σ_k ∂c_p/∂z_{a_k} · τ_{a_k}` over the arguments of `p` inside `block` (τ local to the block).

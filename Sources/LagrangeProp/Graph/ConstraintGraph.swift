@@ -124,6 +124,16 @@ public struct ConstraintGraph: Sendable {
     try define(nil, function, arguments)
   }
 
+  /// Declares an unnamed `z = f(arguments)` (array form).
+  ///
+  /// - Throws: as `define(_:_:_:)`.
+  @discardableResult
+  public mutating func define(_ function: LocalFunction, _ arguments: [Variable])
+    throws(LagrangePropError) -> Variable
+  {
+    try define(nil, function, arguments)
+  }
+
   /// Gives a variable declared with `unknown` the assignment `v = f(arguments)`;
   /// `arguments` may contain `v` itself and variables declared later.
   ///

@@ -42,7 +42,7 @@ func csvSections(_ report: BenchmarkReport) -> [(header: [String], rows: [[Strin
       continue
     }
     if line.hasPrefix("#") { continue }
-    let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    let fields = csvFields(String(line))
     if expectHeader {
       sections.append((fields, []))
       expectHeader = false
@@ -83,4 +83,35 @@ func parseFails<C: ParsableCommand>(_ command: C.Type, _ arguments: [String]) ->
   } catch {
     return true
   }
+}
+
+/// The fields of one CSV line (RFC 4180 quoting: `"a, b"` is one field, `""` a quote).
+func csvFields(_ line: String) -> [String] {
+  var fields: [String] = []
+  var field = ""
+  var quoted = false
+  var characters = Array(line)[...]
+  while let c = characters.popFirst() {
+    if quoted {
+      if c == "\"" {
+        if characters.first == "\"" {
+          field.append("\"")
+          characters.removeFirst()
+        } else {
+          quoted = false
+        }
+      } else {
+        field.append(c)
+      }
+    } else if c == "\"" {
+      quoted = true
+    } else if c == "," {
+      fields.append(field)
+      field = ""
+    } else {
+      field.append(c)
+    }
+  }
+  fields.append(field)
+  return fields
 }

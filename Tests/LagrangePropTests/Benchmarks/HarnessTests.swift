@@ -47,6 +47,26 @@ final class HarnessTests: XCTestCase {
     XCTAssertEqual(bodies, 3)
   }
 
+  func testInterleavedMeasurementsAlternateAndKeepTheirOwnBatches() throws {
+    let harness = Harness(repeats: 3, warmups: 1, minimumSampleSeconds: 0)
+    var order: [String] = []
+    var setups = 0
+    let timings = try harness.measureInterleaved([
+      Contender("a") { order.append("a") },
+      Contender("b", setup: { () -> Int in
+        setups += 1
+        return setups
+      }) { (input: consuming Int) in
+        order.append("b")
+        blackHole(Double(input))
+      },
+    ])
+    XCTAssertEqual(timings.count, 2)
+    XCTAssertEqual(timings.map(\.samples), [3, 3])
+    XCTAssertEqual(order, ["a", "b", "a", "b", "b", "a", "a", "b"], "warm-ups, then rounds in rotating order")
+    XCTAssertEqual(setups, 4)
+  }
+
   func testTimeBudgetLimitsTheSamples() {
     let harness = Harness(repeats: 5, maximumSecondsPerMeasurement: 10)
     XCTAssertEqual(harness.samplesWithinBudget(secondsPerSample: 1), 5)
@@ -123,7 +143,9 @@ final class HarnessTests: XCTestCase {
     let sections = csvSections(report)
     XCTAssertEqual(sections.count, 1)
     XCTAssertEqual(sections[0].header, ["n", "ms", "hidden", "note"])
-    XCTAssertEqual(sections[0].rows, [["8", "0.5", "1", "\"a, b\""], ["16", "", "2", "ok"]])
+    XCTAssertEqual(sections[0].rows, [["8", "0.5", "1", "a, b"], ["16", "", "2", "ok"]])
+    XCTAssertTrue(report.rendered(as: .csv).contains("8,0.5,1,\"a, b\"\n"), "a field with a comma is quoted")
+    XCTAssertEqual(csvFields("1,\"x \"\"y\"\", z\",3"), ["1", "x \"y\", z", "3"])
     // JSON: decodes, keeps numbers and nulls.
     let json = try decodedJSON(report)
     XCTAssertEqual(json["command"] as? String, "sample")
@@ -242,10 +264,12 @@ final class HarnessTests: XCTestCase {
     report.checks.append(
       AnswerCheck(row: "n = 16", path: "lu", reference: "sweep", relativeError: 1e-3, tolerance: 1e-10))
     let options = try HarnessOptions.parse(["--quiet", "--format", "csv"])
-    XCTAssertThrowsError(try options.emit(report, harness: smokeHarness())) { error in
+    var printed = ""
+    XCTAssertThrowsError(try options.emit(report, harness: smokeHarness()) { printed = $0 }) { error in
       XCTAssertEqual((error as? ExitCode)?.rawValue, ExitCode.failure.rawValue)
     }
-    XCTAssertNoThrow(try options.emit(sampleReport(), harness: smokeHarness()))
+    XCTAssertTrue(printed.contains("# answers: 1 of 2 checks FAILED"), "the report is printed before failing")
+    XCTAssertNoThrow(try options.emit(sampleReport(), harness: smokeHarness()) { printed = $0 })
   }
 
   func testPlotIsWrittenToTheGivenFile() throws {
@@ -255,7 +279,9 @@ final class HarnessTests: XCTestCase {
     var report = sampleReport()
     report.series = [Series("s", points: [.init(n: 8, seconds: 1e-3), .init(n: 16, seconds: 4e-3)])]
     let options = try HarnessOptions.parse(["--quiet", "--format", "json", "--plot", path])
-    try options.emit(report, harness: smokeHarness())
+    var printed = ""
+    try options.emit(report, harness: smokeHarness()) { printed = $0 }
+    XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(printed.utf8)))
     let svg = try String(contentsOfFile: path, encoding: .utf8)
     XCTAssertTrue(svg.contains("<polyline"))
   }

@@ -25,7 +25,10 @@ final class CyclicAbsorbingChainTests: XCTestCase {
       for i in 0..<t {
         let total = try graph.define("S\(i)", .sum, w[i])
         let inverse = try graph.define("1/S\(i)", .power(-1), total)
-        p.append(try w[i].enumerated().map { j, weight in try graph.define("P\(i)_\(j)", .product, weight, inverse) })
+        p.append(
+          try w[i].enumerated().map { j, weight in
+            try graph.define("P\(i)_\(j)", .product, weight, inverse)
+          })
       }
       let b = (0..<t).map { i in (0..<a).map { k in graph.unknown("B\(i)_\(k)") } }
       for i in 0..<t {
@@ -44,7 +47,7 @@ final class CyclicAbsorbingChainTests: XCTestCase {
   /// The closed form: `B = (I − Q)⁻¹ R`, `U = (I − Q)⁻ᵀ C`; `∂J/∂Q_ij = Σ_k U_ik B_jk`,
   /// `∂J/∂R_ik = U_ik`, then through the normalisation
   /// `∂J/∂W_ij = (G_ij − Σ_l G_il P_il) / S_i`.
-  func closedForm(weights w: [[Double]], transient t: Int, objective c: [[Double]])
+  static func closedForm(weights w: [[Double]], transient t: Int, objective c: [[Double]])
     -> (b: [[Double]], gradient: [Double])
   {
     let a = w[0].count - t
@@ -52,7 +55,9 @@ final class CyclicAbsorbingChainTests: XCTestCase {
     let p = (0..<t).map { i in w[i].map { $0 / sums[i] } }
     let iMinusQ = (0..<t).map { i in (0..<t).map { j in (i == j ? 1 : 0) - p[i][j] } }
     let bColumns = (0..<a).map { k in CyclicReference.solve(iMinusQ, (0..<t).map { p[$0][t + k] }) }
-    let uColumns = (0..<a).map { k in CyclicReference.solveTransposed(iMinusQ, (0..<t).map { c[$0][k] }) }
+    let uColumns = (0..<a).map { k in
+      CyclicReference.solveTransposed(iMinusQ, (0..<t).map { c[$0][k] })
+    }
     let b = (0..<t).map { i in (0..<a).map { k in bColumns[k][i] } }
     var gradient: [Double] = []
     for i in 0..<t {
@@ -79,11 +84,11 @@ final class CyclicAbsorbingChainTests: XCTestCase {
         randomVector(t, in: 0.1...1, using: &rng) + randomVector(a, in: 0.02...0.2, using: &rng)
       }
       let x = w.flatMap { $0 }
-      let expected = closedForm(weights: w, transient: t, objective: c)
+      let expected = Self.closedForm(weights: w, transient: t, objective: c)
       var reference: GradientResult?
       for solver in [Solver.lu, .blockTriangular, .automatic] {
         let context = "t \(t) a \(a) \(solver)"
-        let lin = try program(chain).linearize(at: x, solver: solver)
+        let lin = try chain.program.linearize(at: x, solver: solver)
         for i in 0..<t {
           let row = try chain.b[i].map { try lin.value(of: $0) }
           assertClose(row, expected.b[i], relative: 1e-12, context + " row \(i)")
@@ -97,6 +102,14 @@ final class CyclicAbsorbingChainTests: XCTestCase {
         } else {
           reference = g
         }
+      }
+      // Fixed-point iteration B ← R + Q B (Q is substochastic: a contraction)
+      // reaches the same probabilities as Newton.
+      var fixedPoint = SolveOptions()
+      fixedPoint.forwardMethod = .fixedPoint
+      let iterated = try chain.program.solveConstraints(at: x, options: fixedPoint)
+      for i in 0..<t {
+        assertClose(chain.b[i].map { iterated[$0.index] }, expected.b[i], relative: 1e-10)
       }
       let fd = try CyclicReference.gradient(at: x) { try chain.program.evaluate(at: $0) }
       assertClose(reference!.gradient, fd, relative: 1e-6, "t \(t) a \(a) finite differences")
@@ -158,19 +171,21 @@ final class CyclicAbsorbingChainTests: XCTestCase {
       let expected = (1..<n).map { i in (1 - Foundation.pow(rho, Double(i))) / (1 - rhoN) }
       let derivative = (1..<n).map { i -> Double in
         let ri = Foundation.pow(rho, Double(i))
-        let dRho = (-Double(i) * ri / rho * (1 - rhoN) + Double(n) * rhoN / rho * (1 - ri))
+        let dRho =
+          (-Double(i) * ri / rho * (1 - rhoN) + Double(n) * rhoN / rho * (1 - ri))
           / ((1 - rhoN) * (1 - rhoN))
         return dRho * (-1 / (probability * probability))
       }
       for solver in [Solver.lu, .blockTriangular] {
         let lin = try program.linearize(at: [probability], solver: solver)
-        assertClose(try h.map { try lin.value(of: $0) }, expected, relative: 1e-12, "p \(probability) \(solver)")
+        assertClose(
+          try h.map { try lin.value(of: $0) }, expected, relative: 1e-12,
+          "p \(probability) \(solver)")
         let z = try lin.implicitJacobian()
-        assertClose(h.map { z[$0.index, 0] }, derivative, relative: 1e-10, "p \(probability) \(solver)")
+        assertClose(
+          h.map { z[$0.index, 0] }, derivative, relative: 1e-10, "p \(probability) \(solver)")
         assertClose(try lin.gradient().gradient[0], derivative[n / 2 - 1], relative: 1e-10)
       }
     }
   }
-
-  private func program(_ chain: Chain) -> Program { chain.program }
 }

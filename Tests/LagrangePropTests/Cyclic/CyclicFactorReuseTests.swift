@@ -3,8 +3,9 @@
 // `S` never changes, so Newton's last factorization is the one the adjoint and
 // tangent solves need, and `linearize` reuses it instead of factoring again.
 
-@testable import LagrangeProp
 import XCTest
+
+@testable import LagrangeProp
 
 final class CyclicFactorReuseTests: XCTestCase {
   func testNewtonFactorizationIsReusedForAffineBlocks() throws {
@@ -19,19 +20,24 @@ final class CyclicFactorReuseTests: XCTestCase {
       let x = markov.inputs(p: p, gamma: 0.9, r: r)
       let options = SolveOptions()
       let state = try program.forward(at: x, options: options)
-      guard case let .dense(reused)? = state.reusableBlockFactors[0] else {
-        XCTFail("\(form): Newton's factorization was not kept: \(String(describing: state.reusableBlockFactors[0]))")
+      guard case .dense(let reused)? = state.reusableBlockFactors[0] else {
+        XCTFail(
+          "\(form): Newton's factorization was not kept: \(String(describing: state.reusableBlockFactors[0]))"
+        )
         continue
       }
       // The factorization at the solution is bit for bit the one Newton made.
       let fresh = try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
         try program.factorReducedJacobian(0, partials: dp, options: options)
       }
-      guard case let .dense(atSolution) = fresh else { return XCTFail("expected a dense block factorization") }
+      guard case .dense(let atSolution) = fresh else {
+        return XCTFail("expected a dense block factorization")
+      }
       XCTAssertEqual(reused.factors, atSolution.factors, "\(form)")
       XCTAssertEqual(reused.pivots, atSolution.pivots, "\(form)")
       // And the results it gives are the closed form's (see CyclicMarkovRewardTests).
-      let expected = MarkovRewardClosedForm(p: p, gamma: 0.9, r: r, weights: [Double](repeating: 1, count: n))
+      let expected = MarkovRewardClosedForm(
+        p: p, gamma: 0.9, r: r, weights: [Double](repeating: 1, count: n))
       let g = try program.gradient(at: x, solver: .blockTriangular)
       assertClose(g.gradient, expected.gradient(form: form), relative: 1e-9, "\(form)")
     }
@@ -43,7 +49,9 @@ final class CyclicFactorReuseTests: XCTestCase {
     var graph = ConstraintGraph()
     let x = graph.input("x")
     let z = graph.unknown("z")
-    try graph.constrain(z, residual: .affine(constant: 0, coefficients: [1, 1, -1]), try graph.define("z³", .power(3), z), z, x)
+    try graph.constrain(
+      z, residual: .affine(constant: 0, coefficients: [1, 1, -1]),
+      try graph.define("z³", .power(3), z), z, x)
     let program = try graph.compile(objective: .variable(z))
     XCTAssertEqual(program.blockIsAffine, [false])
     let state = try program.forward(at: [10], options: SolveOptions())
@@ -68,6 +76,8 @@ final class CyclicFactorReuseTests: XCTestCase {
     let factor = try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
       try natural.factorReducedJacobian(0, partials: dp, options: SolveOptions())
     }
-    guard case .band = factor else { return XCTFail("expected a band factorization, got \(factor)") }
+    guard case .band = factor else {
+      return XCTFail("expected a band factorization, got \(factor)")
+    }
   }
 }

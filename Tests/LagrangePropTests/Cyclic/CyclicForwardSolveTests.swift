@@ -16,8 +16,10 @@ final class CyclicForwardSolveTests: XCTestCase {
     var graph = ConstraintGraph()
     let x = graph.input("x"), y = graph.input("y")
     let a = graph.unknown("a"), b = graph.unknown("b")
-    try graph.define(a, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos b", .cos, b), x)
-    try graph.define(b, .affine(constant: 0, coefficients: [0.4, 1]), try graph.define("sin a", .sin, a), y)
+    try graph.define(
+      a, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos b", .cos, b), x)
+    try graph.define(
+      b, .affine(constant: 0, coefficients: [0.4, 1]), try graph.define("sin a", .sin, a), y)
     let total = try graph.define("total", .sum, a, b)
     let program = try graph.compile(objective: .variable(total))
     XCTAssertEqual(program.cyclicBlocks.count, 1)
@@ -37,7 +39,8 @@ final class CyclicForwardSolveTests: XCTestCase {
       var gradients: [[Double]] = []
       for options in [SolveOptions(), fixedPoint] {
         let values = try program.solveConstraints(at: point, options: options)
-        assertClose([values[a.index], values[b.index]], [ra, rb], relative: 1e-12, "\(options.forwardMethod)")
+        assertClose(
+          [values[a.index], values[b.index]], [ra, rb], relative: 1e-12, "\(options.forwardMethod)")
         for solver in [Solver.lu, .blockTriangular] {
           let g = try program.gradient(at: point, solver: solver, options: options)
           assertClose(g.gradient, expected, relative: 1e-10, "\(options.forwardMethod) \(solver)")
@@ -71,7 +74,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     var capped = SolveOptions()
     capped.maxIterations = 3
     let error = cyclicThrownError { _ = try program.solveConstraints(at: [10], options: capped) }
-    guard case let .notConverged(variables, iterations, residual)? = error else {
+    guard case .notConverged(let variables, let iterations, let residual)? = error else {
       return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
     XCTAssertEqual(iterations, 3)
@@ -89,7 +92,8 @@ final class CyclicForwardSolveTests: XCTestCase {
     var fromSolution = SolveOptions()
     fromSolution.maxIterations = 0
     fromSolution.initialGuess = cold
-    XCTAssertEqual(try program.solveConstraints(at: [10], options: fromSolution)[z.index], cold[z.index])
+    XCTAssertEqual(
+      try program.solveConstraints(at: [10], options: fromSolution)[z.index], cold[z.index])
   }
 
   func testInitialGuessOfTheWrongLengthIsRejected() throws {
@@ -99,7 +103,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     let error = cyclicThrownError { _ = try program.solveConstraints(at: [1], options: options) }
     XCTAssertEqual(
       error, .wrongLength(argument: "initialGuess", expected: program.variableCount, actual: 5))
-    assertMessage(error, contains: ["initialGuess"])
+    assertErrorMessage(error, contains: ["initialGuess"])
   }
 
   // MARK: - Not converging
@@ -118,24 +122,27 @@ final class CyclicForwardSolveTests: XCTestCase {
       let error = cyclicThrownError("start \(String(describing: start))") {
         _ = try program.gradient(at: [], options: options)
       }
-      guard case let .notConverged(variables, iterations, residual)? = error else {
+      guard case .notConverged(let variables, let iterations, let residual)? = error else {
         XCTFail("expected .notConverged, got \(String(describing: error))")
         continue
       }
       XCTAssertEqual(Set(variables), ["z", "sq"])
       XCTAssertGreaterThanOrEqual(iterations, 1)
       XCTAssertGreaterThan(residual, 0.4, "the residual cannot fall below that of z = ½")
-      assertMessage(error, contains: ["'z'", "\(iterations) iteration", "residual \(residual)"])
+      assertErrorMessage(
+        error, contains: ["'z'", "\(iterations) iteration", "residual \(residual)"])
     }
-    // Fixed-point iteration z ← z² + 1 runs away to infinity: a typed error too,
-    // naming the variable whose value overflows.
+    // Fixed-point iteration z ← z² + 1 runs away to infinity: it did not converge
+    // (an infinite residual), naming the block.
     var fixedPoint = SolveOptions()
     fixedPoint.forwardMethod = .fixedPoint
     let error = cyclicThrownError { _ = try program.solveConstraints(at: [], options: fixedPoint) }
-    guard case let .nonFinite(variable, _, _)? = error else {
-      return XCTFail("expected .nonFinite, got \(String(describing: error))")
+    guard case .notConverged(let variables, let iterations, let residual)? = error else {
+      return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
-    XCTAssertTrue(["z", "sq"].contains(variable), variable)
+    XCTAssertEqual(Set(variables), ["z", "sq"])
+    XCTAssertGreaterThanOrEqual(iterations, 1)
+    XCTAssertEqual(residual, .infinity)
   }
 
   /// An iteration limit of one on a nonlinear system.
@@ -144,15 +151,17 @@ final class CyclicForwardSolveTests: XCTestCase {
     var options = SolveOptions()
     options.maxIterations = 1
     for solver in [Solver.lu, .blockTriangular, .automatic] {
-      let error = cyclicThrownError { _ = try program.gradient(at: [10], solver: solver, options: options) }
-      guard case let .notConverged(variables, iterations, residual)? = error else {
+      let error = cyclicThrownError {
+        _ = try program.gradient(at: [10], solver: solver, options: options)
+      }
+      guard case .notConverged(let variables, let iterations, let residual)? = error else {
         XCTFail("expected .notConverged, got \(String(describing: error))")
         continue
       }
       XCTAssertEqual(iterations, 1)
       XCTAssertTrue(variables.contains("z"))
       XCTAssertGreaterThan(residual, options.tolerance)
-      assertMessage(error, contains: ["'z'", "1 iteration", "residual"])
+      assertErrorMessage(error, contains: ["'z'", "1 iteration", "residual"])
     }
     // Fixed-point iteration with a limit: z ← z − (z³ + z − x) would not even be
     // allowed (residual constraint); a contracting assignment with a limit of one
@@ -160,11 +169,14 @@ final class CyclicForwardSolveTests: XCTestCase {
     var graph = ConstraintGraph()
     let x = graph.input("x")
     let w = graph.unknown("w")
-    try graph.define(w, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos w", .cos, w), x)
+    try graph.define(
+      w, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos w", .cos, w), x)
     let contraction = try graph.compile(objective: .variable(w))
     options.forwardMethod = .fixedPoint
-    let error = cyclicThrownError { _ = try contraction.solveConstraints(at: [1], options: options) }
-    guard case let .notConverged(variables, iterations, _)? = error else {
+    let error = cyclicThrownError {
+      _ = try contraction.solveConstraints(at: [1], options: options)
+    }
+    guard case .notConverged(let variables, let iterations, _)? = error else {
       return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
     XCTAssertEqual(iterations, 1)
@@ -177,7 +189,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     options.forwardMethod = .fixedPoint
     let error = cyclicThrownError { _ = try program.solveConstraints(at: [1], options: options) }
     XCTAssertEqual(error, .fixedPointNeedsAssignment(variable: "z"))
-    assertMessage(error, contains: ["'z'", "Newton"])
+    assertErrorMessage(error, contains: ["'z'", "Newton"])
   }
 
   // MARK: - Structure
@@ -195,12 +207,12 @@ final class CyclicForwardSolveTests: XCTestCase {
     try graph.constrain(a, residual: .affine(constant: -1, coefficients: [1]), c)
     try graph.constrain(b, residual: .affine(constant: -2, coefficients: [1]), c)
     let error = cyclicThrownError { _ = try graph.compile(objective: .variable(c)) }
-    guard case let .structurallySingular(variables)? = error else {
+    guard case .structurallySingular(let variables)? = error else {
       return XCTFail("expected .structurallySingular, got \(String(describing: error))")
     }
     XCTAssertEqual(variables.count, 1, "a maximum matching covers two of the three variables")
     XCTAssertTrue(Set(variables).isSubset(of: ["a", "b", "c"]), "\(variables)")
-    assertMessage(error, contains: variables.map { "'\($0)'" } + ["structurally singular"])
+    assertErrorMessage(error, contains: variables.map { "'\($0)'" } + ["structurally singular"])
 
     // The same block with `b`'s constraint reading `b` itself is regular.
     var regular = ConstraintGraph()
@@ -212,7 +224,29 @@ final class CyclicForwardSolveTests: XCTestCase {
     let program = try regular.compile(objective: .variable(c2))
     // c = 1, b = 2 − c = 1, a = c − b − x.
     let values = try program.solveConstraints(at: [0.25])
-    assertClose([values[a2.index], values[b2.index], values[c2.index]], [-0.25, 1, 1], relative: 1e-14)
+    assertClose(
+      [values[a2.index], values[b2.index], values[c2.index]], [-0.25, 1, 1], relative: 1e-14)
+  }
+
+  /// Residual constraints that do not read their own variable can still determine
+  /// their block together: `b − x = 0` owns `a`, `a − y³ = 0` owns `b`. The
+  /// matching needs an augmenting path (constraint of `a` ↔ variable `b`), and
+  /// the block's Jacobian `[[0, 1], [1, 0]]` needs pivoting.
+  func testResidualConstraintsMayDetermineEachOthersVariables() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x"), y = graph.input("y")
+    let a = graph.unknown("a"), b = graph.unknown("b")
+    try graph.constrain(a, residual: .linear([1, -1]), b, x)
+    try graph.constrain(b, residual: .linear([1, -1]), a, try graph.define("y³", .power(3), y))
+    let f = try graph.define("f", .product, a, b)
+    let program = try graph.compile(objective: .variable(f))
+    XCTAssertEqual(program.cyclicBlocks.count, 1)
+    for solver in [Solver.lu, .blockTriangular] {
+      let g = try program.gradient(at: [2, 0.5], solver: solver)
+      // a = y³, b = x, f = x·y³.
+      assertClose(g.value, 0.25, relative: 1e-14, "\(solver)")
+      assertClose(g.gradient, [0.125, 3 * 2 * 0.25], relative: 1e-14, "\(solver)")
+    }
   }
 
   // MARK: - Singular blocks
@@ -225,7 +259,10 @@ final class CyclicForwardSolveTests: XCTestCase {
   func testSingularBlockNamesAVariable() throws {
     var rng = SplitMix64(seed: 0x7369_6e67)
     let dyadic: [[Double]] = [[0.5, 0.25, 0.25], [0.25, 0.5, 0.25], [0.125, 0.375, 0.5]]
-    for p in [dyadic, CyclicReference.stochasticMatrix(3, using: &rng), CyclicReference.stochasticMatrix(7, using: &rng)] {
+    for p in [
+      dyadic, CyclicReference.stochasticMatrix(3, using: &rng),
+      CyclicReference.stochasticMatrix(7, using: &rng),
+    ] {
       let n = p.count
       for form in MarkovRewardGraph.Form.allCases {
         let markov = try MarkovRewardGraph(form: form, p: p, gamma: 1)
@@ -235,23 +272,69 @@ final class CyclicForwardSolveTests: XCTestCase {
         XCTAssertEqual(try program.evaluate(at: zero), 0)
         for solver in [Solver.lu, .blockTriangular, .automatic] {
           let context = "n \(n) \(form) \(solver)"
-          let error = cyclicThrownError(context) { _ = try program.gradient(at: zero, solver: solver) }
-          guard case let .singularJacobian(variable, routine)? = error else {
+          let error = cyclicThrownError(context) {
+            _ = try program.gradient(at: zero, solver: solver)
+          }
+          guard case .singularJacobian(let variable, let routine)? = error else {
             XCTFail("expected .singularJacobian, got \(String(describing: error)). \(context)")
             continue
           }
-          XCTAssertTrue(blockNames.contains(variable), "\(variable) is not in the block. \(context)")
+          XCTAssertTrue(
+            blockNames.contains(variable), "\(variable) is not in the block. \(context)")
           XCTAssertTrue(routine.hasPrefix("dgetrf") || routine.hasPrefix("dgbtrf"), routine)
-          assertMessage(error, contains: ["'\(variable)'", "singular"], context)
+          assertErrorMessage(error, contains: ["'\(variable)'", "singular"], context)
         }
         let ones = markov.inputs(p: p, gamma: 1, r: [Double](repeating: 1, count: n))
-        let error = cyclicThrownError("n \(n) \(form)") { _ = try program.solveConstraints(at: ones) }
-        guard case let .notConverged(variables, _, _)? = error else {
+        let error = cyclicThrownError("n \(n) \(form)") {
+          _ = try program.solveConstraints(at: ones)
+        }
+        guard case .notConverged(let variables, _, _)? = error else {
           XCTFail("expected .notConverged, got \(String(describing: error)). n \(n) \(form)")
           continue
         }
         XCTAssertTrue(variables.contains("v0"))
       }
+    }
+  }
+
+  /// The weighted path-graph Laplacian with free (Neumann) ends,
+  /// `Σ_e w_e (u_i − u_neighbour) = s_i` with edge weights `w_e = 1/(e + 3)`.
+  /// Constants are in its null space; with these weights LU leaves a round-off
+  /// pivot rather than an exact zero. The band paths — `.bandedLU` on `D` and
+  /// the block solver's banded `S` (`dgbtrf`) — and the dense one (`dgetrf`)
+  /// all report it, naming a node.
+  func testRoundOffPivotInBandFactorizationsIsSingular() throws {
+    let n = 20
+    let weight = (0..<(n - 1)).map { 1 / Double($0 + 3) }  // edge (e, e + 1)
+    var graph = ConstraintGraph()
+    let s = (0..<n).map { graph.input("s\($0)") }
+    let u = (0..<n).map { graph.unknown("u\($0)") }
+    for i in 0..<n {
+      let edges = (i > 0 ? [i - 1] : []) + (i < n - 1 ? [i] : [])
+      let neighbours = (i > 0 ? [u[i - 1]] : []) + (i < n - 1 ? [u[i + 1]] : [])
+      let diagonal = edges.map { weight[$0] }.reduce(0, +)
+      try graph.constrain(
+        u[i], residual: .linear([diagonal] + edges.map { -weight[$0] } + [-1]),
+        [u[i]] + neighbours + [s[i]])
+    }
+    let program = try graph.compile(objective: .variable(u[0]))
+    XCTAssertEqual(program.bandwidth, .init(lower: 1, upper: 1))
+    let zero = [Double](repeating: 0, count: n)
+    XCTAssertEqual(try program.solveConstraints(at: zero), [Double](repeating: 0, count: 2 * n))
+    let names = Set(u.map { "u\($0.index - n)" })
+    for (solver, routine) in [
+      (Solver.bandedLU, "dgbtrf"), (.blockTriangular, "dgbtrf"), (.lu, "dgetrf"),
+    ] {
+      let error = cyclicThrownError("\(solver)") {
+        _ = try program.gradient(at: zero, solver: solver)
+      }
+      guard case .singularJacobian(let variable, let reported)? = error else {
+        XCTFail("expected .singularJacobian, got \(String(describing: error)). \(solver)")
+        continue
+      }
+      XCTAssertTrue(names.contains(variable), variable)
+      XCTAssertTrue(reported.hasPrefix(routine), "\(solver): \(reported)")
+      assertErrorMessage(error, contains: ["'\(variable)'"])
     }
   }
 
@@ -273,8 +356,9 @@ final class CyclicForwardSolveTests: XCTestCase {
             _ = try program.linearize(at: x, solver: solver)
           }
         }
-        XCTAssertEqual(error, .cyclicProgram(solver: solver.rawValue, variables: ["v0", "v1", "v2", "v3"]))
-        assertMessage(error, contains: [".\(solver.rawValue)", "'v0'", "cycle"])
+        XCTAssertEqual(
+          error, .cyclicProgram(solver: solver.rawValue, variables: ["v0", "v1", "v2", "v3"]))
+        assertErrorMessage(error, contains: [".\(solver.rawValue)", "'v0'", "cycle"])
       }
     }
     // Forward evaluation needs no solver and works.

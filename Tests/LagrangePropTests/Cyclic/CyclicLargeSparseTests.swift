@@ -21,11 +21,13 @@ final class CyclicLargeSparseTests: XCTestCase {
       let members = (0..<length).map { graph.unknown("c\(cycleIndex)_\($0)") }
       for i in 0..<length {
         let feedback = try graph.define(.tanh, members[(i + 1) % length])
-        let link = earlier[earlier.count - 1 - Int.random(in: 0..<min(earlier.count, 40), using: &rng)]
+        let link = earlier[
+          earlier.count - 1 - Int.random(in: 0..<min(earlier.count, 40), using: &rng)]
         let kappa = Double.random(in: -0.6...0.6, using: &rng)
         let mu = Double.random(in: -0.3...0.3, using: &rng)
         try graph.define(
-          members[i], .affine(constant: Double.random(in: -1...1, using: &rng), coefficients: [kappa, mu]),
+          members[i],
+          .affine(constant: Double.random(in: -1...1, using: &rng), coefficients: [kappa, mu]),
           feedback, link)
       }
       earlier += members
@@ -51,7 +53,8 @@ final class CyclicLargeSparseTests: XCTestCase {
     XCTAssertLessThanOrEqual(kkt.relativeDual, 1e-12)
 
     let automatic = try program.gradient(at: x)
-    XCTAssertTrue([Solver.blockTriangular, .bandedLU].contains(automatic.solver), automatic.solverReason)
+    XCTAssertTrue(
+      [Solver.blockTriangular, .bandedLU].contains(automatic.solver), automatic.solverReason)
     assertClose(automatic.gradient, g.gradient, relative: 1e-10)
 
     // Central differences of the forward solve along a random direction (two
@@ -66,15 +69,18 @@ final class CyclicLargeSparseTests: XCTestCase {
     let difference = zip(up, down).map { ($0 - $1) / (2 * h) }
     var seed = [Double](repeating: 0, count: program.variableCount)
     for (j, input) in program.inputs.enumerated() { seed[input.index] = dx[j] }
-    assertClose(try lin.tangents(seed: seed), difference, relative: 1e-6, "directional derivative of z")
+    assertClose(
+      try lin.tangents(seed: seed), difference, relative: 1e-6, "directional derivative of z")
     let total = program.variable(named: "total")!
     assertClose(CyclicReference.dot(g.gradient, dx), difference[total.index], relative: 1e-6)
 
     // A dense path would need 8·m² bytes: refused under a limit, with a typed error.
     var limited = SolveOptions()
     limited.denseByteLimit = 100 << 20
-    let error = cyclicThrownError { _ = try program.linearize(at: x, solver: .lu, options: limited) }
-    guard case let .denseTooLarge(solver, order, bytes, limit)? = error else {
+    let error = cyclicThrownError {
+      _ = try program.linearize(at: x, solver: .lu, options: limited)
+    }
+    guard case .denseTooLarge(let solver, let order, let bytes, let limit)? = error else {
       return XCTFail("expected .denseTooLarge, got \(String(describing: error))")
     }
     XCTAssertEqual(solver, "lu")
@@ -94,7 +100,9 @@ final class CyclicLargeSparseTests: XCTestCase {
     assertClose(try block.gradient().adjoints, try lu.gradient().adjoints, relative: 1e-10)
     let v = randomVector(program.variableCount, using: &rng)
     assertClose(try block.tangents(seed: v), try lu.tangents(seed: v), relative: 1e-10)
-    assertClose(try block.adjoints(objectiveGradient: v), try lu.adjoints(objectiveGradient: v), relative: 1e-10)
+    assertClose(
+      try block.adjoints(objectiveGradient: v), try lu.adjoints(objectiveGradient: v),
+      relative: 1e-10)
     assertClose(try block.implicitJacobian(), try lu.implicitJacobian(), relative: 1e-10)
   }
 }

@@ -24,7 +24,8 @@ final class CyclicMarkovRewardTests: XCTestCase {
         let sumProgram = try markov.graph.compile(objective: .variable(markov.total))
         let weightedProgram = try markov.graph.compile(objective: markov.weightedObjective(w))
         XCTAssertEqual(sumProgram.cyclicBlocks.count, 1, "n \(n) \(form)")
-        XCTAssertEqual(sumProgram.cyclicBlockFeedbackSizes, [n], "n \(n) \(form): F = one per state")
+        XCTAssertEqual(
+          sumProgram.cyclicBlockFeedbackSizes, [n], "n \(n) \(form): F = one per state")
 
         var reference: (sum: [Double], weighted: [Double], lambda: [Double])?
         for solver in Self.solvers {
@@ -45,7 +46,8 @@ final class CyclicMarkovRewardTests: XCTestCase {
           var seed = [Double](repeating: 0, count: sumProgram.variableCount)
           for i in 0..<n { seed[markov.values[i].index] = w[i] }
           let lambda = try lin.adjoints(objectiveGradient: seed)
-          assertClose(Array(lambda[0..<x.count]), weightedForm.gradient(form: form), relative: 1e-9, context)
+          assertClose(
+            Array(lambda[0..<x.count]), weightedForm.gradient(form: form), relative: 1e-9, context)
 
           if let reference {
             assertClose(sum.gradient, reference.sum, relative: 1e-10, context + " vs .lu")
@@ -122,7 +124,8 @@ final class CyclicMarkovRewardTests: XCTestCase {
     let p = CyclicReference.stochasticMatrix(10, using: &rng)
     let markov = try MarkovRewardGraph(form: .products, p: p, gamma: 0.9)
     let program = try markov.graph.compile(objective: .variable(markov.total))
-    let g = try program.gradient(at: markov.inputs(p: p, gamma: 0.9, r: randomVector(10, using: &rng)))
+    let g = try program.gradient(
+      at: markov.inputs(p: p, gamma: 0.9, r: randomVector(10, using: &rng)))
     XCTAssertTrue([Solver.blockTriangular, .bandedLU].contains(g.solver), "\(g.solver)")
     XCTAssertTrue(g.solverReason.contains("cyclic"), g.solverReason)
     let requested = try program.gradient(

@@ -27,7 +27,9 @@ final class CyclicRandomProgramTests: XCTestCase {
         } else {
           try builder.cycle(length: Int.random(in: 2...6, using: &builder.rng), label: "c\(piece)")
         }
-        if let bigBlock, piece == pieces / 2 { try builder.cycle(length: bigBlock, label: "big", chords: 2) }
+        if let bigBlock, piece == pieces / 2 {
+          try builder.cycle(length: bigBlock, label: "big", chords: 2)
+        }
       }
       for _ in 0..<3 { try builder.acyclicNode() }
       // Objective: random weights, plus a quadratic term for odd seeds.
@@ -58,7 +60,8 @@ final class CyclicRandomProgramTests: XCTestCase {
     var rng: SplitMix64
 
     static let atan = LocalFunction.custom(
-      name: "atan", arity: 1, value: { Foundation.atan($0[0]) }, gradient: { [1 / (1 + $0[0] * $0[0])] })
+      name: "atan", arity: 1, value: { Foundation.atan($0[0]) },
+      gradient: { [1 / (1 + $0[0] * $0[0])] })
 
     mutating func pick() -> Variable { available[Int.random(in: 0..<available.count, using: &rng)] }
 
@@ -69,8 +72,11 @@ final class CyclicRandomProgramTests: XCTestCase {
       switch Int.random(in: 0..<5, using: &rng) {
       case 0: node = try graph.define(.tanh, a)
       case 1: node = try graph.define(.sin, try graph.define(.sum, a, b))
-      case 2: node = try graph.define(.affine(constant: 0.3, coefficients: randomVector(2, using: &rng)), a, b)
-      case 3: node = try graph.define(.product, try graph.define(.tanh, a), try graph.define(.sigmoid, b))
+      case 2:
+        node = try graph.define(
+          .affine(constant: 0.3, coefficients: randomVector(2, using: &rng)), a, b)
+      case 3:
+        node = try graph.define(.product, try graph.define(.tanh, a), try graph.define(.sigmoid, b))
       default: node = try graph.define(Self.atan, a)
       }
       available.append(node)
@@ -93,7 +99,9 @@ final class CyclicRandomProgramTests: XCTestCase {
           case 0: return try graph.define(.tanh, v)
           case 1: return try graph.define(.sin, v)
           case 2: return try graph.define(Self.atan, v)
-          default: return try graph.define(.product, try graph.define(.tanh, pick()), try graph.define(.sin, v))
+          default:
+            return try graph.define(
+              .product, try graph.define(.tanh, pick()), try graph.define(.sin, v))
           }
         }
         var coefficients = randomVector(bounded.count, using: &rng)
@@ -153,7 +161,8 @@ final class CyclicRandomProgramTests: XCTestCase {
       let v = randomVector(program.variableCount, using: &rng)
       assertClose(try block.tangents(seed: v), try lu.tangents(seed: v), relative: 1e-10, context)
       assertClose(
-        try block.adjoints(objectiveGradient: v), try lu.adjoints(objectiveGradient: v), relative: 1e-10, context)
+        try block.adjoints(objectiveGradient: v), try lu.adjoints(objectiveGradient: v),
+        relative: 1e-10, context)
       let zLU = try lu.implicitJacobian()
       assertClose(try block.implicitJacobian(), zLU, relative: 1e-10, context)
 
@@ -162,9 +171,12 @@ final class CyclicRandomProgramTests: XCTestCase {
       tight.tolerance = 1e-14
       let fd = try CyclicReference.gradient(at: x) { try program.evaluate(at: $0, options: tight) }
       assertClose(gLU.gradient, fd, relative: 1e-6, context + " gradient vs FD")
-      let fdJacobian = try CyclicReference.jacobian(at: x) { try program.solveConstraints(at: $0, options: tight) }
+      let fdJacobian = try CyclicReference.jacobian(at: x) {
+        try program.solveConstraints(at: $0, options: tight)
+      }
       for j in 0..<x.count {
-        assertClose(zLU.column(j), fdJacobian.map { $0[j] }, relative: 1e-6, context + " dz/dx\(j) vs FD")
+        assertClose(
+          zLU.column(j), fdJacobian.map { $0[j] }, relative: 1e-6, context + " dz/dx\(j) vs FD")
       }
       // A tangent seeded on the inputs is a directional derivative.
       var direction = [Double](repeating: 0, count: program.variableCount)
@@ -174,7 +186,8 @@ final class CyclicRandomProgramTests: XCTestCase {
       let up = try program.solveConstraints(at: zip(x, dx).map { $0 + h * $1 }, options: tight)
       let down = try program.solveConstraints(at: zip(x, dx).map { $0 - h * $1 }, options: tight)
       assertClose(
-        try block.tangents(seed: direction), zip(up, down).map { ($0 - $1) / (2 * h) }, relative: 1e-6,
+        try block.tangents(seed: direction), zip(up, down).map { ($0 - $1) / (2 * h) },
+        relative: 1e-6,
         context + " directional derivative")
     }
   }
@@ -184,7 +197,8 @@ final class CyclicRandomProgramTests: XCTestCase {
   /// `∂L/∂x = λ_x` is the gradient.
   func testLagrangianChecksAtTheSolution() throws {
     for seed in UInt64(11)...16 {
-      let random = try RandomCyclicProgram(seed: seed, inputs: 4, pieces: 8, bigBlock: seed == 12 ? 60 : nil)
+      let random = try RandomCyclicProgram(
+        seed: seed, inputs: 4, pieces: 8, bigBlock: seed == 12 ? 60 : nil)
       let x = point(random, seed: seed)
       for solver in [Solver.lu, .blockTriangular] {
         let context = "seed \(seed) \(solver)"
@@ -214,9 +228,15 @@ final class CyclicRandomProgramTests: XCTestCase {
     let z = randomVector(n, using: &rng)
     let lambda = randomVector(n, using: &rng)
     let gradient = try program.lagrangianGradient(inputs: x, values: z, multipliers: lambda)
-    let dx = try CyclicReference.gradient(at: x) { try program.lagrangian(inputs: $0, values: z, multipliers: lambda) }
-    let dz = try CyclicReference.gradient(at: z) { try program.lagrangian(inputs: x, values: $0, multipliers: lambda) }
-    let dl = try CyclicReference.gradient(at: lambda) { try program.lagrangian(inputs: x, values: z, multipliers: $0) }
+    let dx = try CyclicReference.gradient(at: x) {
+      try program.lagrangian(inputs: $0, values: z, multipliers: lambda)
+    }
+    let dz = try CyclicReference.gradient(at: z) {
+      try program.lagrangian(inputs: x, values: $0, multipliers: lambda)
+    }
+    let dl = try CyclicReference.gradient(at: lambda) {
+      try program.lagrangian(inputs: x, values: z, multipliers: $0)
+    }
     assertClose(gradient.inputs, dx, relative: 1e-6, "∂L/∂x")
     assertClose(gradient.values, dz, relative: 1e-6, "∂L/∂z")
     assertClose(gradient.multipliers, dl, relative: 1e-6, "∂L/∂λ")

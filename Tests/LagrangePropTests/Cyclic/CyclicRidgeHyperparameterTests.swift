@@ -21,7 +21,9 @@ final class CyclicRidgeHyperparameterTests: XCTestCase {
       let truth = randomVector(p, in: -2...2, using: &rng)
       func sample(_ rows: Int) -> ([[Double]], [Double]) {
         let a = (0..<rows).map { _ in randomVector(p, using: &rng) }
-        let b = a.map { CyclicReference.dot($0, truth) + noise * Double.random(in: -1...1, using: &rng) }
+        let b = a.map {
+          CyclicReference.dot($0, truth) + noise * Double.random(in: -1...1, using: &rng)
+        }
         return (a, b)
       }
       (x, y) = sample(n)
@@ -47,7 +49,8 @@ final class CyclicRidgeHyperparameterTests: XCTestCase {
       let p = data.features
       var a = data.gram
       for k in 0..<p { a[k][k] += alpha }
-      w = CyclicReference.solve(a, CyclicReference.multiply(CyclicReference.transpose(data.x), data.y))
+      w = CyclicReference.solve(
+        a, CyclicReference.multiply(CyclicReference.transpose(data.x), data.y))
       let r = zip(CyclicReference.multiply(data.xv, w), data.yv).map { $0 - $1 }
       loss = 0.5 * CyclicReference.dot(r, r)
       let g = CyclicReference.multiply(CyclicReference.transpose(data.xv), r)
@@ -60,7 +63,9 @@ final class CyclicRidgeHyperparameterTests: XCTestCase {
   /// The graph: inputs `[α or log α, y₀ … y_{N−1}]`; `a·w_k` products; one
   /// residual constraint `Σ_j (XᵀX)_kj w_j + α w_k − (Xᵀy)_k = 0` owning each `w_k`;
   /// the validation loss as objective.
-  func ridgeProgram(_ data: RidgeData, logAlpha: Bool) throws -> (Program, [Variable], Variable) {
+  static func ridgeProgram(_ data: RidgeData, logAlpha: Bool) throws -> (
+    Program, [Variable], Variable
+  ) {
     let p = data.features
     let gram = data.gram
     var graph = ConstraintGraph()
@@ -74,7 +79,8 @@ final class CyclicRidgeHyperparameterTests: XCTestCase {
       try graph.constrain(w[k], residual: .linear(gram[k] + [1] + column), w + [alphaW] + y)
     }
     let squares = try data.xv.indices.map { i in
-      let error = try graph.define("e\(i)", .affine(constant: -data.yv[i], coefficients: data.xv[i]), w)
+      let error = try graph.define(
+        "e\(i)", .affine(constant: -data.yv[i], coefficients: data.xv[i]), w)
       return try graph.define("e\(i)²", .square, error)
     }
     let loss = try graph.define(
@@ -86,8 +92,9 @@ final class CyclicRidgeHyperparameterTests: XCTestCase {
     for (seed, alpha) in [(UInt64(1), 0.5), (2, 3.0), (3, 0.05)] {
       let data = RidgeData(training: 30, validation: 20, features: 6, noise: 0.5, seed: seed)
       let expected = RidgeClosedForm(data, alpha: alpha)
-      let (program, w, _) = try ridgeProgram(data, logAlpha: false)
-      XCTAssertEqual(program.cyclicBlockFeedbackSizes, [6], "F = the weights (the residual constraints)")
+      let (program, w, _) = try Self.ridgeProgram(data, logAlpha: false)
+      XCTAssertEqual(
+        program.cyclicBlockFeedbackSizes, [6], "F = the weights (the residual constraints)")
       let x = [alpha] + data.y
       var reference: GradientResult?
       for solver in [Solver.lu, .blockTriangular, .automatic] {
@@ -117,7 +124,7 @@ final class CyclicRidgeHyperparameterTests: XCTestCase {
   /// equals `α·dL/dα` from the closed form.
   func testGradientDescentOnLogAlphaLowersTheValidationLoss() throws {
     let data = RidgeData(training: 30, validation: 20, features: 6, noise: 0.5, seed: 7)
-    let (program, _, _) = try ridgeProgram(data, logAlpha: true)
+    let (program, _, _) = try Self.ridgeProgram(data, logAlpha: true)
     var theta = Foundation.log(30.0)  // over-regularised start
     var options = SolveOptions()
     var losses: [Double] = []

@@ -64,7 +64,8 @@ enum CyclicReference {
   }
 
   /// A random row-stochastic `n × n` matrix (positive entries, rows summing to one).
-  static func stochasticMatrix<G: RandomNumberGenerator>(_ n: Int, using rng: inout G) -> [[Double]] {
+  static func stochasticMatrix<G: RandomNumberGenerator>(_ n: Int, using rng: inout G) -> [[Double]]
+  {
     (0..<n).map { _ in
       let row = (0..<n).map { _ in Double.random(in: 0.05...1, using: &rng) }
       let total = row.reduce(0, +)
@@ -221,7 +222,8 @@ func cyclicThrownError(
 ) -> LagrangePropError? {
   do {
     try body()
-    XCTFail("expected a LagrangePropError, nothing was thrown. \(message())", file: file, line: line)
+    XCTFail(
+      "expected a LagrangePropError, nothing was thrown. \(message())", file: file, line: line)
   } catch let error as LagrangePropError {
     return error
   } catch {
@@ -231,8 +233,9 @@ func cyclicThrownError(
 }
 
 /// Asserts that the error's message (`String(describing:)`) contains every fragment.
-func assertMessage(
-  _ error: LagrangePropError?, contains fragments: [String], _ message: @autoclosure () -> String = "",
+func assertErrorMessage(
+  _ error: LagrangePropError?, contains fragments: [String],
+  _ message: @autoclosure () -> String = "",
   file: StaticString = #filePath, line: UInt = #line
 ) {
   guard let error else { return }

@@ -34,4 +34,51 @@ final class ReadmeExampleTests: XCTestCase {
     XCTAssertEqual(tau[f.index], g.gradient[0], accuracy: 1e-12)
     XCTAssertEqual(g.solver, .sweep)
   }
+
+  func testBandedExample() throws {
+    // README: "Banded programs"
+    /// r = (−left + 2·mid − right)/h² + mid³ − source, with its exact gradient.
+    func stencil(h: Double) -> LocalFunction {
+      .custom(
+        name: "stencil", arity: 4,
+        value: { v in (-v[0] + 2 * v[1] - v[2]) / (h * h) + v[1] * v[1] * v[1] - v[3] },
+        gradient: { v in [-1 / (h * h), 2 / (h * h) + 3 * v[1] * v[1], -1 / (h * h), -1] })
+    }
+
+    let n = 100
+    let h = 1 / Double(n + 1)
+    var graph = ConstraintGraph()
+    let a = graph.input("a"), b = graph.input("b")
+    let s = (1...n).map { graph.input("s\($0)") }
+    let u = (1...n).map { graph.unknown("u\($0)") }
+    for i in 0..<n {
+      try graph.constrain(
+        u[i], residual: stencil(h: h),
+        i > 0 ? u[i - 1] : a, u[i], i < n - 1 ? u[i + 1] : b, s[i])
+    }
+    // Objective ∫u ≈ h·Σ u_i: weights over all variables in declaration order (a, b, s, u).
+    let weights = [Double](repeating: 0, count: n + 2) + [Double](repeating: h, count: n)
+    let program = try graph.compile(objective: .linear(weights))
+    print(program.bandwidth)  // (lower: 1, upper: 1)
+
+    let x = [0.0, 0.0] + (1...n).map { 10 * sin(Double.pi * Double($0) * h) }
+    let g = try program.gradient(at: x)  // .automatic
+    print(g.solver, "—", g.solverReason)  // bandedLU — cyclic program with a narrow band …
+    let lin = try program.linearize(at: x, solver: .bandedLU)
+    let dudx = try lin.implicitJacobian()  // (2n + 2) × (n + 2): one dgbtrf, one dgbtrs
+    // end README
+
+    XCTAssertEqual(program.bandwidth, Program.Bandwidth(lower: 1, upper: 1))
+    XCTAssertEqual(g.solver, .bandedLU)
+    // d(∫u)/ds_j = Σ_i h · du_i/ds_j, from the implicit Jacobian's columns.
+    for j in [0, 37, 99] {
+      let column = 2 + j
+      let fromJacobian = u.reduce(0.0) { $0 + h * dudx[$1.index, column] }
+      XCTAssertEqual(g.gradient[column], fromJacobian, accuracy: 1e-12 * max(1, abs(fromJacobian)))
+    }
+    let reference = try program.gradient(at: x, solver: .lu)
+    for k in 0..<x.count {
+      XCTAssertEqual(g.gradient[k], reference.gradient[k], accuracy: 1e-10 * max(1e-3, abs(reference.gradient[k])))
+    }
+  }
 }
