@@ -10,8 +10,8 @@ enum BlockFactorization: Sendable {
   func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
     let solver: any LinearSystemSolver =
       switch self {
-      case let .dense(lu): lu
-      case let .band(lu): lu
+      case .dense(let lu): lu
+      case .band(let lu): lu
       }
     try solver.solve(inPlace: &b, transpose: transpose)
   }
@@ -76,10 +76,13 @@ extension Program {
         }
       }
       let lu: BandLUFactorization
-      do { lu = try BandLUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
+      do { lu = try BandLUFactorization(s) } catch {
+        throw mapLinearAlgebraError(error, block: block)
+      }
       if let k = lu.negligiblePivot {
         throw .singularJacobian(
-          variable: name(position: block.feedbackStart + k), routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
+          variable: name(position: block.feedbackStart + k),
+          routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
       }
       return .band(lu)
     }

@@ -18,13 +18,15 @@ extension ConstraintGraph {
     guard n > 0 else { throw .emptyGraph }
     for i in 0..<n where roles[i] == .undefined { throw .neverDefined(variable: name(ofIndex: i)) }
     switch objective.kind {
-    case let .variable(v):
+    case .variable(let v):
       guard contains(v) else {
-        throw .invalidObjective(reason: "variable handle \(v.index) does not belong to this graph of \(n) variables")
+        throw .invalidObjective(
+          reason: "variable handle \(v.index) does not belong to this graph of \(n) variables")
       }
-    case let .linear(w):
+    case .linear(let w):
       guard w.count == n else {
-        throw .invalidObjective(reason: "linear objective has \(w.count) weights for \(n) variables")
+        throw .invalidObjective(
+          reason: "linear objective has \(w.count) weights for \(n) variables")
       }
       if let k = w.firstIndex(where: { !$0.isFinite }) {
         throw .invalidObjective(reason: "weight of '\(name(ofIndex: k))' is not finite (\(w[k]))")
@@ -41,16 +43,22 @@ extension ConstraintGraph {
       for k in 0..<Int(argumentCount[i]) { args[start[i] + k] = argumentPool[from + k] }
     }
     let residual = roles.map { $0 == .residual }
-    let dependency = DependencyGraph(count: n, argumentStart: start, arguments: args, isResidual: residual)
+    let dependency = DependencyGraph(
+      count: n, argumentStart: start, arguments: args, isResidual: residual)
     let layout = ProgramLayout(dependency, inputs: inputIndices)
 
     var position = [Int32](repeating: 0, count: n)
     for (p, i) in layout.order.enumerated() { position[Int(i)] = Int32(p) }
     var identity = true
-    for p in 0..<n where layout.order[p] != Int32(p) { identity = false; break }
+    for p in 0..<n where layout.order[p] != Int32(p) {
+      identity = false
+      break
+    }
 
     for block in layout.blocks {
-      if let unmatched = unmatchedVariables(of: block, order: layout.order, position: position, graph: dependency) {
+      if let unmatched = unmatchedVariables(
+        of: block, order: layout.order, position: position, graph: dependency)
+      {
         throw .structurallySingular(variables: unmatched.map { name(ofIndex: Int($0)) })
       }
     }
@@ -88,14 +96,16 @@ extension ConstraintGraph {
 
     let compiledObjective: CompiledObjective
     switch objective.kind {
-    case let .variable(v): compiledObjective = .variable(Int(position[v.index]))
-    case let .linear(w):
+    case .variable(let v): compiledObjective = .variable(Int(position[v.index]))
+    case .linear(let w):
       compiledObjective = .linear(identity ? w : (0..<n).map { w[Int(layout.order[$0])] })
-    case let .custom(value, gradient): compiledObjective = .custom(value: value, gradient: gradient)
+    case .custom(let value, let gradient):
+      compiledObjective = .custom(value: value, gradient: gradient)
     }
 
     let program = Program(
-      graphID: id, variableCount: n, inputCount: inputIndices.count, order: layout.order, position: position,
+      graphID: id, variableCount: n, inputCount: inputIndices.count, order: layout.order,
+      position: position,
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,
       arguments: argsP, constants: constants, customs: customs, blocks: layout.blocks,

@@ -145,7 +145,9 @@ public struct Linearization: Sendable {
   ///
   /// - Complexity: O(n² + edges) memory and time.
   /// - Throws: `.denseTooLarge` if `8·n²` bytes exceed `limit`.
-  public func jacobian(limit: Int = SolveOptions().denseByteLimit) throws(LagrangePropError) -> Matrix {
+  public func jacobian(limit: Int = SolveOptions().denseByteLimit) throws(LagrangePropError)
+    -> Matrix
+  {
     let n = program.variableCount
     if n.multipliedReportingOverflow(by: n * 8).overflow || n * n * 8 > limit {
       throw .denseTooLarge(solver: "jacobian()", order: n, bytes: n &* n &* 8, limit: limit)
@@ -161,7 +163,7 @@ public struct Linearization: Sendable {
     switch factor {
     case .sweep:
       program.sweepAdjoints(&lambda, partials: partials)
-    case let .blocks(factors):
+    case .blocks(let factors):
       try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
     case .triangular, .lu, .bandedTriangular, .bandedLU:
       let d = program.inputCount
@@ -179,7 +181,7 @@ public struct Linearization: Sendable {
     switch factor {
     case .sweep:
       program.sweepTangents(&tau, partials: partials)
-    case let .blocks(factors):
+    case .blocks(let factors):
       try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
     case .triangular, .lu, .bandedTriangular, .bandedLU:
       var rhs = program.nonInputTangentRightHandSide(tau, partials: partials)
@@ -192,10 +194,10 @@ public struct Linearization: Sendable {
   /// The kept matrix factorization of `D_zz` (dense or band solvers only).
   var nonInputSolver: any LinearSystemSolver {
     switch factor {
-    case let .triangular(t): t
-    case let .lu(lu): lu
-    case let .bandedTriangular(t): t
-    case let .bandedLU(lu): lu
+    case .triangular(let t): t
+    case .lu(let lu): lu
+    case .bandedTriangular(let t): t
+    case .bandedLU(let lu): lu
     case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
     }
   }
@@ -219,7 +221,8 @@ public struct Linearization: Sendable {
       throw .wrongLength(argument: name, expected: program.variableCount, actual: v.count)
     }
     if let i = v.firstIndex(where: { !$0.isFinite }) {
-      throw .nonFiniteObjective(detail: "\(name) entry for '\(program.name(declarationIndex: i))' is \(v[i])")
+      throw .nonFiniteObjective(
+        detail: "\(name) entry for '\(program.name(declarationIndex: i))' is \(v[i])")
     }
   }
 }
@@ -246,24 +249,32 @@ extension Program {
       factor = .sweep
     case .triangular:
       let dense = assembleDenseNonInputJacobian(partials: state.partials)
-      factor = .triangular(try mappingNonInputErrors { () throws(LinearAlgebraError) in
-        try TriangularMatrix(dense, triangle: .upper)
-      })
+      factor = .triangular(
+        try mappingNonInputErrors { () throws(LinearAlgebraError) in
+          try TriangularMatrix(dense, triangle: .upper)
+        })
     case .lu:
       let dense = assembleDenseNonInputJacobian(partials: state.partials)
-      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in try LUFactorization(dense) }
+      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
+        try LUFactorization(dense)
+      }
       if let k = lu.negligiblePivot {
-        throw .singularJacobian(variable: name(position: inputCount + k), routine: "dgetrf (pivot below m·ε·‖D‖₁)")
+        throw .singularJacobian(
+          variable: name(position: inputCount + k), routine: "dgetrf (pivot below m·ε·‖D‖₁)")
       }
       factor = .lu(lu)
     case .bandedTriangular:
       factor = .bandedTriangular(
-        assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper))
+        assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper)
+      )
     case .bandedLU:
       let band = assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth)
-      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in try BandLUFactorization(band) }
+      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
+        try BandLUFactorization(band)
+      }
       if let k = lu.negligiblePivot {
-        throw .singularJacobian(variable: name(position: inputCount + k), routine: "dgbtrf (pivot below m·ε·‖D‖₁)")
+        throw .singularJacobian(
+          variable: name(position: inputCount + k), routine: "dgbtrf (pivot below m·ε·‖D‖₁)")
       }
       factor = .bandedLU(lu)
     case .blockTriangular:
@@ -273,9 +284,10 @@ extension Program {
         if let reusable = state.reusableBlockFactors[b] {
           factors.append(reusable)
         } else {
-          factors.append(try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
-            try factorReducedJacobian(b, partials: dp, options: options)
-          })
+          factors.append(
+            try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
+              try factorReducedJacobian(b, partials: dp, options: options)
+            })
         }
       }
       factor = .blocks(factors)
@@ -297,13 +309,15 @@ extension Program {
   }
 
   /// Runs a linear-algebra call on `D_zz`, mapping its failure to the variable at the zero pivot.
-  func mappingNonInputErrors<T>(_ body: () throws(LinearAlgebraError) -> T) throws(LagrangePropError) -> T {
+  func mappingNonInputErrors<T>(_ body: () throws(LinearAlgebraError) -> T)
+    throws(LagrangePropError) -> T
+  {
     do { return try body() } catch { throw mapNonInputError(error) }
   }
 
   /// Maps a failure of a solve on `D_zz` to the variable at its zero pivot.
   func mapNonInputError(_ error: LinearAlgebraError) -> LagrangePropError {
-    if case let .singular(routine, pivot) = error {
+    if case .singular(let routine, let pivot) = error {
       return .singularJacobian(variable: name(position: inputCount + pivot), routine: routine)
     }
     return .linearAlgebra(error)

@@ -72,7 +72,8 @@ extension Program {
   }
 
   /// One pass writing all values and local partials (aligned with `arguments`).
-  func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState {
+  func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState
+  {
     var values = try checkedInputs(inputs)
     // Every edge's partial is written by its constraint's evaluation before it
     // is read, so the buffer is not zero-filled first.
@@ -90,7 +91,8 @@ extension Program {
           var b = 0
           while p < variableCount {
             if b < blocks.count, p == blocks[b].start {
-              factors[b] = try solveBlock(b, kernel: kernel, values: v, partials: dp, options: options)
+              factors[b] = try solveBlock(
+                b, kernel: kernel, values: v, partials: dp, options: options)
               p = blocks[b].end
               b += 1
             } else {
@@ -155,24 +157,29 @@ extension Program {
       values[p] = guess
     }
     if options.forwardMethod == .fixedPoint {
-      for p in feedback where isResidual[p] { throw .fixedPointNeedsAssignment(variable: name(position: p)) }
+      for p in feedback where isResidual[p] {
+        throw .fixedPointNeedsAssignment(variable: name(position: p))
+      }
     }
     func blockNames() -> [String] { (block.start..<block.end).map { name(position: $0) } }
 
     var residual = [Double](repeating: 0, count: m)
-    var norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    var norm = try evaluateBlock(
+      b, kernel: kernel, values: values, partials: partials, residual: &residual)
     var iterations = 0
     var lastFactor: BlockFactorization?
     while !(norm.relative <= options.tolerance) {
       guard iterations < options.iterationLimit else {
-        throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm.relative)
+        throw .notConverged(
+          variables: blockNames(), iterations: iterations, residual: norm.relative)
       }
       iterations += 1
       switch options.forwardMethod {
       case .fixedPoint:
         for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
         do {
-          norm = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+          norm = try evaluateBlock(
+            b, kernel: kernel, values: values, partials: partials, residual: &residual)
         } catch {
           // A diverging iteration overflows: it did not converge.
           guard case .nonFinite = error else { throw error }
@@ -181,45 +188,53 @@ extension Program {
       case .newton:
         let lu: BlockFactorization
         do {
-          lu = try factorReducedJacobian(b, partials: UnsafeBufferPointer(partials), options: options)
+          lu = try factorReducedJacobian(
+            b, partials: UnsafeBufferPointer(partials), options: options)
         } catch {
           // A singular S at a point that is not a solution: Newton cannot go on from
           // here (z = z² + 1, which has no real solution, stalls at the minimum of its
           // residual, where S = 0). The block did not converge; `.singularJacobian` is
           // kept for a singular Jacobian at a solution (from `linearize`).
           guard case .singularJacobian = error else { throw error }
-          throw .notConverged(variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+          throw .notConverged(
+            variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
         }
         lastFactor = lu
         var step = residual.map { -$0 }
-        do { try lu.solve(inPlace: &step) } catch { throw mapLinearAlgebraError(error, block: block) }
+        do { try lu.solve(inPlace: &step) } catch {
+          throw mapLinearAlgebraError(error, block: block)
+        }
         let saved = Array(values[feedback])
         var alpha = 1.0
         while true {
           for r in 0..<m { values[block.feedbackStart + r] = saved[r] + alpha * step[r] }
           let trial: (absolute: Double, relative: Double)?
           do {
-            trial = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+            trial = try evaluateBlock(
+              b, kernel: kernel, values: values, partials: partials, residual: &residual)
           } catch {
             guard options.backtracking, case .nonFinite = error else { throw error }
             trial = nil  // a non-finite trial point: shorten the step
           }
-          if let trial, !options.backtracking || trial.absolute <= (1 - 1e-4 * alpha) * norm.absolute
-            || trial.relative <= options.tolerance
+          if let trial,
+            !options.backtracking || trial.absolute <= (1 - 1e-4 * alpha) * norm.absolute
+              || trial.relative <= options.tolerance
           {
             norm = trial
             break
           }
           alpha /= 2
           if alpha < 1e-10 {
-            throw .notConverged(variables: blockNames(), iterations: iterations, residual: norm.relative)
+            throw .notConverged(
+              variables: blockNames(), iterations: iterations, residual: norm.relative)
           }
         }
       }
     }
     if let lastFactor, norm.absolute > 0 {
-      try polish(b, with: lastFactor, kernel: kernel, values: values, partials: partials,
-                 residual: &residual, norm: norm)
+      try polish(
+        b, with: lastFactor, kernel: kernel, values: values, partials: partials,
+        residual: &residual, norm: norm)
     }
     return blockIsAffine[b] ? lastFactor : nil
   }
@@ -246,12 +261,15 @@ extension Program {
       return
     }
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
-    _ = try evaluateBlock(b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    _ = try evaluateBlock(
+      b, kernel: kernel, values: values, partials: partials, residual: &residual)
   }
 
   /// `Σ_k ∂c_p/∂z_{a_k} · τ_{a_k}` over the arguments of `p` inside `block` (τ local to the block).
   @inline(__always)
-  func inBlockTangent(_ p: Int, block: BlockLayout, partials: UnsafeBufferPointer<Double>, tau: [Double])
+  func inBlockTangent(
+    _ p: Int, block: BlockLayout, partials: UnsafeBufferPointer<Double>, tau: [Double]
+  )
     -> Double
   {
     var t = 0.0
@@ -264,12 +282,15 @@ extension Program {
 
   /// Maps a singular pivot of a block's reduced Jacobian to the feedback variable it belongs to.
   func mapLinearAlgebraError(_ error: LinearAlgebraError, block: BlockLayout) -> LagrangePropError {
-    if case let .singular(routine, pivot) = error {
-      return .singularJacobian(variable: name(position: block.feedbackStart + pivot), routine: routine)
+    if case .singular(let routine, let pivot) = error {
+      return .singularJacobian(
+        variable: name(position: block.feedbackStart + pivot), routine: routine)
     }
-    if case let .nonFinite(routine) = error {
+    if case .nonFinite(let routine) = error {
       let names = (block.start..<block.end).map { name(position: $0) }
-      return .singularJacobian(variable: names.first ?? "?", routine: routine + " (nearly singular block " + LagrangePropError.list(names) + ")")
+      return .singularJacobian(
+        variable: names.first ?? "?",
+        routine: routine + " (nearly singular block " + LagrangePropError.list(names) + ")")
     }
     return .linearAlgebra(error)
   }

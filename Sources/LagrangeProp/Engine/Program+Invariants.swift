@@ -10,7 +10,9 @@
     ///   block's feedback variables, and nothing reads a later block.
     func checkInvariants() {
       precondition(order.count == variableCount && position.count == variableCount)
-      for p in 0..<variableCount { precondition(Int(position[Int(order[p])]) == p, "order/position") }
+      for p in 0..<variableCount {
+        precondition(Int(position[Int(order[p])]) == p, "order/position")
+      }
       for p in 0..<inputCount { precondition(opCodes[p] == .input, "inputs first") }
       var blockOf = [Int](repeating: -1, count: variableCount)
       for (b, block) in blocks.enumerated() {
@@ -25,7 +27,8 @@
             let block = blocks[blockOf[p]]
             precondition(q < block.end, "argument in a later block")
             if p < block.feedbackStart && q >= block.start {
-              precondition(q < p || q >= block.feedbackStart, "acyclic part of a block reads forward")
+              precondition(
+                q < p || q >= block.feedbackStart, "acyclic part of a block reads forward")
             }
           }
         }

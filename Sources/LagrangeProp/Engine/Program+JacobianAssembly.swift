@@ -93,7 +93,8 @@ extension Program {
     let m = intermediateCount
     var matrix = Matrix(rows: m, columns: m)
     matrix.elements.withUnsafeMutableBufferPointer { e in
-      forEachNonInputEntry(partials: partials) { row, column, value in e[row + column * m] += value }
+      forEachNonInputEntry(partials: partials) { row, column, value in e[row + column * m] += value
+      }
     }
     return matrix
   }

@@ -23,7 +23,8 @@ struct Kernel {
   ///   a partial is NaN or infinite; `.customGradientLength` for a bad custom gradient.
   @inline(__always)
   func evaluate(
-    _ p: Int, values: UnsafeMutableBufferPointer<Double>, partials: UnsafeMutableBufferPointer<Double>
+    _ p: Int, values: UnsafeMutableBufferPointer<Double>,
+    partials: UnsafeMutableBufferPointer<Double>
   ) throws(LagrangePropError) -> Double {
     try evaluate(p, values: values, partials: partials, writingPartials: true)
   }
@@ -145,7 +146,9 @@ struct Kernel {
         for k in s..<e { partials[k &- base] = 0 }
         if zeros == 1 { partials[zeroAt &- base] = nonZero }
       }
-      if writingPartials { partialsAreFinite = (s..<e).allSatisfy { partials[$0 &- base].isFinite } }
+      if writingPartials {
+        partialsAreFinite = (s..<e).allSatisfy { partials[$0 &- base].isFinite }
+      }
     case .power:
       let exponent = constants[Int(payloads[p])]
       let x = values[Int(arguments[s])]
@@ -168,7 +171,8 @@ struct Kernel {
       for k in s..<e { partials[k &- base] = g[k - s] }
       partialsAreFinite = g.allSatisfy(\.isFinite)
     }
-    if !value.isFinite || (writingPartials && (!partialsAreFinite || !partials[s &- base].isFinite)) {
+    if !value.isFinite || (writingPartials && (!partialsAreFinite || !partials[s &- base].isFinite))
+    {
       throw nonFiniteError(p, value: value, values: values, partials: partials, base: base)
     }
     return value
@@ -184,7 +188,8 @@ struct Kernel {
     let x = range.map { values[Int(arguments[$0])] }
     let d = range.map { partials[$0 - base] }
     let function = program.functionName(position: p)
-    let what = value.isFinite ? "a partial derivative is not finite (\(d))" : "the value is \(value)"
+    let what =
+      value.isFinite ? "a partial derivative is not finite (\(d))" : "the value is \(value)"
     return .nonFinite(
       variable: program.name(position: p), function: function,
       detail: "\(what) at argument(s) \(x)")
@@ -200,7 +205,8 @@ extension Program {
         argumentStart.withUnsafeBufferPointer { starts in
           arguments.withUnsafeBufferPointer { args in
             constants.withUnsafeBufferPointer { consts in
-              withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, maxFanIn)) { scratch in
+              withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, maxFanIn)) {
+                scratch in
                 let kernel = Kernel(
                   opCodes: ops, payloads: pay, argumentStart: starts, arguments: args,
                   constants: consts, scratchPartials: scratch, program: self)

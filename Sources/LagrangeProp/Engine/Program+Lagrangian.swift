@@ -34,7 +34,8 @@ extension Program {
   public func lagrangian(inputs: [Double], values: [Double], multipliers: [Double])
     throws(LagrangePropError) -> Double
   {
-    let (z, lambda, c, _) = try constraintsAt(inputs: inputs, values: values, multipliers: multipliers)
+    let (z, lambda, c, _) = try constraintsAt(
+      inputs: inputs, values: values, multipliers: multipliers)
     var total = try objectiveValue(z)
     for p in 0..<variableCount { total += lambda[p] * c[p] }
     return total
@@ -62,7 +63,8 @@ extension Program {
     -> [Double]
   {
     let zeros = [Double](repeating: 0, count: variableCount)
-    return toDeclarationOrder(try constraintsAt(inputs: inputs, values: values, multipliers: zeros).2)
+    return toDeclarationOrder(
+      try constraintsAt(inputs: inputs, values: values, multipliers: zeros).2)
   }
 
   /// `∂L/∂z = ∇f + D λ` (program order) and the scale `max_a (|∇f_a| + Σ|D[a,i] λ_i|)`.
@@ -96,7 +98,8 @@ extension Program {
       throw .wrongLength(argument: "values", expected: variableCount, actual: values.count)
     }
     guard multipliers.count == variableCount else {
-      throw .wrongLength(argument: "multipliers", expected: variableCount, actual: multipliers.count)
+      throw .wrongLength(
+        argument: "multipliers", expected: variableCount, actual: multipliers.count)
     }
     var z = toProgramOrder(values)
     let lambda = toProgramOrder(multipliers)

@@ -5,12 +5,12 @@ extension Program {
   func objectiveValue(_ values: [Double]) throws(LagrangePropError) -> Double {
     let f: Double
     switch objective {
-    case let .variable(p): f = values[p]
-    case let .linear(w):
+    case .variable(let p): f = values[p]
+    case .linear(let w):
       var total = 0.0
       for p in 0..<variableCount { total += w[p] * values[p] }
       f = total
-    case let .custom(value, _): f = value(toDeclarationOrder(values))
+    case .custom(let value, _): f = value(toDeclarationOrder(values))
     }
     guard f.isFinite else { throw .nonFiniteObjective(detail: "the objective value is \(f)") }
     return f
@@ -22,13 +22,13 @@ extension Program {
   ///   custom gradient has the wrong length.
   func objectiveGradient(_ values: [Double]) throws(LagrangePropError) -> [Double] {
     switch objective {
-    case let .variable(p):
+    case .variable(let p):
       var g = [Double](repeating: 0, count: variableCount)
       g[p] = 1
       return g
-    case let .linear(w):
+    case .linear(let w):
       return w
-    case let .custom(_, gradient):
+    case .custom(_, let gradient):
       let g = gradient(toDeclarationOrder(values))
       guard g.count == variableCount else {
         throw .wrongLength(argument: "objective gradient", expected: variableCount, actual: g.count)

@@ -32,7 +32,8 @@ extension Program {
         for p in block.start..<block.end { blockEdges += argumentRange(p).count }
         let f = Double(block.feedbackCount)
         if blockUsesBand(b) {
-          let kl = Double(blockReducedBandwidth[b].lower), ku = Double(blockReducedBandwidth[b].upper)
+          let kl = Double(blockReducedBandwidth[b].lower),
+            ku = Double(blockReducedBandwidth[b].upper)
           blockFlops += (kl + ku + 1) * Double(blockEdges + block.size) + 2 * f * kl * (kl + ku + 1)
         } else {
           blockFlops += f * Double(blockEdges + block.size) + 2 * f * f * f / 3
@@ -42,7 +43,8 @@ extension Program {
       let bw = bandwidth
       let ldab = 2 * bw.lower + bw.upper + 1
       let bandBytes = 8.0 * Double(m) * Double(ldab)
-      let bandFlops = 2 * Double(m) * Double(bw.lower) * Double(bw.lower + bw.upper) + Double(edgeCount)
+      let bandFlops =
+        2 * Double(m) * Double(bw.lower) * Double(bw.lower + bw.upper) + Double(edgeCount)
       if ldab < m && bandBytes <= Double(options.denseByteLimit) && bandFlops < blockFlops {
         return (
           .bandedLU,
@@ -93,6 +95,8 @@ extension Program {
   }
 
   static func flops(_ value: Double) -> String {
-    value >= 1e9 ? "\((value / 1e8).rounded() / 10) Gflop" : value >= 1e6 ? "\((value / 1e5).rounded() / 10) Mflop" : "\(Int(value)) flop"
+    value >= 1e9
+      ? "\((value / 1e8).rounded() / 10) Gflop"
+      : value >= 1e6 ? "\((value / 1e5).rounded() / 10) Mflop" : "\(Int(value)) flop"
   }
 }

@@ -105,7 +105,9 @@ extension Program {
       tauF[r] = -t
     }
     // 2. S τ_F = −ρ.
-    do { try factor.solve(inPlace: &tauF) } catch { throw mapLinearAlgebraError(error, block: block) }
+    do { try factor.solve(inPlace: &tauF) } catch {
+      throw mapLinearAlgebraError(error, block: block)
+    }
     // 3. Propagate again.
     for r in 0..<block.feedbackCount { tau[block.feedbackStart + r] = tauF[r] }
     propagateA()

@@ -71,7 +71,9 @@ public struct Program: Sendable {
   public var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
 
   /// The inputs, in declaration order.
-  public var inputs: [Variable] { inputDeclarationIndices.map { Variable(Int($0), graph: graphID) } }
+  public var inputs: [Variable] {
+    inputDeclarationIndices.map { Variable(Int($0), graph: graphID) }
+  }
 
   /// The variables in program order (inputs first, then topological order of
   /// the components).

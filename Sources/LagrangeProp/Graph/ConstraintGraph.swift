@@ -139,14 +139,18 @@ public struct ConstraintGraph: Sendable {
   ///
   /// - Throws: `.unknownVariable`, `.cannotDefineInput`, `.definedTwice`, `.wrongArity`,
   ///   `.invalidFunction`.
-  public mutating func define(_ variable: Variable, _ function: LocalFunction, _ arguments: Variable...)
+  public mutating func define(
+    _ variable: Variable, _ function: LocalFunction, _ arguments: Variable...
+  )
     throws(LagrangePropError)
   {
     try define(variable, function, arguments)
   }
 
   /// Array form of `define(_:_:_:)` for a declared variable.
-  public mutating func define(_ variable: Variable, _ function: LocalFunction, _ arguments: [Variable])
+  public mutating func define(
+    _ variable: Variable, _ function: LocalFunction, _ arguments: [Variable]
+  )
     throws(LagrangePropError)
   {
     try setConstraint(of: variable, role: .assignment, function: function, arguments: arguments)
@@ -160,14 +164,18 @@ public struct ConstraintGraph: Sendable {
   ///
   /// - Throws: `.unknownVariable`, `.cannotDefineInput`, `.definedTwice`, `.wrongArity`,
   ///   `.invalidFunction`.
-  public mutating func constrain(_ variable: Variable, residual: LocalFunction, _ arguments: Variable...)
+  public mutating func constrain(
+    _ variable: Variable, residual: LocalFunction, _ arguments: Variable...
+  )
     throws(LagrangePropError)
   {
     try constrain(variable, residual: residual, arguments)
   }
 
   /// Array form of `constrain(_:residual:_:)`.
-  public mutating func constrain(_ variable: Variable, residual: LocalFunction, _ arguments: [Variable])
+  public mutating func constrain(
+    _ variable: Variable, residual: LocalFunction, _ arguments: [Variable]
+  )
     throws(LagrangePropError)
   {
     try setConstraint(of: variable, role: .residual, function: residual, arguments: arguments)
@@ -241,20 +249,20 @@ public struct ConstraintGraph: Sendable {
     case .sqrt: return (.sqrt, 0)
     case .sum: return (.sum, 0)
     case .product: return (.product, 0)
-    case let .power(p):
+    case .power(let p):
       try checkFinite([p])
       constants.append(p)
       return (.power, start)
-    case let .linear(c):
+    case .linear(let c):
       try checkFinite(c)
       constants.append(contentsOf: c)
       return (.linear, start)
-    case let .affine(c0, c):
+    case .affine(let c0, let c):
       try checkFinite([c0] + c)
       constants.append(c0)
       constants.append(contentsOf: c)
       return (.affine, start)
-    case let .custom(f):
+    case .custom(let f):
       customs.append(f)
       return (.custom, Int32(customs.count - 1))
     }

@@ -70,57 +70,59 @@ public enum LagrangePropError: Error, Equatable, Sendable {
 extension LagrangePropError: CustomStringConvertible {
   public var description: String {
     switch self {
-    case let .unknownVariable(index):
+    case .unknownVariable(let index):
       return "unknown variable: handle \(index) does not belong to this graph"
-    case let .definedTwice(v):
+    case .definedTwice(let v):
       return "variable '\(v)' is defined twice: it already has a constraint"
-    case let .cannotDefineInput(v):
+    case .cannotDefineInput(let v):
       return "variable '\(v)' is an input and cannot be given another constraint"
-    case let .neverDefined(v):
+    case .neverDefined(let v):
       return "variable '\(v)' was declared with unknown() but never defined or constrained"
-    case let .wrongArity(v, f, expected, actual):
+    case .wrongArity(let v, let f, let expected, let actual):
       return "variable '\(v)': \(f) takes \(expected) argument(s), got \(actual)"
-    case let .invalidFunction(v, f, reason):
+    case .invalidFunction(let v, let f, let reason):
       return "variable '\(v)': invalid \(f): \(reason)"
     case .emptyGraph:
       return "the graph has no variables"
-    case let .invalidObjective(reason):
+    case .invalidObjective(let reason):
       return "invalid objective: \(reason)"
-    case let .structurallySingular(vs):
+    case .structurallySingular(let vs):
       return
         "structurally singular cyclic block: its constraints cannot determine the variables \(Self.list(vs))"
-    case let .wrongInputCount(expected, actual):
+    case .wrongInputCount(let expected, let actual):
       return "expected \(expected) input value(s), got \(actual)"
-    case let .wrongLength(argument, expected, actual):
+    case .wrongLength(let argument, let expected, let actual):
       return "\(argument): expected length \(expected), got \(actual)"
-    case let .nonFiniteInput(v, value):
+    case .nonFiniteInput(let v, let value):
       return "input '\(v)' is not finite (\(value))"
-    case let .nonFinite(v, f, detail):
+    case .nonFinite(let v, let f, let detail):
       return "variable '\(v)' = \(f)(…): \(detail)"
-    case let .nonFiniteObjective(detail):
+    case .nonFiniteObjective(let detail):
       return "objective: \(detail)"
-    case let .customGradientLength(v, f, expected, actual):
-      return "variable '\(v)': custom function \(f) returned \(actual) partial(s), expected \(expected)"
-    case let .cyclicProgram(solver, vs):
+    case .customGradientLength(let v, let f, let expected, let actual):
+      return
+        "variable '\(v)': custom function \(f) returned \(actual) partial(s), expected \(expected)"
+    case .cyclicProgram(let solver, let vs):
       return
         "solver .\(solver) needs an acyclic program, but these variables lie on a cycle: \(Self.list(vs)); use .lu, .blockTriangular or .automatic"
-    case let .denseTooLarge(solver, order, bytes, limit):
+    case .denseTooLarge(let solver, let order, let bytes, let limit):
       return
         "solver .\(solver) would need a dense \(order) × \(order) matrix of \(bytes) bytes, over the limit of \(limit) bytes; use .sweep (acyclic), a banded solver or .blockTriangular, or raise SolveOptions.denseByteLimit"
-    case let .bandTooLarge(solver, order, lower, upper, bytes, limit):
+    case .bandTooLarge(let solver, let order, let lower, let upper, let bytes, let limit):
       return
         "solver .\(solver) would need \(bytes) bytes of band storage (order \(order), bandwidths \(lower), \(upper)), over the limit of \(limit) bytes; use .sweep (acyclic) or .blockTriangular, or raise SolveOptions.denseByteLimit"
-    case let .bandTooWide(solver, lower, upper, order):
+    case .bandTooWide(let solver, let lower, let upper, let order):
       return
         "solver .\(solver): bandwidths (lower \(lower), upper \(upper)) make band storage no smaller than dense for order \(order); use a dense solver or .sweep"
-    case let .singularJacobian(v, routine):
+    case .singularJacobian(let v, let routine):
       return "\(routine): the constraint Jacobian is singular at the constraint of variable '\(v)'"
-    case let .notConverged(vs, iterations, residual):
+    case .notConverged(let vs, let iterations, let residual):
       return
         "the forward solve of the cyclic block \(Self.list(vs)) did not converge in \(iterations) iteration(s): relative residual \(residual)"
-    case let .fixedPointNeedsAssignment(v):
-      return "fixed-point iteration needs assignments, but '\(v)' has a residual constraint; use Newton"
-    case let .linearAlgebra(error):
+    case .fixedPointNeedsAssignment(let v):
+      return
+        "fixed-point iteration needs assignments, but '\(v)' has a residual constraint; use Newton"
+    case .linearAlgebra(let error):
       return error.description
     }
   }

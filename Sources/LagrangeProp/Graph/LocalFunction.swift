@@ -79,7 +79,8 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
   public static func custom(
     name: String, arity: Int? = nil, value: @escaping @Sendable ([Double]) -> Double
   ) -> LocalFunction {
-    LocalFunction(kind: .custom(CustomFunction(name: name, arity: arity, value: value, gradient: nil)))
+    LocalFunction(
+      kind: .custom(CustomFunction(name: name, arity: arity, value: value, gradient: nil)))
   }
 
   /// The function's name, as used in error messages (`"exp"`, `"power(3.0)"`, a custom name).
@@ -95,10 +96,10 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
     case .sqrt: "sqrt"
     case .sum: "sum"
     case .product: "product"
-    case let .power(p): "power(\(p))"
+    case .power(let p): "power(\(p))"
     case .linear: "linear"
     case .affine: "affine"
-    case let .custom(f): f.name
+    case .custom(let f): f.name
     }
   }
 
@@ -109,9 +110,9 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
     switch kind {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .power: 1
     case .sum, .product: nil
-    case let .linear(c): c.count
-    case let .affine(_, c): c.count
-    case let .custom(f): f.arity
+    case .linear(let c): c.count
+    case .affine(_, let c): c.count
+    case .custom(let f): f.arity
     }
   }
 

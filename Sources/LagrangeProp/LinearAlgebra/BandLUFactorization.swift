@@ -1,5 +1,3 @@
-
-
 /// An LU factorization with partial pivoting of a band matrix, computed once by
 /// LAPACK `dgbtrf` in the matrix's own storage and reused for solves with `A`
 /// or `Aᵀ` (`dgbtrs`, `trans = 'N'` or `'T'`).
@@ -32,7 +30,8 @@ public struct BandLUFactorization: LinearSystemSolver {
       guard norm.isFinite else { throw .nonFinite(routine: "dgbtrf") }
       try matrix.storage.withUnsafeMutableBufferPointer { (ab) throws(LinearAlgebraError) in
         try pivots.withUnsafeMutableBufferPointer { (p) throws(LinearAlgebraError) in
-          try LAPACK.dgbtrf(n: n, kl: kl, ku: ku, ab: ab.baseAddress!, ldab: ldab, pivots: p.baseAddress!)
+          try LAPACK.dgbtrf(
+            n: n, kl: kl, ku: ku, ab: ab.baseAddress!, ldab: ldab, pivots: p.baseAddress!)
         }
       }
     }
@@ -59,10 +58,6 @@ public struct BandLUFactorization: LinearSystemSolver {
     }
     try LAPACK.checkFinite(UnsafeBufferPointer(b), "dgbtrs")
   }
-
-
-
-
 
   /// An estimate of the reciprocal condition number in the one-norm (LAPACK `dgbcon`).
   ///

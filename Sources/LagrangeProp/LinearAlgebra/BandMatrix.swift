@@ -27,7 +27,8 @@ public struct BandMatrix: Sendable, Equatable {
     guard order >= 0, lowerBandwidth >= 0, upperBandwidth >= 0 else {
       throw .invalidShape(
         operation: "BandMatrix",
-        reason: "order \(order), bandwidths \(lowerBandwidth), \(upperBandwidth) must not be negative")
+        reason:
+          "order \(order), bandwidths \(lowerBandwidth), \(upperBandwidth) must not be negative")
     }
     self.order = order
     self.lowerBandwidth = lowerBandwidth
@@ -39,7 +40,8 @@ public struct BandMatrix: Sendable, Equatable {
   /// The band of a dense square matrix; entries outside the band are dropped.
   ///
   /// - Throws: `.dimensionMismatch` if `matrix` is not square; `.invalidShape` for negative bandwidths.
-  public init(_ matrix: Matrix, lowerBandwidth: Int, upperBandwidth: Int) throws(LinearAlgebraError) {
+  public init(_ matrix: Matrix, lowerBandwidth: Int, upperBandwidth: Int) throws(LinearAlgebraError)
+  {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
         operation: "BandMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns)
@@ -69,7 +71,8 @@ public struct BandMatrix: Sendable, Equatable {
   /// - Precondition: both indices are in `0..<order`; a set must be inside the band.
   public subscript(row: Int, column: Int) -> Double {
     get {
-      precondition(row >= 0 && row < order && column >= 0 && column < order, "BandMatrix index out of range")
+      precondition(
+        row >= 0 && row < order && column >= 0 && column < order, "BandMatrix index out of range")
       return isInBand(row, column) ? storage[offset(row, column)] : 0
     }
     set {
@@ -82,9 +85,12 @@ public struct BandMatrix: Sendable, Equatable {
   ///
   /// - Complexity: O(n · (kl + ku + 1)).
   /// - Throws: `.dimensionMismatch` if `x.count ≠ n`.
-  public func multiplied(by x: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
+  public func multiplied(by x: [Double], transpose: Bool = false) throws(LinearAlgebraError)
+    -> [Double]
+  {
     guard x.count == order else {
-      throw .dimensionMismatch(operation: "BandMatrix.multiplied(by:)", expected: order, actual: x.count)
+      throw .dimensionMismatch(
+        operation: "BandMatrix.multiplied(by:)", expected: order, actual: x.count)
     }
     var y = [Double](repeating: 0, count: order)
     guard order > 0 else { return y }

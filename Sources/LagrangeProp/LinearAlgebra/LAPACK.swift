@@ -63,7 +63,9 @@ enum LAPACK {
     precondition(info == 0, "dgetrs: illegal value in argument \(-info) (a LagrangeProp bug)")
   }
 
-  static func dgecon(n: Int, a: UnsafePointer<Double>, lda: Int, oneNorm: Double) throws(LinearAlgebraError) -> Double {
+  static func dgecon(n: Int, a: UnsafePointer<Double>, lda: Int, oneNorm: Double)
+    throws(LinearAlgebraError) -> Double
+  {
     var rcond = 0.0
     var work = [Double](repeating: 0, count: max(1, 4 * n))
     var iwork = [LAPACKInt](repeating: 0, count: max(1, n))
@@ -100,7 +102,8 @@ enum LAPACK {
     -> Double
   {
     var work = [Double](repeating: 0, count: max(1, n))
-    return LAPACKE_dlangb_work(columnMajor, char("1"), int(n), int(kl), int(ku), ab, int(ldab), &work)
+    return LAPACKE_dlangb_work(
+      columnMajor, char("1"), int(n), int(kl), int(ku), ab, int(ldab), &work)
   }
 
   static func dgbcon(

@@ -1,5 +1,3 @@
-
-
 /// An LU factorization with partial pivoting, `A = P·L·U`, computed once by
 /// LAPACK `dgetrf` and reused for any number of solves with `A` or `Aᵀ`
 /// (`dgetrs`, `trans = 'N'` or `'T'`).
@@ -49,10 +47,6 @@ public struct LUFactorization: LinearSystemSolver {
     self.factors = matrix
     self.pivots = pivots
   }
-
-
-
-
 
   /// Solves `A·X = B` (or `Aᵀ·X = B`) in place on `rightHandSides` columns (`dgetrs`,
   /// O(n² · columns)); the checked vector and matrix forms come from `LinearSystemSolver`.

@@ -26,13 +26,13 @@ public enum LinearAlgebraError: Error, Equatable, Sendable {
 extension LinearAlgebraError: CustomStringConvertible {
   public var description: String {
     switch self {
-    case let .dimensionMismatch(operation, expected, actual):
+    case .dimensionMismatch(let operation, let expected, let actual):
       return "\(operation): dimension mismatch, expected \(expected) but got \(actual)"
-    case let .invalidShape(operation, reason):
+    case .invalidShape(let operation, let reason):
       return "\(operation): invalid shape: \(reason)"
-    case let .singular(routine, pivot):
+    case .singular(let routine, let pivot):
       return "\(routine): the matrix is singular, pivot \(pivot) is exactly zero"
-    case let .nonFinite(routine):
+    case .nonFinite(let routine):
       return
         "\(routine): the solution is not finite (NaN or infinity in the input, or a nearly singular matrix)"
     }

@@ -8,7 +8,8 @@ extension Matrix {
   {
     let (inner, outer) = transpose ? (rows, columns) : (columns, rows)
     guard x.count == inner else {
-      throw .dimensionMismatch(operation: "Matrix.multiplied(by:)", expected: inner, actual: x.count)
+      throw .dimensionMismatch(
+        operation: "Matrix.multiplied(by:)", expected: inner, actual: x.count)
     }
     var y = [Double](repeating: 0, count: outer)
     if inner == 0 { return y }

@@ -60,7 +60,8 @@ public struct Matrix: Sendable, Equatable {
     let columns = rowArrays.first?.count ?? 0
     for (i, row) in rowArrays.enumerated() where row.count != columns {
       throw .invalidShape(
-        operation: "Matrix(rows:)", reason: "row \(i) has \(row.count) entries, row 0 has \(columns)")
+        operation: "Matrix(rows:)",
+        reason: "row \(i) has \(row.count) entries, row 0 has \(columns)")
     }
     self.init(rows: rowArrays.count, columns: columns)
     for (i, row) in rowArrays.enumerated() {
@@ -80,11 +81,13 @@ public struct Matrix: Sendable, Equatable {
   /// - Precondition: both indices are in range (like `Array`'s subscript).
   public subscript(row: Int, column: Int) -> Double {
     get {
-      precondition(row >= 0 && row < rows && column >= 0 && column < columns, "Matrix index out of range")
+      precondition(
+        row >= 0 && row < rows && column >= 0 && column < columns, "Matrix index out of range")
       return elements[row + column * rows]
     }
     set {
-      precondition(row >= 0 && row < rows && column >= 0 && column < columns, "Matrix index out of range")
+      precondition(
+        row >= 0 && row < rows && column >= 0 && column < columns, "Matrix index out of range")
       elements[row + column * rows] = newValue
     }
   }

@@ -39,7 +39,8 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   public init(_ matrix: Matrix, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
-        operation: "TriangularBandMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns)
+        operation: "TriangularBandMatrix (square matrix)", expected: matrix.rows,
+        actual: matrix.columns)
     }
     try self.init(order: matrix.rows, bandwidth: bandwidth, triangle: triangle)
     for j in 0..<order {
@@ -70,11 +71,14 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   /// - Precondition: indices in `0..<order`; a set must be inside the band.
   public subscript(row: Int, column: Int) -> Double {
     get {
-      precondition(row >= 0 && row < order && column >= 0 && column < order, "TriangularBandMatrix index out of range")
+      precondition(
+        row >= 0 && row < order && column >= 0 && column < order,
+        "TriangularBandMatrix index out of range")
       return isInBand(row, column) ? storage[offset(row, column)] : 0
     }
     set {
-      precondition(isInBand(row, column), "TriangularBandMatrix: (\(row), \(column)) is outside the band")
+      precondition(
+        isInBand(row, column), "TriangularBandMatrix: (\(row), \(column)) is outside the band")
       storage[offset(row, column)] = newValue
     }
   }
@@ -99,9 +103,6 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
     }
     try LAPACK.checkFinite(UnsafeBufferPointer(b), "dtbtrs")
   }
-
-
-
 
 }
 

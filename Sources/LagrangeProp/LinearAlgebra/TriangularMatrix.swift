@@ -16,7 +16,8 @@ public struct TriangularMatrix: LinearSystemSolver {
   public init(_ matrix: consuming Matrix, triangle: Triangle) throws(LinearAlgebraError) {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
-        operation: "TriangularMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns)
+        operation: "TriangularMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns
+      )
     }
     self.matrix = matrix
     self.triangle = triangle
@@ -48,7 +49,9 @@ public struct TriangularMatrix: LinearSystemSolver {
           a: a.baseAddress!, lda: n, x: x.baseAddress!)
       }
     }
-    try b.withUnsafeBufferPointer { (x) throws(LinearAlgebraError) in try LAPACK.checkFinite(x, "dtrsv") }
+    try b.withUnsafeBufferPointer { (x) throws(LinearAlgebraError) in
+      try LAPACK.checkFinite(x, "dtrsv")
+    }
   }
 
   /// Solves `T·x = b` (or `Tᵀ·x = b`) and returns `x`.

@@ -47,7 +47,10 @@ extension ProgramLayout {
     // Fast path: declaration order is already topological (and acyclic).
     var declarationIsTopological = true
     for i in 0..<n where !isInput[i] {
-      if graph.isResidual[i] { declarationIsTopological = false; break }
+      if graph.isResidual[i] {
+        declarationIsTopological = false
+        break
+      }
       for k in graph.argumentRange(i) where Int(graph.arguments[k]) >= i {
         declarationIsTopological = false
         break

@@ -17,7 +17,9 @@ struct StronglyConnectedComponents {
 
   var count: Int { isCyclic.count }
 
-  func members(of c: Int) -> ArraySlice<Int32> { members[componentStart[c]..<componentStart[c + 1]] }
+  func members(of c: Int) -> ArraySlice<Int32> {
+    members[componentStart[c]..<componentStart[c + 1]]
+  }
 
   init(_ graph: DependencyGraph) {
     let n = graph.count

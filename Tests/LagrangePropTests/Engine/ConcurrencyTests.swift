@@ -18,7 +18,9 @@ final class ConcurrencyTests: XCTestCase {
     let program = try graph.compile(objective: .variable(f))
 
     let points = (0..<64).map { k in [0.1 * Double(k), 1 - 0.05 * Double(k)] }
-    let sequential = try points.map { try program.gradient(at: $0, solver: .blockTriangular).gradient }
+    let sequential = try points.map {
+      try program.gradient(at: $0, solver: .blockTriangular).gradient
+    }
     let concurrent = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
       for (k, point) in points.enumerated() {
         group.addTask { (k, try program.gradient(at: point, solver: .blockTriangular).gradient) }

@@ -21,7 +21,8 @@ final class ForwardSolveDetailTests: XCTestCase {
     }
     options.initialGuess = [0, 7]
     // v = 2·(1 + x) = 4 whatever the (finite) guess.
-    XCTAssertEqual(try program.solveConstraints(at: [1], options: options)[v.index], 4, accuracy: 1e-14)
+    XCTAssertEqual(
+      try program.solveConstraints(at: [1], options: options)[v.index], 4, accuracy: 1e-14)
   }
 
   /// `define(f, [args])`: the unnamed array form names the variable `z#i` in errors.

@@ -10,19 +10,20 @@ final class ReadmeExampleTests: XCTestCase {
     let a = try graph.define("a", .exp, x)
     let b = try graph.define("b", .square, a)
     let c = try graph.define("c", .sum, a, b, y)
-    let f = try graph.define("f", .sum, try graph.define("d", .tanh, c),
-                                        try graph.define("e", .sin, c))
+    let f = try graph.define(
+      "f", .sum, try graph.define("d", .tanh, c),
+      try graph.define("e", .sin, c))
     let program = try graph.compile(objective: .variable(f))
 
-    let g = try program.gradient(at: [0.5, -1.0])        // reverse mode, the sweep
-    print(g.value, g.gradient, g.solver)                 // f, [∂f/∂x, ∂f/∂y], sweep
+    let g = try program.gradient(at: [0.5, -1.0])  // reverse mode, the sweep
+    print(g.value, g.gradient, g.solver)  // f, [∂f/∂x, ∂f/∂y], sweep
 
     let lin = try program.linearize(at: [0.5, -1.0], solver: .lu)
-    let dzdx = try lin.implicitJacobian()                // 7 × 2: every dz/dx
+    let dzdx = try lin.implicitJacobian()  // 7 × 2: every dz/dx
     var seed = [Double](repeating: 0, count: program.variableCount)
     seed[x.index] = 1
-    let tau = try lin.tangents(seed: seed)               // forward mode: dz/dx
-    print(dzdx[f.index, 0], tau[f.index])                // both ∂f/∂x
+    let tau = try lin.tangents(seed: seed)  // forward mode: dz/dx
+    print(dzdx[f.index, 0], tau[f.index])  // both ∂f/∂x
     // end README
 
     let ea = Foundation.exp(0.5)
@@ -78,7 +79,9 @@ final class ReadmeExampleTests: XCTestCase {
     }
     let reference = try program.gradient(at: x, solver: .lu)
     for k in 0..<x.count {
-      XCTAssertEqual(g.gradient[k], reference.gradient[k], accuracy: 1e-10 * max(1e-3, abs(reference.gradient[k])))
+      XCTAssertEqual(
+        g.gradient[k], reference.gradient[k],
+        accuracy: 1e-10 * max(1e-3, abs(reference.gradient[k])))
     }
   }
 }

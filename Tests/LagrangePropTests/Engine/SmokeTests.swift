@@ -1,5 +1,5 @@
-import XCTest
 import LagrangeProp
+import XCTest
 
 final class SmokeTests: XCTestCase {
   func testBlogExample() throws {
@@ -8,7 +8,8 @@ final class SmokeTests: XCTestCase {
     let a = try graph.define("a", .exp, x)
     let b = try graph.define("b", .square, a)
     let c = try graph.define("c", .sum, a, b, y)
-    let f = try graph.define("f", .sum, try graph.define("d", .tanh, c), try graph.define("e", .sin, c))
+    let f = try graph.define(
+      "f", .sum, try graph.define("d", .tanh, c), try graph.define("e", .sin, c))
     let program = try graph.compile(objective: .variable(f))
     for solver in [Solver.sweep, .triangular, .lu, .bandedTriangular, .bandedLU, .blockTriangular] {
       let g = try program.gradient(at: [0.5, -1.0], solver: solver)
@@ -51,7 +52,8 @@ final class SmokeTests: XCTestCase {
     XCTAssertThrowsError(try program.gradient(at: x, solver: .bandedLU))
     for k in 0..<x.count {
       var xp = x, xm = x
-      xp[k] += 1e-6; xm[k] -= 1e-6
+      xp[k] += 1e-6
+      xm[k] -= 1e-6
       let fd = (try program.evaluate(at: xp) - program.evaluate(at: xm)) / 2e-6
       XCTAssertEqual(g1.gradient[k], fd, accuracy: 1e-6 * max(1, abs(fd)))
       XCTAssertEqual(g2.gradient[k], g1.gradient[k], accuracy: 1e-10 * max(1, abs(fd)))
@@ -59,7 +61,9 @@ final class SmokeTests: XCTestCase {
     let lin = try program.linearize(at: x, solver: .blockTriangular)
     let linLU = try program.linearize(at: x, solver: .lu)
     let z1 = try lin.implicitJacobian(), z2 = try linLU.implicitJacobian()
-    for i in 0..<z1.elements.count { XCTAssertEqual(z1.elements[i], z2.elements[i], accuracy: 1e-10) }
+    for i in 0..<z1.elements.count {
+      XCTAssertEqual(z1.elements[i], z2.elements[i], accuracy: 1e-10)
+    }
     print(g1.gradient, g2.solverReason, try program.gradient(at: x).solverReason)
   }
 }
@@ -76,11 +80,18 @@ final class BandedBlockSmokeTests: XCTestCase {
       let cube = try graph.define("c\(i)", .power(3), u[i])
       var args = [u[i], cube, s[i]]
       var coefficients = [2 * k, 1, -1]
-      if i > 0 { args.append(u[i - 1]); coefficients.append(-k) }
-      if i < n - 1 { args.append(u[i + 1]); coefficients.append(-k) }
+      if i > 0 {
+        args.append(u[i - 1])
+        coefficients.append(-k)
+      }
+      if i < n - 1 {
+        args.append(u[i + 1])
+        coefficients.append(-k)
+      }
       try graph.constrain(u[i], residual: .affine(constant: 0, coefficients: coefficients), args)
     }
-    let energy = try graph.define("energy", .sum, try u.map { try graph.define(nil, .square, [$0]) })
+    let energy = try graph.define(
+      "energy", .sum, try u.map { try graph.define(nil, .square, [$0]) })
     return (try graph.compile(objective: .variable(energy)), s)
   }
 
@@ -90,7 +101,9 @@ final class BandedBlockSmokeTests: XCTestCase {
     let source = (0..<n).map { 10 * Foundation.sin(Double($0) / 7) + 5 }
     let a = try program.gradient(at: source, solver: .blockTriangular)
     let b = try program.gradient(at: source, solver: .lu)
-    for j in 0..<n { XCTAssertEqual(a.gradient[j], b.gradient[j], accuracy: 1e-10 * max(1, abs(b.gradient[j]))) }
+    for j in 0..<n {
+      XCTAssertEqual(a.gradient[j], b.gradient[j], accuracy: 1e-10 * max(1, abs(b.gradient[j])))
+    }
     let big = try Self.boundaryValueProgram(20_000).0
     let g = try big.gradient(at: [Double](repeating: 1, count: 20_000))
     XCTAssertEqual(g.solver == .blockTriangular || g.solver == .bandedLU, true, g.solverReason)
