@@ -7,7 +7,8 @@ import LagrangeProp
 struct Banded: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "banded",
-    abstract: "Band solvers (dtbtrs, dgbtrf/dgbtrs) vs the sweep, block-triangular and dense paths.",
+    abstract:
+      "Band solvers (dtbtrs, dgbtrf/dgbtrs) vs the sweep, block-triangular and dense paths.",
     discussion: """
       Sizes: the decades from --min-n to --max-n, plus 4096 (or --sizes); bandwidths \
       --bandwidths. (a) Acyclic recurrences of order k: .bandedTriangular (dtbtrs) \
@@ -38,7 +39,8 @@ struct Banded: ParsableCommand {
   var maxN: Int = 1_000_000
 
   @Option(
-    help: ArgumentHelp("Explicit comma-separated sizes, instead of --min-n…--max-n.", valueName: "n,n,..."),
+    help: ArgumentHelp(
+      "Explicit comma-separated sizes, instead of --min-n…--max-n.", valueName: "n,n,..."),
     transform: parseSizeList)
   var sizes: [Int]?
 
@@ -62,15 +64,22 @@ struct Banded: ParsableCommand {
   func validate() throws {
     guard minN >= 1 else { throw ValidationError("--min-n must be positive, got \(minN).") }
     guard maxN >= 1 else { throw ValidationError("--max-n must be positive, got \(maxN).") }
-    guard maxN >= minN else { throw ValidationError("--max-n (\(maxN)) must be at least --min-n (\(minN)).") }
-    try validateSizes(sizeList, option: sizes == nil ? "--min-n" : "--sizes", minimum: 8, what: " (4 inputs and a few unknowns)")
+    guard maxN >= minN else {
+      throw ValidationError("--max-n (\(maxN)) must be at least --min-n (\(minN)).")
+    }
+    try validateSizes(
+      sizeList, option: sizes == nil ? "--min-n" : "--sizes", minimum: 8,
+      what: " (4 inputs and a few unknowns)")
     try validateSizes(bandwidths, option: "--bandwidths")
     for k in bandwidths {
       if let n = sizeList.first(where: { 2 * k + 1 > $0 - BandedProgram.inputCount }) {
-        throw ValidationError("bandwidth \(k) is too wide for n = \(n): the band must be narrower than the matrix.")
+        throw ValidationError(
+          "bandwidth \(k) is too wide for n = \(n): the band must be narrower than the matrix.")
       }
     }
-    guard denseMaxN >= 0 else { throw ValidationError("--dense-max-n must not be negative, got \(denseMaxN).") }
+    guard denseMaxN >= 0 else {
+      throw ValidationError("--dense-max-n must not be negative, got \(denseMaxN).")
+    }
     guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
   }
 
@@ -170,12 +179,14 @@ func runBanded(
         "k": .integer(k), "n": .integer(n), "edges": .integer(recurrence.program.edgeCount),
       ]
       let sweep = try harness.measurePath(
-        "sweep", row: rowName, program: recurrence.program, inputs: recurrence.inputs, solver: .sweep)
+        "sweep", row: rowName, program: recurrence.program, inputs: recurrence.inputs,
+        solver: .sweep)
       let forward = sweep.linearize.median
       row["forward_ms"] = .number(forward * 1e3)
       row["sweep_ms"] = .number(sweep.adjoints.milliseconds)
       sweepSeries.add(n, sweep.adjoints.median)
-      let reference = try recurrence.program.linearize(at: recurrence.inputs, solver: .sweep).adjoints()
+      let reference = try recurrence.program.linearize(at: recurrence.inputs, solver: .sweep)
+        .adjoints()
       var checks = [
         AnswerCheck(
           row: rowName, path: "sweep", answer: sweep.answer, reference: "sweep (uncorrupted)",
@@ -194,17 +205,23 @@ func runBanded(
           row: rowName, path: "bandedTriangular", answer: band.answer, reference: "sweep",
           expected: reference, tolerance: Banded.tolerance))
       if runsDense {
-        for (path, solver, key) in [("triangular", Solver.triangular, "triangular"), ("lu", .lu, "lu")] {
+        for (path, solver, key) in [
+          ("triangular", Solver.triangular, "triangular"), ("lu", .lu, "lu"),
+        ] {
           let dense = try harness.measurePath(
-            path, row: rowName, program: recurrence.program, inputs: recurrence.inputs, solver: solver)
+            path, row: rowName, program: recurrence.program, inputs: recurrence.inputs,
+            solver: solver)
           let time = max(0, dense.linearize.median - forward) + dense.adjoints.median
           row["\(key)_ms"] = .number(time * 1e3)
           row["\(key)_over_band"] = .number(time / bandTime)
           if path == "triangular" { triangularSeries.add(n, time) }
-          if n == Banded.goalSize { speedups.append(("acyclic k = \(k), \(path)", time / bandTime)) }
+          if n == Banded.goalSize {
+            speedups.append(("acyclic k = \(k), \(path)", time / bandTime))
+          }
           checks.append(
             AnswerCheck(
-              row: rowName, path: path, answer: dense.answer, reference: "sweep", expected: reference,
+              row: rowName, path: path, answer: dense.answer, reference: "sweep",
+              expected: reference,
               tolerance: Banded.tolerance))
         }
       }
@@ -232,12 +249,14 @@ func runBanded(
       cyclicRow["dgbtrs_ms"] = .number(bandLU.adjoints.milliseconds)
       bandedLUSeries.add(n, bandLUTime)
       let block = try harness.measurePath(
-        "blockTriangular", row: rowName, program: program, inputs: system.inputs, solver: .blockTriangular)
+        "blockTriangular", row: rowName, program: program, inputs: system.inputs,
+        solver: .blockTriangular)
       let blockTime = max(0, block.linearize.median - cyclicForward) + block.adjoints.median
       cyclicRow["block_triangular_ms"] = .number(blockTime * 1e3)
       cyclicRow["block_over_band"] = .number(blockTime / bandLUTime)
       blockSeries.add(n, blockTime)
-      var cyclicReference = try program.linearize(at: system.inputs, solver: .blockTriangular).adjoints()
+      var cyclicReference = try program.linearize(at: system.inputs, solver: .blockTriangular)
+        .adjoints()
       var referenceName = "blockTriangular"
       var cyclicChecks: [AnswerCheck] = []
       if runsDense {
@@ -290,21 +309,25 @@ func runBanded(
       GoalResult(
         goal: "band paths scale with slope within 0.3 of 1",
         met: bandFits.allSatisfy { abs($0.slope - 1) <= 0.3 },
-        detail: "slopes " + bandFits.map { String(format: "%.2f", $0.slope) }.joined(separator: ", ")
+        detail: "slopes "
+          + bandFits.map { String(format: "%.2f", $0.slope) }.joined(separator: ", ")
           + "; farthest: \(worst.series)"))
   }
   if !speedups.isEmpty {
     let least = speedups.min { $0.1 < $1.1 }!
     report.goals.append(
       GoalResult(
-        goal: "at n = \(Banded.goalSize) band paths beat the dense paths by more than \(Int(Banded.speedupGoal))×",
+        goal:
+          "at n = \(Banded.goalSize) band paths beat the dense paths by more than \(Int(Banded.speedupGoal))×",
         met: speedups.allSatisfy { $0.1 > Banded.speedupGoal },
         detail: "smallest speed-up \(String(format: "%.0f", least.1))× (\(least.0))"))
   } else {
     report.goals.append(
       GoalResult(
-        goal: "at n = \(Banded.goalSize) band paths beat the dense paths by more than \(Int(Banded.speedupGoal))×",
-        met: false, detail: "not measured: n = \(Banded.goalSize) with dense paths is not in this run"))
+        goal:
+          "at n = \(Banded.goalSize) band paths beat the dense paths by more than \(Int(Banded.speedupGoal))×",
+        met: false,
+        detail: "not measured: n = \(Banded.goalSize) with dense paths is not in this run"))
   }
   if !skippedDense.isEmpty {
     report.notes.append(

@@ -51,7 +51,8 @@ struct CheapGradient: ParsableCommand {
       throw ValidationError("--max-k (\(maxK)) must be at least --min-k (\(minK)).")
     }
     guard maxK <= 50_000_000 else {
-      throw ValidationError("--max-k \(maxK) is too large (at most 50000000: 300 million variables).")
+      throw ValidationError(
+        "--max-k \(maxK) is too large (at most 50000000: 300 million variables).")
     }
     guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
   }
@@ -103,7 +104,9 @@ let cheapGradientColumns: [Column] = [
 /// The corruption hook's path is `gradient`.
 ///
 /// - Throws: an engine error (none expected: the chain stays finite).
-func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) throws -> BenchmarkReport {
+func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) throws
+  -> BenchmarkReport
+{
   var report = BenchmarkReport(command: "cheap-gradient", machine: .current())
   report.parameters = [
     ("K", stepCounts.map(String.init).joined(separator: ",")),
@@ -189,7 +192,8 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
     if k == smallest {
       checks.append(
         AnswerCheck(
-          row: rowName, path: "gradient", answer: engine, reference: "central difference of evaluate",
+          row: rowName, path: "gradient", answer: engine,
+          reference: "central difference of evaluate",
           expected: try centralDifferenceGradient(of: program, at: point),
           tolerance: CheapGradient.differenceTolerance))
     }
@@ -203,6 +207,7 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
   report.series = [evaluateSeries, gradientSeries, handSeries]
   report.plotTitle = "Cheap gradient: evaluate vs gradient (.sweep), blog function chained K times"
   report.plotXLabel = "K (chained steps; 6K + 3 variables)"
+  report.sizeSymbol = "K"
   report.fitSlopes(top: fitTop)
   report.goals = [
     GoalResult(

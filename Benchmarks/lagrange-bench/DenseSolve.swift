@@ -100,10 +100,9 @@ func runDenseSolve(sizes: [Int], harness: Harness, seed: UInt64 = 2024) throws -
     let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
 
     // dgetrf overwrites its input: each call gets a copy made before the clock starts.
-    let luTiming = try harness.measure("n = \(n) · lu", setup: { uniquelyOwnedCopy(a) }) {
-      (input: consuming Matrix) in
-      blackHole(try LUFactorization(input).solve(b))
-    }
+    let luTiming = try harness.measure(
+      "n = \(n) · lu", setup: { uniquelyOwnedCopy(a) },
+      body: { (input: consuming Matrix) in blackHole(try LUFactorization(input).solve(b)) })
     let luSolution = harness.deliver(try LUFactorization(uniquelyOwnedCopy(a)).solve(b), path: "lu")
 
     // The upper triangle of the same matrix; the strict lower part is ignored.
@@ -144,8 +143,10 @@ func denseSolveResultTable(_ rows: [DenseSolveRow]) -> ResultTable {
   for row in rows {
     var cells: [String: Cell] = [
       "n": .integer(row.order), "lu_ms": .number(row.luMilliseconds),
-      "triangular_ms": .number(row.triangularMilliseconds), "lu_over_triangular": .number(row.ratio),
-      "lu_residual": .number(row.luResidual), "triangular_residual": .number(row.triangularResidual),
+      "triangular_ms": .number(row.triangularMilliseconds),
+      "lu_over_triangular": .number(row.ratio),
+      "lu_residual": .number(row.luResidual),
+      "triangular_residual": .number(row.triangularResidual),
     ]
     if let t = row.luTiming {
       cells["lu_min_ms"] = .number(t.minimum * 1e3)
@@ -164,7 +165,8 @@ func denseSolveResultTable(_ rows: [DenseSolveRow]) -> ResultTable {
 func denseSolveTable(_ rows: [DenseSolveRow]) -> String { denseSolveResultTable(rows).rendered() }
 
 /// The full report: the table, a log-log fit of both solves, and a residual check per solve.
-func denseSolveReport(_ rows: [DenseSolveRow], harness: Harness, fitTop: Int = 3) -> BenchmarkReport {
+func denseSolveReport(_ rows: [DenseSolveRow], harness: Harness, fitTop: Int = 3) -> BenchmarkReport
+{
   var report = BenchmarkReport(command: "dense-solve", machine: .current())
   report.parameters = [
     ("sizes", rows.map { "\($0.order)" }.joined(separator: ",")),

@@ -34,7 +34,8 @@ struct LapackOverhead: ParsableCommand {
   @OptionGroup var options: HarnessOptions
 
   @Option(
-    help: ArgumentHelp("Comma-separated matrix orders. (default: 128,256,…,4096)", valueName: "n,n,..."),
+    help: ArgumentHelp(
+      "Comma-separated matrix orders. (default: 128,256,…,4096)", valueName: "n,n,..."),
     transform: parseSizeList)
   var sizes: [Int] = [128, 256, 512, 1024, 2048, 4096]
 
@@ -46,7 +47,9 @@ struct LapackOverhead: ParsableCommand {
 
   func validate() throws {
     try validateSizes(sizes, option: "--sizes")
-    guard rhs >= 1 && rhs <= 4096 else { throw ValidationError("--rhs must be in 1…4096, got \(rhs).") }
+    guard rhs >= 1 && rhs <= 4096 else {
+      throw ValidationError("--rhs must be in 1…4096, got \(rhs).")
+    }
     for n in sizes where 8 * Double(n) * Double(n) > Double(options.denseLimit) {
       throw ValidationError(
         "n = \(n) needs a dense matrix of \(formatBytes(8 * Double(n) * Double(n))), over "
@@ -56,7 +59,8 @@ struct LapackOverhead: ParsableCommand {
 
   func run() throws {
     let harness = options.harness(command: Self.configuration.commandName!)
-    let report = try runLapackOverhead(sizes: sizes, rightHandSides: rhs, seed: seed, harness: harness)
+    let report = try runLapackOverhead(
+      sizes: sizes, rightHandSides: rhs, seed: seed, harness: harness)
     try options.emit(report, harness: harness)
   }
 }
@@ -119,21 +123,23 @@ func runLapackOverhead(
     // Each wrapper and its direct call are timed in alternation (same load for both).
     // LU: wrapper vs dgesv.
     let lu = try harness.measureInterleaved([
-      Contender("\(rowName) · LUFactorization", setup: { uniquelyOwnedCopy(a) }) {
-        (input: consuming Matrix) in
-        var x = b
-        try LUFactorization(input).solve(inPlace: &x)
-        blackHole(x)
-      },
-      Contender("\(rowName) · LAPACKE_dgesv", setup: { uniquelyOwnedCopy(a).elements }) {
-        (input: consuming [Double]) in
-        var elements = input
-        var x = b
-        var pivots = [Int32](repeating: 0, count: n)
-        let info = LAPACKE_dgesv(LAPACK_COL_MAJOR, n32, 1, &elements, n32, &pivots, &x, n32)
-        precondition(info == 0, "dgesv info \(info)")
-        blackHole(x)
-      },
+      Contender(
+        "\(rowName) · LUFactorization", setup: { uniquelyOwnedCopy(a) },
+        body: { (input: consuming Matrix) in
+          var x = b
+          try LUFactorization(input).solve(inPlace: &x)
+          blackHole(x)
+        }),
+      Contender(
+        "\(rowName) · LAPACKE_dgesv", setup: { uniquelyOwnedCopy(a).elements },
+        body: { (input: consuming [Double]) in
+          var elements = input
+          var x = b
+          var pivots = [Int32](repeating: 0, count: n)
+          let info = LAPACKE_dgesv(LAPACK_COL_MAJOR, n32, 1, &elements, n32, &pivots, &x, n32)
+          precondition(info == 0, "dgesv info \(info)")
+          blackHole(x)
+        }),
     ])
     let (luWrapper, dgesv) = (lu[0], lu[1])
     // Triangular, one right-hand side: wrapper (dtrsv) vs cblas_dtrsv vs LAPACKE_dtrtrs.
@@ -146,14 +152,17 @@ func runLapackOverhead(
       Contender("\(rowName) · cblas_dtrsv") {
         var x = b
         a.elements.withUnsafeBufferPointer { e in
-          cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, n32, e.baseAddress!, n32, &x, 1)
+          cblas_dtrsv(
+            CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, n32, e.baseAddress!, n32, &x, 1)
         }
         blackHole(x)
       },
       Contender("\(rowName) · LAPACKE_dtrtrs") {
         var x = b
         let info = a.elements.withUnsafeBufferPointer { e in
-          LAPACKE_dtrtrs(LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, 1, e.baseAddress!, n32, &x, n32)
+          LAPACKE_dtrtrs(
+            LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, 1, e.baseAddress!, n32, &x,
+            n32)
         }
         precondition(info == 0, "dtrtrs info \(info)")
         blackHole(x)
@@ -162,7 +171,9 @@ func runLapackOverhead(
         var x = b
         LAPACKE_set_nancheck(1)
         let info = a.elements.withUnsafeBufferPointer { e in
-          LAPACKE_dtrtrs(LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, 1, e.baseAddress!, n32, &x, n32)
+          LAPACKE_dtrtrs(
+            LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, 1, e.baseAddress!, n32, &x,
+            n32)
         }
         LAPACKE_set_nancheck(0)
         precondition(info == 0, "dtrtrs info \(info)")
@@ -183,7 +194,8 @@ func runLapackOverhead(
         var x = blockB.elements
         let info = a.elements.withUnsafeBufferPointer { e in
           LAPACKE_dtrtrs(
-            LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, Int32(nrhs), e.baseAddress!, n32, &x, n32)
+            LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, Int32(nrhs), e.baseAddress!,
+            n32, &x, n32)
         }
         precondition(info == 0, "dtrtrs info \(info)")
         blackHole(x)
@@ -201,11 +213,15 @@ func runLapackOverhead(
     let triangularAnswer = try upper.solve(b)
     var dtrsvAnswer = b
     a.elements.withUnsafeBufferPointer { e in
-      cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, n32, e.baseAddress!, n32, &dtrsvAnswer, 1)
+      cblas_dtrsv(
+        CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, n32, e.baseAddress!, n32,
+        &dtrsvAnswer, 1)
     }
     var dtrtrsAnswer = b
     _ = a.elements.withUnsafeBufferPointer { e in
-      LAPACKE_dtrtrs(LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, 1, e.baseAddress!, n32, &dtrtrsAnswer, n32)
+      LAPACKE_dtrtrs(
+        LAPACK_COL_MAJOR, cChar("U"), cChar("N"), cChar("N"), n32, 1, e.baseAddress!, n32,
+        &dtrtrsAnswer, n32)
     }
     let blockAnswer = try upper.solve(blockB).elements
     var blockDirectAnswer = blockB.elements
@@ -219,15 +235,18 @@ func runLapackOverhead(
         row: rowName, path: "lu", answer: harness.deliver(luAnswer, path: "lu"),
         reference: "LAPACKE_dgesv", expected: dgesvAnswer, tolerance: LapackOverhead.tolerance),
       AnswerCheck(
-        row: rowName, path: "triangular", answer: harness.deliver(triangularAnswer, path: "triangular"),
+        row: rowName, path: "triangular",
+        answer: harness.deliver(triangularAnswer, path: "triangular"),
         reference: "cblas_dtrsv", expected: dtrsvAnswer, tolerance: LapackOverhead.tolerance),
       AnswerCheck(
-        row: rowName, path: "triangular", answer: harness.deliver(triangularAnswer, path: "triangular"),
+        row: rowName, path: "triangular",
+        answer: harness.deliver(triangularAnswer, path: "triangular"),
         reference: "LAPACKE_dtrtrs", expected: dtrtrsAnswer, tolerance: LapackOverhead.tolerance),
       AnswerCheck(
         row: rowName, path: "triangular-block",
         answer: harness.deliver(blockAnswer, path: "triangular-block"),
-        reference: "LAPACKE_dtrtrs", expected: blockDirectAnswer, tolerance: LapackOverhead.tolerance),
+        reference: "LAPACKE_dtrtrs", expected: blockDirectAnswer,
+        tolerance: LapackOverhead.tolerance),
     ]
     report.checks += checks
 
@@ -237,7 +256,9 @@ func runLapackOverhead(
       ("triangular block", blockWrapper.median / blockDirect.median),
     ]
     if n >= LapackOverhead.goalMinimumN {
-      for (name, ratio) in ratios where ratio > (worst[name]?.ratio ?? -1) { worst[name] = (ratio, n) }
+      for (name, ratio) in ratios where ratio > (worst[name]?.ratio ?? -1) {
+        worst[name] = (ratio, n)
+      }
     }
     table.rows.append([
       "n": .integer(n),
@@ -269,7 +290,8 @@ func runLapackOverhead(
     guard let w = worst[name] else { continue }
     report.goals.append(
       GoalResult(
-        goal: "\(name) wrapper / direct ≤ \(formatPlain(LapackOverhead.ratioGoal)) for n ≥ \(LapackOverhead.goalMinimumN)",
+        goal:
+          "\(name) wrapper / direct ≤ \(formatPlain(LapackOverhead.ratioGoal)) for n ≥ \(LapackOverhead.goalMinimumN)",
         met: w.ratio <= LapackOverhead.ratioGoal,
         detail: "worst \(String(format: "%.3f", w.ratio)) at n = \(w.n)"))
   }

@@ -31,15 +31,18 @@ struct TriangularVsLU: ParsableCommand {
   @OptionGroup var options: HarnessOptions
 
   @Option(
-    help: ArgumentHelp("Comma-separated numbers of variables. (default: 64,128,…,4096)", valueName: "n,n,..."),
+    help: ArgumentHelp(
+      "Comma-separated numbers of variables. (default: 64,128,…,4096)", valueName: "n,n,..."),
     transform: parseSizeList)
   var sizes: [Int] = [64, 128, 256, 512, 1024, 2048, 4096]
 
-  @Option(help: "Arguments of each linear and product constraint (every third constraint is unary).")
+  @Option(
+    help: "Arguments of each linear and product constraint (every third constraint is unary).")
   var fanIn: Int = 3
 
   @Option(
-    help: ArgumentHelp("Paths to time: sweep, triangular, lu. (default: all)", valueName: "path,..."),
+    help: ArgumentHelp(
+      "Paths to time: sweep, triangular, lu. (default: all)", valueName: "path,..."),
     transform: { try parsePathList($0, allowed: TriangularVsLU.pathNames) })
   var paths: [String] = TriangularVsLU.pathNames
 
@@ -50,8 +53,11 @@ struct TriangularVsLU: ParsableCommand {
   var fitTop: Int = 3
 
   func validate() throws {
-    try validateSizes(sizes, option: "--sizes", minimum: 2, what: " (one input and one intermediate)")
-    guard fanIn >= 1 && fanIn <= 64 else { throw ValidationError("--fan-in must be in 1…64, got \(fanIn).") }
+    try validateSizes(
+      sizes, option: "--sizes", minimum: 2, what: " (one input and one intermediate)")
+    guard fanIn >= 1 && fanIn <= 64 else {
+      throw ValidationError("--fan-in must be in 1…64, got \(fanIn).")
+    }
     guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
     if paths.contains(where: { $0 != "sweep" }) {
       for n in sizes {
@@ -119,7 +125,8 @@ func runTriangularVsLU(
   ]
   var table = ResultTable(
     name: "triangular-vs-lu",
-    title: "Random acyclic programs: median ms per call (forward pass excluded from the path times)",
+    title:
+      "Random acyclic programs: median ms per call (forward pass excluded from the path times)",
     columns: triangularVsLUColumns)
   var forwardSeries = Series("forward pass (values + partials)", expectedSlope: 1)
   var sweepSeries = Series("sweep (backpropagation)", expectedSlope: 1)
@@ -133,7 +140,8 @@ func runTriangularVsLU(
     let dag = try RandomDAG(variables: n, fanIn: fanIn, seed: seed)
     let program = dag.program
     var row: [String: Cell] = [
-      "n": .integer(n), "inputs": .integer(program.inputCount), "edges": .integer(program.edgeCount),
+      "n": .integer(n), "inputs": .integer(program.inputCount),
+      "edges": .integer(program.edgeCount),
     ]
 
     // The sweep: forward baseline (its linearize is the forward pass) and reference answer.
@@ -188,7 +196,9 @@ func runTriangularVsLU(
         row["dgetrs_ms"] = .number(lu.adjoints.milliseconds)
         row["lu_total_ms"] = .number(total * 1e3)
         if timesSweep { row["lu_over_sweep"] = .number(total / sweep.adjoints.median) }
-        if timesTriangular { row["lu_over_triangular"] = .number(solve / triangular.adjoints.median) }
+        if timesTriangular {
+          row["lu_over_triangular"] = .number(solve / triangular.adjoints.median)
+        }
         luSeries.add(n, solve)
         check("lu", lu.answer)
       }
@@ -217,8 +227,10 @@ func runTriangularVsLU(
       GoalResult(
         goal: "slopes within 0.3 of 1 (sweep), 2 (triangular), 3 (LU) at the largest sizes",
         met: met,
-        detail: fitted.map { "\($0.0.split(separator: " ").first!) \(String(format: "%.2f", $0.1))" }
-          .joined(separator: ", ")))
+        detail: fitted.map {
+          "\($0.0.split(separator: " ").first!) \(String(format: "%.2f", $0.1))"
+        }
+        .joined(separator: ", ")))
   }
   report.notes = [
     "forward = linearize(.sweep) (values and partials); assembly = linearize(.triangular) − forward; "

@@ -20,7 +20,10 @@ struct AnswerCheck: Sendable, Equatable {
   var passed: Bool { relativeError <= tolerance }
 
   /// `path` at `row` against `reference`, with the difference of `answer` and `expected`.
-  init(row: String, path: String, answer: [Double], reference: String, expected: [Double], tolerance: Double) {
+  init(
+    row: String, path: String, answer: [Double], reference: String, expected: [Double],
+    tolerance: Double
+  ) {
     self.init(
       row: row, path: path, reference: reference,
       relativeError: relativeDifference(answer, expected), tolerance: tolerance)

@@ -27,7 +27,9 @@ func blackHole(_ values: [Double]) {
 @inline(never) @_optimize(none)
 func blackHole<T>(_ value: T) {
   withUnsafeBytes(of: value) { bytes in
-    for byte in bytes.prefix(16) { blackHoleSink = blackHoleSink &* 0x100_0000_01B3 &+ UInt64(byte) }
+    for byte in bytes.prefix(16) {
+      blackHoleSink = blackHoleSink &* 0x100_0000_01B3 &+ UInt64(byte)
+    }
   }
 }
 

@@ -22,7 +22,7 @@ struct Harness: Sendable {
   var maximumCallsPerSample: Int = 100_000
   /// A measurement whose warm-up shows that `repeats` samples would take longer
   /// than this takes fewer samples (at least one); `Timing.samples` says how many.
-  var maximumSecondsPerMeasurement: Double = 60
+  var maximumSecondsPerMeasurement: Double = 30
   /// The largest dense matrix (`8·m²` bytes) that a dense path may allocate.
   var denseByteLimit: Int = 2 << 30
   /// Whether progress messages go to standard error.
@@ -50,7 +50,9 @@ struct Harness: Sendable {
         calls = Int((minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up))
         calls = min(max(calls, 1), maximumCallsPerSample)
       }
-      if warmup == 0 { sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls)) }
+      if warmup == 0 {
+        sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls))
+      }
     }
     var samples: [Double] = []
     samples.reserveCapacity(sampleCount)
@@ -67,7 +69,7 @@ struct Harness: Sendable {
   /// Fast calls are batched like `measure(_:_:)`, with all of a sample's
   /// inputs prepared before its clock starts.
   func measure<Input>(
-    _ label: String, setup: () throws -> Input, _ body: (consuming Input) throws -> Void
+    _ label: String, setup: () throws -> Input, body: (consuming Input) throws -> Void
   ) rethrows -> Timing {
     progress(label)
     var calls = 1
@@ -81,7 +83,9 @@ struct Harness: Sendable {
         calls = Int((minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up))
         calls = min(max(calls, 1), maximumCallsPerSample, 1_000)
       }
-      if warmup == 0 { sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls)) }
+      if warmup == 0 {
+        sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls))
+      }
     }
     var samples: [Double] = []
     samples.reserveCapacity(sampleCount)
@@ -119,7 +123,8 @@ struct Harness: Sendable {
     let rounds = samplesWithinBudget(secondsPerSample: roundSeconds)
     var samples = [[Double]](repeating: [], count: contenders.count)
     for round in 0..<rounds {
-      progress(contenders.map(\.label).joined(separator: " / ") + " (round \(round + 1) of \(rounds))")
+      progress(
+        contenders.map(\.label).joined(separator: " / ") + " (round \(round + 1) of \(rounds))")
       for offset in contenders.indices {
         let i = (offset + round) % contenders.count
         samples[i].append(try contenders[i].run(calls[i]) / Double(calls[i]))
@@ -147,14 +152,6 @@ struct Harness: Sendable {
   func finishProgress() {
     guard showsProgress else { return }
     Progress.finish()
-  }
-
-  /// A note that always goes to standard error (e.g. a skipped dense path), also
-  /// when progress is off.
-  func note(_ message: String) {
-    guard showsProgress else { return }
-    Progress.finish()
-    FileHandle.standardError.write(Data("\(command): note: \(message)\n".utf8))
   }
 
   // MARK: - Answers
@@ -196,7 +193,8 @@ struct Contender {
 
   /// A call that consumes a fresh input, prepared by `setup` outside the clock.
   init<Input>(
-    _ label: String, setup: @escaping () throws -> Input, _ body: @escaping (consuming Input) throws -> Void
+    _ label: String, setup: @escaping () throws -> Input,
+    body: @escaping (consuming Input) throws -> Void
   ) {
     self.label = label
     maximumCallsPerSample = 1_000

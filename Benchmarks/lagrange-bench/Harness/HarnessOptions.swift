@@ -32,28 +32,36 @@ struct HarnessOptions: ParsableArguments {
     help: ArgumentHelp(
       "A measurement whose --repeats runs would take longer than this many seconds takes fewer (at least one).",
       valueName: "seconds"))
-  var maxSecondsPerMeasurement: Double = 60
+  var maxSecondsPerMeasurement: Double = 30
 
   @Flag(help: "No progress messages on standard error.")
   var quiet = false
 
   func validate() throws {
-    guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats).") }
-    guard denseLimit > 0 else { throw ValidationError("--dense-limit must be positive, got \(denseLimit).") }
+    guard repeats >= 1 else {
+      throw ValidationError("--repeats must be at least 1, got \(repeats).")
+    }
+    guard denseLimit > 0 else {
+      throw ValidationError("--dense-limit must be positive, got \(denseLimit).")
+    }
     guard minSampleMs >= 0, minSampleMs.isFinite else {
       throw ValidationError("--min-sample-ms must be a non-negative number, got \(minSampleMs).")
     }
     guard maxSecondsPerMeasurement > 0, maxSecondsPerMeasurement.isFinite else {
-      throw ValidationError("--max-seconds-per-measurement must be positive, got \(maxSecondsPerMeasurement).")
+      throw ValidationError(
+        "--max-seconds-per-measurement must be positive, got \(maxSecondsPerMeasurement).")
     }
-    if let plot, plot.isEmpty { throw ValidationError("--plot needs a file name, e.g. --plot results.svg.") }
+    if let plot, plot.isEmpty {
+      throw ValidationError("--plot needs a file name, e.g. --plot results.svg.")
+    }
   }
 
   /// The harness these options describe, for `command`.
   func harness(command: String) -> Harness {
     Harness(
       repeats: repeats, warmups: 1, minimumSampleSeconds: minSampleMs / 1000,
-      maximumSecondsPerMeasurement: maxSecondsPerMeasurement, denseByteLimit: denseLimit, showsProgress: !quiet, command: "lagrange-bench \(command)")
+      maximumSecondsPerMeasurement: maxSecondsPerMeasurement, denseByteLimit: denseLimit,
+      showsProgress: !quiet, command: "lagrange-bench \(command)")
   }
 
   /// `2GiB`, `512MiB`, `64KiB`, `1000000` → bytes.
@@ -89,9 +97,12 @@ struct HarnessOptions: ParsableArguments {
     if let plot {
       do {
         try report.svgPlot().write(toFile: plot, atomically: true, encoding: .utf8)
-        if !quiet { FileHandle.standardError.write(Data("\(harness.command): plot written to \(plot)\n".utf8)) }
+        if !quiet {
+          FileHandle.standardError.write(Data("\(harness.command): plot written to \(plot)\n".utf8))
+        }
       } catch {
-        FileHandle.standardError.write(Data("\(harness.command): cannot write the plot to \(plot): \(error)\n".utf8))
+        FileHandle.standardError.write(
+          Data("\(harness.command): cannot write the plot to \(plot): \(error)\n".utf8))
         throw ExitCode.failure
       }
     }
@@ -137,15 +148,17 @@ func validateSizes(_ sizes: [Int], option: String, minimum: Int = 1, what: Strin
 /// Parses a comma-separated list of path names against the allowed ones.
 ///
 /// - Throws: `ValidationError` naming the unknown path and listing the valid ones.
-func parsePathList(_ argument: String, allowed: [String], option: String = "--paths") throws -> [String] {
+func parsePathList(
+  _ argument: String, allowed: [String], option: String = "--paths", noun: String = "path"
+) throws -> [String] {
   let names = argument.split(separator: ",", omittingEmptySubsequences: false).map {
     $0.trimmingCharacters(in: .whitespaces)
   }
   for name in names where !allowed.contains(name) {
     throw ValidationError(
-      "unknown path '\(name)' in \(option); choose from \(allowed.joined(separator: ", ")).")
+      "unknown \(noun) '\(name)' in \(option); choose from \(allowed.joined(separator: ", ")).")
   }
-  guard !names.isEmpty else { throw ValidationError("\(option) must name at least one path.") }
+  guard !names.isEmpty else { throw ValidationError("\(option) must name at least one \(noun).") }
   return names
 }
 

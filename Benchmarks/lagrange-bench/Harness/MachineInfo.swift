@@ -38,7 +38,8 @@ struct MachineInfo: Sendable, Equatable {
 
   /// One line: `OpenBLAS threads 2 (OPENBLAS_NUM_THREADS unset) · cores 2 · release build · load 0.52 0.31 0.20`.
   var summary: String {
-    let variable = openBLASThreadsVariable.map { "OPENBLAS_NUM_THREADS=\($0)" } ?? "OPENBLAS_NUM_THREADS unset"
+    let variable =
+      openBLASThreadsVariable.map { "OPENBLAS_NUM_THREADS=\($0)" } ?? "OPENBLAS_NUM_THREADS unset"
     var parts = [
       "OpenBLAS threads \(openBLASThreads) (\(variable))",
       activeCores == cores ? "cores \(cores)" : "cores \(cores) (\(activeCores) active)",

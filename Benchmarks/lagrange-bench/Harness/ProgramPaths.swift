@@ -33,6 +33,7 @@ extension Harness {
     }
     let answer = deliver(try linearization.adjoints(), path: path)
     let gradient = program.inputs.map { answer[$0.index] }
-    return PathMeasurement(linearize: linearize, adjoints: adjoints, answer: answer, gradient: gradient)
+    return PathMeasurement(
+      linearize: linearize, adjoints: adjoints, answer: answer, gradient: gradient)
   }
 }

@@ -11,8 +11,8 @@ enum Cell: Sendable, Equatable {
   /// The number in the cell, if any.
   var number: Double? {
     switch self {
-    case let .integer(i): Double(i)
-    case let .number(x): x
+    case .integer(let i): Double(i)
+    case .number(let x): x
     case .text, .missing: nil
     }
   }
@@ -132,6 +132,8 @@ struct BenchmarkReport: Sendable {
   /// Plot title and axis label.
   var plotTitle: String = ""
   var plotXLabel: String = "n"
+  /// The size's symbol in the slope lines (`n`, `K`).
+  var sizeSymbol: String = "n"
   /// Slopes fitted to `series`.
   var slopes: [SlopeFit] = []
   /// Which sizes the slopes used, in words (`top 3 sizes`).

@@ -40,7 +40,7 @@ extension BenchmarkReport {
       for fit in slopes {
         var text = "  \(fit.series): \(String(format: "%.2f", fit.slope))"
         if let expected = fit.expected { text += " (expected ≈ \(formatPlain(expected)))" }
-        text += " over n = \(fit.sizes.map { formatSize($0) }.joined(separator: ", "))"
+        text += " over \(sizeSymbol) = \(fit.sizes.map { formatSize($0) }.joined(separator: ", "))"
         lines.append(text)
       }
     }
@@ -68,7 +68,8 @@ extension BenchmarkReport {
         + "\(worst.path) vs \(worst.reference) at \(worst.row), "
         + "\(formatScientific(worst.relativeError)) ≤ \(formatScientific(worst.tolerance)))"
     }
-    return (["answers: \(failures.count) of \(checks.count) checks FAILED:"]
+    return
+      (["answers: \(failures.count) of \(checks.count) checks FAILED:"]
       + failures.map { "  \($0.description)" }).joined(separator: "\n")
   }
 
@@ -95,7 +96,9 @@ extension BenchmarkReport {
     for fit in slopes {
       lines.append("# slope \(fit.series): \(String(format: "%.3f", fit.slope))")
     }
-    for goal in goals { lines.append("# goal \(goal.goal): \(goal.met ? "met" : "not met") (\(goal.detail))") }
+    for goal in goals {
+      lines.append("# goal \(goal.goal): \(goal.met ? "met" : "not met") (\(goal.detail))")
+    }
     for note in notes { lines.append("# note: \(note)") }
     lines.append("# " + answerSummary.replacingOccurrences(of: "\n", with: "\n# "))
     return lines.joined(separator: "\n")
@@ -114,15 +117,24 @@ extension BenchmarkReport {
       ("active_cores", .integer(machine.activeCores)),
       ("build", .string(machine.build)),
     ]
-    machineFields.append(("load_average", machine.loadAverage.map { .array($0.map { .number($0) }) } ?? .null))
+    machineFields.append(
+      ("load_average", machine.loadAverage.map { .array($0.map { .number($0) }) } ?? .null))
     let tableValues: [JSONValue] = tables.map { table in
       .object([
         ("name", .string(table.name)),
         ("title", .string(table.title)),
-        ("columns", .array(table.columns.map { .object([("key", .string($0.key)), ("title", .string($0.title))]) })),
-        ("rows", .array(table.rows.map { row in
-          .object(table.columns.map { ($0.key, JSONValue(row[$0.key] ?? .missing)) })
-        })),
+        (
+          "columns",
+          .array(
+            table.columns.map { .object([("key", .string($0.key)), ("title", .string($0.title))]) })
+        ),
+        (
+          "rows",
+          .array(
+            table.rows.map { row in
+              .object(table.columns.map { ($0.key, JSONValue(row[$0.key] ?? .missing)) })
+            })
+        ),
       ])
     }
     return .object([
@@ -130,30 +142,56 @@ extension BenchmarkReport {
       ("machine", .object(machineFields)),
       ("parameters", .object(parameters.map { ($0.0, .string($0.1)) })),
       ("tables", .array(tableValues)),
-      ("series", .array(series.map { s in
-        .object([
-          ("name", .string(s.name)),
-          ("expected_slope", s.expectedSlope.map { .number($0) } ?? .null),
-          ("points", .array(s.points.map { .object([("n", .number($0.n)), ("seconds", .number($0.seconds))]) })),
-        ])
-      })),
-      ("slopes", .array(slopes.map { fit in
-        .object([
-          ("series", .string(fit.series)), ("slope", .number(fit.slope)),
-          ("expected", fit.expected.map { .number($0) } ?? .null),
-          ("sizes", .array(fit.sizes.map { .number($0) })),
-        ])
-      })),
-      ("goals", .array(goals.map { .object([("goal", .string($0.goal)), ("met", .bool($0.met)), ("detail", .string($0.detail))]) })),
+      (
+        "series",
+        .array(
+          series.map { s in
+            .object([
+              ("name", .string(s.name)),
+              ("expected_slope", s.expectedSlope.map { .number($0) } ?? .null),
+              (
+                "points",
+                .array(
+                  s.points.map {
+                    .object([("n", .number($0.n)), ("seconds", .number($0.seconds))])
+                  })
+              ),
+            ])
+          })
+      ),
+      (
+        "slopes",
+        .array(
+          slopes.map { fit in
+            .object([
+              ("series", .string(fit.series)), ("slope", .number(fit.slope)),
+              ("expected", fit.expected.map { .number($0) } ?? .null),
+              ("sizes", .array(fit.sizes.map { .number($0) })),
+            ])
+          })
+      ),
+      (
+        "goals",
+        .array(
+          goals.map {
+            .object([
+              ("goal", .string($0.goal)), ("met", .bool($0.met)), ("detail", .string($0.detail)),
+            ])
+          })
+      ),
       ("notes", .array(notes.map { .string($0) })),
-      ("checks", .array(checks.map { check in
-        .object([
-          ("row", .string(check.row)), ("path", .string(check.path)),
-          ("reference", .string(check.reference)),
-          ("relative_error", .number(check.relativeError)),
-          ("tolerance", .number(check.tolerance)), ("passed", .bool(check.passed)),
-        ])
-      })),
+      (
+        "checks",
+        .array(
+          checks.map { check in
+            .object([
+              ("row", .string(check.row)), ("path", .string(check.path)),
+              ("reference", .string(check.reference)),
+              ("relative_error", .number(check.relativeError)),
+              ("tolerance", .number(check.tolerance)), ("passed", .bool(check.passed)),
+            ])
+          })
+      ),
       ("passed", .bool(passed)),
     ])
   }
@@ -177,16 +215,16 @@ extension ResultTable {
 func formatCell(_ cell: Cell, style: CellStyle) -> String {
   switch cell {
   case .missing: return "—"
-  case let .text(text): return text
-  case let .integer(value): return "\(value)"
-  case let .number(value):
+  case .text(let text): return text
+  case .integer(let value): return "\(value)"
+  case .number(let value):
     if !value.isFinite { return value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf") }
     switch style {
     case .integer: return "\(Int(value.rounded()))"
     case .milliseconds: return formatMilliseconds(value)
     case .ratio: return String(format: "%.2f", value)
     case .scientific: return formatScientific(value)
-    case let .decimals(places): return String(format: "%.\(places)f", value)
+    case .decimals(let places): return String(format: "%.\(places)f", value)
     case .text: return "\(value)"
     }
   }
@@ -224,9 +262,9 @@ private func csvField(_ text: String) -> String {
 private func csvField(_ cell: Cell) -> String {
   switch cell {
   case .missing: return ""
-  case let .integer(i): return "\(i)"
-  case let .number(x): return x.isFinite ? "\(x)" : (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf"))
-  case let .text(t): return csvField(t)
+  case .integer(let i): return "\(i)"
+  case .number(let x): return x.isFinite ? "\(x)" : (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf"))
+  case .text(let t): return csvField(t)
   }
 }
 
@@ -246,9 +284,9 @@ indirect enum JSONValue: Sendable {
   init(_ cell: Cell) {
     switch cell {
     case .missing: self = .null
-    case let .integer(i): self = .integer(i)
-    case let .number(x): self = .number(x)
-    case let .text(t): self = .string(t)
+    case .integer(let i): self = .integer(i)
+    case .number(let x): self = .number(x)
+    case .text(let t): self = .string(t)
     }
   }
 
@@ -262,18 +300,18 @@ indirect enum JSONValue: Sendable {
   private func write(to out: inout String) {
     switch self {
     case .null: out += "null"
-    case let .bool(b): out += b ? "true" : "false"
-    case let .integer(i): out += "\(i)"
-    case let .number(x): out += x.isFinite ? "\(x)" : "null"
-    case let .string(s): JSONValue.writeString(s, to: &out)
-    case let .array(items):
+    case .bool(let b): out += b ? "true" : "false"
+    case .integer(let i): out += "\(i)"
+    case .number(let x): out += x.isFinite ? "\(x)" : "null"
+    case .string(let s): JSONValue.writeString(s, to: &out)
+    case .array(let items):
       out += "["
       for (i, item) in items.enumerated() {
         if i > 0 { out += "," }
         item.write(to: &out)
       }
       out += "]"
-    case let .object(fields):
+    case .object(let fields):
       out += "{"
       for (i, (key, value)) in fields.enumerated() {
         if i > 0 { out += "," }

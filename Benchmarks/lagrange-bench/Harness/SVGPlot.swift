@@ -36,7 +36,8 @@ struct SVGPlot {
   func rendered() -> String {
     let points = series.flatMap(\.points)
     guard !points.isEmpty else {
-      return svgDocument(body: text(width / 2, height / 2, "no data to plot", anchor: "middle", size: 16))
+      return svgDocument(
+        body: text(width / 2, height / 2, "no data to plot", anchor: "middle", size: 16))
     }
     let (x0, x1) = decadeRange(points.map(\.n))
     let (y0, y1) = decadeRange(points.map(\.seconds))
@@ -60,7 +61,8 @@ struct SVGPlot {
         if m == 1 {
           body += text(x, top + plotHeight + 20, powerOfTen(k), anchor: "middle", size: 13)
         } else if x1 - x0 <= 2.5 && (m == 2 || m == 5) {
-          body += text(x, top + plotHeight + 18, "\(m)", anchor: "middle", size: 10, fill: "#888888")
+          body += text(
+            x, top + plotHeight + 18, "\(m)", anchor: "middle", size: 10, fill: "#888888")
         }
       }
     }
@@ -79,10 +81,13 @@ struct SVGPlot {
       }
     }
     // Frame and axis titles.
-    body += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#333333\"/>\n"
-    body += text(left + plotWidth / 2, height - 18, xLabel + " (log scale)", anchor: "middle", size: 14)
+    body +=
+      "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#333333\"/>\n"
+    body += text(
+      left + plotWidth / 2, height - 18, xLabel + " (log scale)", anchor: "middle", size: 14)
     let yMid = top + plotHeight / 2
-    body += "<text x=\"20\" y=\"\(f(yMid))\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 20 \(f(yMid)))\">median time per call (log scale)</text>\n"
+    body +=
+      "<text x=\"20\" y=\"\(f(yMid))\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 20 \(f(yMid)))\">median time per call (log scale)</text>\n"
 
     // Curves and legend.
     var legendY = top + 8
@@ -94,11 +99,13 @@ struct SVGPlot {
       let dash = SVGPlot.dashes[(index / SVGPlot.palette.count + index) % SVGPlot.dashes.count]
       let sorted = s.points.sorted { $0.n < $1.n }
       let path = sorted.map { "\(f(px($0.n))),\(f(py($0.seconds)))" }.joined(separator: " ")
-      body += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2.2\""
+      body +=
+        "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2.2\""
         + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"") + "/>\n"
       for p in sorted { body += marker(index, px(p.n), py(p.seconds), colour) }
       // Legend entry: line sample, marker, name and slope.
-      body += "<line x1=\"\(f(legendX))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(legendX + 28))\" y2=\"\(f(legendY - 4))\" stroke=\"\(colour)\" stroke-width=\"2.2\""
+      body +=
+        "<line x1=\"\(f(legendX))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(legendX + 28))\" y2=\"\(f(legendY - 4))\" stroke=\"\(colour)\" stroke-width=\"2.2\""
         + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"") + "/>\n"
       body += marker(index, legendX + 14, legendY - 4, colour)
       body += text(legendX + 36, legendY, s.name, size: 12.5)
@@ -156,15 +163,20 @@ struct SVGPlot {
     case 0:
       return "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(r))\" fill=\"\(colour)\"/>\n"
     case 1:
-      return "<rect x=\"\(f(x - r))\" y=\"\(f(y - r))\" width=\"\(f(2 * r))\" height=\"\(f(2 * r))\" fill=\"\(colour)\"/>\n"
+      return
+        "<rect x=\"\(f(x - r))\" y=\"\(f(y - r))\" width=\"\(f(2 * r))\" height=\"\(f(2 * r))\" fill=\"\(colour)\"/>\n"
     case 2:
-      return "<polygon points=\"\(f(x)),\(f(y - r - 1)) \(f(x + r + 1)),\(f(y + r)) \(f(x - r - 1)),\(f(y + r))\" fill=\"\(colour)\"/>\n"
+      return
+        "<polygon points=\"\(f(x)),\(f(y - r - 1)) \(f(x + r + 1)),\(f(y + r)) \(f(x - r - 1)),\(f(y + r))\" fill=\"\(colour)\"/>\n"
     default:
-      return "<polygon points=\"\(f(x)),\(f(y - r - 1)) \(f(x + r + 1)),\(f(y)) \(f(x)),\(f(y + r + 1)) \(f(x - r - 1)),\(f(y))\" fill=\"\(colour)\"/>\n"
+      return
+        "<polygon points=\"\(f(x)),\(f(y - r - 1)) \(f(x + r + 1)),\(f(y)) \(f(x)),\(f(y + r + 1)) \(f(x - r - 1)),\(f(y))\" fill=\"\(colour)\"/>\n"
     }
   }
 
-  private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String) -> String {
+  private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String)
+    -> String
+  {
     "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\" stroke-width=\"1\"/>\n"
   }
 
@@ -205,7 +217,8 @@ struct SVGPlot {
 extension BenchmarkReport {
   /// The report's plot as SVG.
   func svgPlot() -> String {
-    let threads = "OpenBLAS threads \(machine.openBLASThreads), \(machine.cores) cores, \(machine.build) build"
+    let threads =
+      "OpenBLAS threads \(machine.openBLASThreads), \(machine.cores) cores, \(machine.build) build"
     return SVGPlot(
       title: plotTitle.isEmpty ? "lagrange-bench \(command)" : plotTitle,
       subtitle: "lagrange-bench \(command) · \(threads)", xLabel: plotXLabel, series: series,

@@ -68,34 +68,6 @@ struct Timing: Sendable, Equatable {
     self.callsPerSample = callsPerSample
   }
 
-  /// A timing derived from others (e.g. a difference of medians), with one value.
-  init(derived seconds: Double) {
-    median = seconds
-    minimum = seconds
-    maximum = seconds
-    samples = 0
-    callsPerSample = 0
-  }
-
   /// The median in milliseconds.
   var milliseconds: Double { median * 1e3 }
-
-  /// The spread `(max − min) / median`, a quick noise indicator.
-  var spread: Double { median > 0 ? (maximum - minimum) / median : 0 }
-}
-
-/// The median time of `repeats` runs, after one untimed warm-up run.
-///
-/// `run` performs one repetition and returns the milliseconds it measured itself
-/// (with a `Stopwatch`), so that per-run setup — such as a fresh copy of a matrix
-/// that a factorization will overwrite — stays outside the measurement.
-///
-/// - Precondition: `repeats ≥ 1`.
-func medianMilliseconds(repeats: Int, _ run: () throws -> Double) rethrows -> Double {
-  precondition(repeats >= 1, "at least one repetition")
-  _ = try run()
-  var times: [Double] = []
-  times.reserveCapacity(repeats)
-  for _ in 0..<repeats { times.append(try run()) }
-  return medianOf(times)
 }

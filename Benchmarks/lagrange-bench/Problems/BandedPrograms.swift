@@ -27,7 +27,8 @@ struct BandedProgram {
     let x = (0..<inputCount).map { _ in graph.input() }
     var z: [Variable] = []
     z.reserveCapacity(n - inputCount)
-    let coefficients = normalized((0..<k).map { _ in Double.random(in: -1...1, using: &rng) }, to: 0.7)
+    let coefficients = normalized(
+      (0..<k).map { _ in Double.random(in: -1...1, using: &rng) }, to: 0.7)
     for i in 0..<(n - inputCount) {
       let input = x[i % inputCount]
       if i % 2 == 1 && i >= k {
@@ -51,14 +52,17 @@ struct BandedProgram {
   /// One strongly connected block; lower and upper bandwidth `k`.
   ///
   /// - Precondition: `n > 4`, `k ≥ 1`.
-  static func cyclicSystem(variables n: Int, halfBandwidth k: Int, seed: UInt64) throws -> BandedProgram {
+  static func cyclicSystem(variables n: Int, halfBandwidth k: Int, seed: UInt64) throws
+    -> BandedProgram
+  {
     precondition(n > inputCount && k >= 1, "a cyclic system needs n > 4 and k ≥ 1")
     var rng = SeededGenerator(seed: seed ^ (UInt64(n) &* 37 &+ UInt64(k)))
     var graph = ConstraintGraph()
     let x = (0..<inputCount).map { _ in graph.input() }
     let m = n - inputCount
     let u = (0..<m).map { _ in graph.unknown() }
-    let stencil = normalized((0..<(2 * k)).map { _ in Double.random(in: -1...1, using: &rng) }, to: 0.5)
+    let stencil = normalized(
+      (0..<(2 * k)).map { _ in Double.random(in: -1...1, using: &rng) }, to: 0.5)
     for p in 0..<m {
       var arguments: [Variable] = [u[p]]
       var c: [Double] = [-1]

@@ -54,7 +54,9 @@ struct BlogChain {
   /// an independent reference and the baseline the engine's sweep is compared with.
   ///
   /// - Complexity: O(K) time, 24 bytes of tape per step.
-  static func handWrittenGradient(steps: Int, x0: Double, y: Double) -> (value: Double, gradient: [Double]) {
+  static func handWrittenGradient(steps: Int, x0: Double, y: Double) -> (
+    value: Double, gradient: [Double]
+  ) {
     var tape = [Double](repeating: 0, count: 3 * steps)
     var x = x0
     var total = 0.0

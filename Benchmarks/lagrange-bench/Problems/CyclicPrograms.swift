@@ -109,10 +109,12 @@ struct CyclePrograms {
     inputs = (0..<Self.inputCount).map { _ in Double.random(in: -1...1, using: &rng) }
     blockCount = lengths.count
     cyclic = try Self.build(lengths: lengths, externals: externals, weights: weights, cyclic: true)
-    acyclic = try Self.build(lengths: lengths, externals: externals, weights: weights, cyclic: false)
+    acyclic = try Self.build(
+      lengths: lengths, externals: externals, weights: weights, cyclic: false)
   }
 
-  private static func build(lengths: [Int], externals: [Int], weights: [Double], cyclic: Bool) throws
+  private static func build(lengths: [Int], externals: [Int], weights: [Double], cyclic: Bool)
+    throws
     -> Program
   {
     var graph = ConstraintGraph()

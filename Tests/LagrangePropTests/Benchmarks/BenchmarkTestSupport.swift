@@ -21,7 +21,8 @@ func decodedJSON(
 ) throws -> [String: Any] {
   let text = report.rendered(as: .json)
   let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-  return try XCTUnwrap(object as? [String: Any], "JSON output is not an object", file: file, line: line)
+  return try XCTUnwrap(
+    object as? [String: Any], "JSON output is not an object", file: file, line: line)
 }
 
 /// The rows of table `index` in a decoded JSON report.
@@ -59,7 +60,8 @@ func assertAnswersAgree(
 ) {
   XCTAssertFalse(report.checks.isEmpty, "no answer checks were made", file: file, line: line)
   XCTAssertTrue(
-    report.passed, report.failures.map(\.description).joined(separator: "\n"), file: file, line: line)
+    report.passed, report.failures.map(\.description).joined(separator: "\n"), file: file,
+    line: line)
 }
 
 /// Asserts the report failed exactly on checks of `path` (the corrupted one).
@@ -70,7 +72,8 @@ func assertCorruptionDetected(
   XCTAssertFalse(report.failures.isEmpty, file: file, line: line)
   for failure in report.failures {
     XCTAssertTrue(
-      failure.path.hasPrefix(path), "unexpected failure: \(failure.description)", file: file, line: line)
+      failure.path.hasPrefix(path), "unexpected failure: \(failure.description)", file: file,
+      line: line)
     XCTAssertGreaterThan(failure.relativeError, failure.tolerance, file: file, line: line)
   }
 }

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import XCTest
 
+@testable import LagrangeBench
+
 #if canImport(FoundationXML)
   import FoundationXML
 #endif
-
-@testable import LagrangeBench
 
 /// The benchmark harness: statistics, batching, answer checks, slope fits, the
 /// three output formats, the SVG plot, memory readings and argument parsing.
@@ -25,7 +25,8 @@ final class HarnessTests: XCTestCase {
   }
 
   func testFastCallsAreBatchedWithinASample() {
-    let harness = Harness(repeats: 2, warmups: 1, minimumSampleSeconds: 0.002, maximumCallsPerSample: 50)
+    let harness = Harness(
+      repeats: 2, warmups: 1, minimumSampleSeconds: 0.002, maximumCallsPerSample: 50)
     var calls = 0
     let timing = harness.measure("tiny") { calls += 1 }
     XCTAssertEqual(timing.callsPerSample, 50, "a no-op is far below 2 ms: the batch hits its cap")
@@ -36,13 +37,16 @@ final class HarnessTests: XCTestCase {
     let harness = Harness(repeats: 2, warmups: 1, minimumSampleSeconds: 0)
     var setups = 0
     var bodies = 0
-    _ = harness.measure("setup", setup: { () -> [Double] in
-      setups += 1
-      return [1, 2, 3]
-    }) { (input: consuming [Double]) in
-      bodies += 1
-      blackHole(input)
-    }
+    _ = harness.measure(
+      "setup",
+      setup: { () -> [Double] in
+        setups += 1
+        return [1, 2, 3]
+      },
+      body: { (input: consuming [Double]) in
+        bodies += 1
+        blackHole(input)
+      })
     XCTAssertEqual(setups, 3)
     XCTAssertEqual(bodies, 3)
   }
@@ -53,17 +57,21 @@ final class HarnessTests: XCTestCase {
     var setups = 0
     let timings = try harness.measureInterleaved([
       Contender("a") { order.append("a") },
-      Contender("b", setup: { () -> Int in
-        setups += 1
-        return setups
-      }) { (input: consuming Int) in
-        order.append("b")
-        blackHole(Double(input))
-      },
+      Contender(
+        "b",
+        setup: { () -> Int in
+          setups += 1
+          return setups
+        },
+        body: { (input: consuming Int) in
+          order.append("b")
+          blackHole(Double(input))
+        }),
     ])
     XCTAssertEqual(timings.count, 2)
     XCTAssertEqual(timings.map(\.samples), [3, 3])
-    XCTAssertEqual(order, ["a", "b", "a", "b", "b", "a", "a", "b"], "warm-ups, then rounds in rotating order")
+    XCTAssertEqual(
+      order, ["a", "b", "a", "b", "b", "a", "a", "b"], "warm-ups, then rounds in rotating order")
     XCTAssertEqual(setups, 4)
   }
 
@@ -91,7 +99,8 @@ final class HarnessTests: XCTestCase {
     let nanCheck = AnswerCheck(
       row: "r", path: "p", answer: [.nan], reference: "q", expected: [1], tolerance: 1)
     XCTAssertFalse(nanCheck.passed, "NaN never passes")
-    let ok = AnswerCheck(row: "r", path: "p", answer: [1 + 1e-12], reference: "q", expected: [1], tolerance: 1e-10)
+    let ok = AnswerCheck(
+      row: "r", path: "p", answer: [1 + 1e-12], reference: "q", expected: [1], tolerance: 1e-10)
     XCTAssertTrue(ok.passed)
   }
 
@@ -106,13 +115,17 @@ final class HarnessTests: XCTestCase {
 
   func testLogLogSlopeRecoversPowerLaws() throws {
     for exponent in [1.0, 2.0, 3.0] {
-      let points = [64.0, 128, 256, 512].map { Series.Point(n: $0, seconds: 3e-9 * pow($0, exponent)) }
+      let points = [64.0, 128, 256, 512].map {
+        Series.Point(n: $0, seconds: 3e-9 * pow($0, exponent))
+      }
       XCTAssertEqual(try XCTUnwrap(logLogSlope(points)), exponent, accuracy: 1e-12)
     }
     XCTAssertNil(logLogSlope([Series.Point(n: 10, seconds: 1)]))
     var report = BenchmarkReport(command: "test", machine: .current())
     report.series = [
-      Series("quadratic", expectedSlope: 2, points: [1, 2, 4, 8, 16].map { .init(n: $0, seconds: $0 * $0) })
+      Series(
+        "quadratic", expectedSlope: 2,
+        points: [1, 2, 4, 8, 16].map { .init(n: $0, seconds: $0 * $0) })
     ]
     report.fitSlopes(top: 3)
     XCTAssertEqual(report.slopes.count, 1)
@@ -144,7 +157,8 @@ final class HarnessTests: XCTestCase {
     XCTAssertEqual(sections.count, 1)
     XCTAssertEqual(sections[0].header, ["n", "ms", "hidden", "note"])
     XCTAssertEqual(sections[0].rows, [["8", "0.5", "1", "a, b"], ["16", "", "2", "ok"]])
-    XCTAssertTrue(report.rendered(as: .csv).contains("8,0.5,1,\"a, b\"\n"), "a field with a comma is quoted")
+    XCTAssertTrue(
+      report.rendered(as: .csv).contains("8,0.5,1,\"a, b\"\n"), "a field with a comma is quoted")
     XCTAssertEqual(csvFields("1,\"x \"\"y\"\", z\",3"), ["1", "x \"y\", z", "3"])
     // JSON: decodes, keeps numbers and nulls.
     let json = try decodedJSON(report)
@@ -167,7 +181,8 @@ final class HarnessTests: XCTestCase {
     ])
     let decoded = try XCTUnwrap(
       JSONSerialization.jsonObject(with: Data(value.serialized().utf8)) as? [String: Any])
-    XCTAssertEqual(decoded["text"] as? String, "quote \" backslash \\ newline \n tab \t bell \u{07}")
+    XCTAssertEqual(
+      decoded["text"] as? String, "quote \" backslash \\ newline \n tab \t bell \u{07}")
     XCTAssertTrue(decoded["inf"] is NSNull)
     XCTAssertEqual((decoded["list"] as? [Any])?.count, 3)
   }
@@ -175,15 +190,20 @@ final class HarnessTests: XCTestCase {
   func testSVGPlotHasOneCurvePerSeriesAndALegendWithSlopes() throws {
     var report = sampleReport()
     report.series = [
-      Series("fast & linear", expectedSlope: 1, points: [.init(n: 10, seconds: 1e-6), .init(n: 100, seconds: 1e-5)]),
-      Series("slow <cubic>", expectedSlope: 3, points: [.init(n: 10, seconds: 1e-3), .init(n: 100, seconds: 1)]),
+      Series(
+        "fast & linear", expectedSlope: 1,
+        points: [.init(n: 10, seconds: 1e-6), .init(n: 100, seconds: 1e-5)]),
+      Series(
+        "slow <cubic>", expectedSlope: 3,
+        points: [.init(n: 10, seconds: 1e-3), .init(n: 100, seconds: 1)]),
       Series("empty"),
     ]
     report.fitSlopes(top: 3)
     let svg = report.svgPlot()
     XCTAssertTrue(svg.hasPrefix("<?xml"))
     XCTAssertTrue(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-    XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2, "one line per non-empty series")
+    XCTAssertEqual(
+      svg.components(separatedBy: "<polyline").count - 1, 2, "one line per non-empty series")
     XCTAssertTrue(svg.contains("fast &amp; linear"), "legend text is escaped")
     XCTAssertTrue(svg.contains("slow &lt;cubic&gt;"))
     XCTAssertTrue(svg.contains("slope 1.00 (expected ≈ 1)"))
@@ -207,7 +227,8 @@ final class HarnessTests: XCTestCase {
     XCTAssertEqual(sum, Double(count))
     XCTAssertNotNil(usage.processPeakBytes)
     if let workingSet = usage.workingSetBytes {
-      XCTAssertGreaterThanOrEqual(workingSet, count * 8 / 2, "the 64 MiB block shows in the working set")
+      XCTAssertGreaterThanOrEqual(
+        workingSet, count * 8 / 2, "the 64 MiB block shows in the working set")
     }
   }
 
@@ -243,12 +264,15 @@ final class HarnessTests: XCTestCase {
   func testSharedOptionsValidation() {
     XCTAssertNoThrow(try HarnessOptions.parse([]))
     for arguments in [
-      ["--repeats", "0"], ["--format", "xml"], ["--dense-limit", "lots"], ["--min-sample-ms", "-1"],
+      ["--repeats", "0"], ["--format", "xml"], ["--dense-limit", "lots"],
+      ["--min-sample-ms", "-1"],
       ["--max-seconds-per-measurement", "0"],
     ] {
       XCTAssertThrowsError(try HarnessOptions.parse(arguments), "\(arguments)")
     }
-    let options = try? HarnessOptions.parse(["--repeats", "3", "--format", "json", "--dense-limit", "1MiB", "--quiet"])
+    let options = try? HarnessOptions.parse([
+      "--repeats", "3", "--format", "json", "--dense-limit", "1MiB", "--quiet",
+    ])
     XCTAssertEqual(options?.repeats, 3)
     XCTAssertEqual(options?.format, .json)
     XCTAssertEqual(options?.denseLimit, 1 << 20)
@@ -262,13 +286,16 @@ final class HarnessTests: XCTestCase {
   func testEmitFailsTheCommandWhenAnAnswerDisagrees() throws {
     var report = sampleReport()
     report.checks.append(
-      AnswerCheck(row: "n = 16", path: "lu", reference: "sweep", relativeError: 1e-3, tolerance: 1e-10))
+      AnswerCheck(
+        row: "n = 16", path: "lu", reference: "sweep", relativeError: 1e-3, tolerance: 1e-10))
     let options = try HarnessOptions.parse(["--quiet", "--format", "csv"])
     var printed = ""
-    XCTAssertThrowsError(try options.emit(report, harness: smokeHarness()) { printed = $0 }) { error in
+    XCTAssertThrowsError(try options.emit(report, harness: smokeHarness()) { printed = $0 }) {
+      error in
       XCTAssertEqual((error as? ExitCode)?.rawValue, ExitCode.failure.rawValue)
     }
-    XCTAssertTrue(printed.contains("# answers: 1 of 2 checks FAILED"), "the report is printed before failing")
+    XCTAssertTrue(
+      printed.contains("# answers: 1 of 2 checks FAILED"), "the report is printed before failing")
     XCTAssertNoThrow(try options.emit(sampleReport(), harness: smokeHarness()) { printed = $0 })
   }
 
@@ -277,7 +304,9 @@ final class HarnessTests: XCTestCase {
       .appendingPathComponent("lagrange-bench-\(UUID().uuidString).svg").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     var report = sampleReport()
-    report.series = [Series("s", points: [.init(n: 8, seconds: 1e-3), .init(n: 16, seconds: 4e-3)])]
+    report.series = [
+      Series("s", points: [.init(n: 8, seconds: 1e-3), .init(n: 16, seconds: 4e-3)])
+    ]
     let options = try HarnessOptions.parse(["--quiet", "--format", "json", "--plot", path])
     var printed = ""
     try options.emit(report, harness: smokeHarness()) { printed = $0 }
@@ -301,11 +330,14 @@ final class HarnessTests: XCTestCase {
       ["n": .integer(16), "hidden": .integer(2), "note": .text("ok")],
     ]
     report.tables = [table]
-    report.series = [Series("s", expectedSlope: 1, points: [.init(n: 8, seconds: 1), .init(n: 16, seconds: 2)])]
+    report.series = [
+      Series("s", expectedSlope: 1, points: [.init(n: 8, seconds: 1), .init(n: 16, seconds: 2)])
+    ]
     report.fitSlopes(top: 3)
     report.goals = [GoalResult(goal: "g", met: true, detail: "d")]
     report.checks = [
-      AnswerCheck(row: "n = 8", path: "p", answer: [1], reference: "q", expected: [1], tolerance: 1e-10)
+      AnswerCheck(
+        row: "n = 8", path: "p", answer: [1], reference: "q", expected: [1], tolerance: 1e-10)
     ]
     return report
   }

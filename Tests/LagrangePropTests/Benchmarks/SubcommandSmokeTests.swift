@@ -24,8 +24,11 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(rows.map { $0["n"] as? Int }, [6, 12, 24])
     for row in rows {
       XCTAssertEqual(row["check"] as? String, "ok")
-      XCTAssertLessThanOrEqual(row["max_relative_difference"] as? Double ?? 1, TriangularVsLU.tolerance)
-      for key in ["forward_ms", "sweep_ms", "dtrsv_ms", "dgetrs_ms", "lu_total_ms", "triangular_total_ms"] {
+      XCTAssertLessThanOrEqual(
+        row["max_relative_difference"] as? Double ?? 1, TriangularVsLU.tolerance)
+      for key in [
+        "forward_ms", "sweep_ms", "dtrsv_ms", "dgetrs_ms", "lu_total_ms", "triangular_total_ms",
+      ] {
         XCTAssertGreaterThanOrEqual(row[key] as? Double ?? -1, 0, key)
       }
     }
@@ -37,17 +40,20 @@ final class SubcommandSmokeTests: XCTestCase {
 
   func testTriangularVsLUDetectsACorruptedAnswer() throws {
     for path in ["triangular", "lu"] {
-      let report = try runTriangularVsLU(sizes: [10], fanIn: 2, harness: smokeHarness(corrupting: path))
+      let report = try runTriangularVsLU(
+        sizes: [10], fanIn: 2, harness: smokeHarness(corrupting: path))
       assertCorruptionDetected(report, path: path)
       XCTAssertEqual(report.tables[0].cell(0, "check"), .text("FAIL"))
     }
   }
 
   func testTriangularVsLUTimesOnlyTheChosenPaths() throws {
-    let report = try runTriangularVsLU(sizes: [8, 16], fanIn: 1, paths: ["sweep"], harness: smokeHarness())
+    let report = try runTriangularVsLU(
+      sizes: [8, 16], fanIn: 1, paths: ["sweep"], harness: smokeHarness())
     assertAnswersAgree(report)
     XCTAssertEqual(report.tables[0].cell(0, "lu_total_ms"), .missing)
-    XCTAssertEqual(report.series.map(\.name), ["sweep (backpropagation)", "forward pass (values + partials)"])
+    XCTAssertEqual(
+      report.series.map(\.name), ["sweep (backpropagation)", "forward pass (values + partials)"])
   }
 
   func testTriangularVsLUArguments() throws {
@@ -63,8 +69,12 @@ final class SubcommandSmokeTests: XCTestCase {
       XCTAssertTrue(parseFails(TriangularVsLU.self, arguments), "\(arguments)")
     }
     // The sweep alone needs no dense matrix: large sizes are fine.
-    XCTAssertFalse(parseFails(TriangularVsLU.self, ["--sizes", "600", "--dense-limit", "1MiB", "--paths", "sweep"]))
-    let command = try LagrangeBench.parseAsRoot(["triangular-vs-lu", "--sizes", "8,16", "--format", "csv"])
+    XCTAssertFalse(
+      parseFails(
+        TriangularVsLU.self, ["--sizes", "600", "--dense-limit", "1MiB", "--paths", "sweep"]))
+    let command = try LagrangeBench.parseAsRoot([
+      "triangular-vs-lu", "--sizes", "8,16", "--format", "csv",
+    ])
     XCTAssertEqual((command as? TriangularVsLU)?.options.format, .csv)
   }
 
@@ -74,7 +84,9 @@ final class SubcommandSmokeTests: XCTestCase {
     let report = try runCheapGradient(stepCounts: [3, 30], harness: smokeHarness())
     assertAnswersAgree(report)
     XCTAssertTrue(
-      report.checks.contains { $0.reference == "central difference of evaluate" && $0.row == "K = 3" },
+      report.checks.contains {
+        $0.reference == "central difference of evaluate" && $0.row == "K = 3"
+      },
       "the smallest K is checked against finite differences")
     let sections = csvSections(report)
     XCTAssertEqual(sections[0].header.first, "k")
@@ -89,7 +101,8 @@ final class SubcommandSmokeTests: XCTestCase {
   }
 
   func testCheapGradientDetectsACorruptedAnswer() throws {
-    let report = try runCheapGradient(stepCounts: [4], harness: smokeHarness(corrupting: "gradient"))
+    let report = try runCheapGradient(
+      stepCounts: [4], harness: smokeHarness(corrupting: "gradient"))
     assertCorruptionDetected(report, path: "gradient")
   }
 
@@ -107,7 +120,8 @@ final class SubcommandSmokeTests: XCTestCase {
 
   func testCheapGradientArguments() throws {
     XCTAssertEqual(try CheapGradient.parse([]).stepCounts, [1000, 10_000, 100_000, 1_000_000])
-    XCTAssertEqual(try CheapGradient.parse(["--min-k", "10", "--max-k", "250"]).stepCounts, [10, 100, 250])
+    XCTAssertEqual(
+      try CheapGradient.parse(["--min-k", "10", "--max-k", "250"]).stepCounts, [10, 100, 250])
     for arguments in [["--max-k", "0"], ["--min-k", "100", "--max-k", "10"], ["--min-k", "-5"]] {
       XCTAssertTrue(parseFails(CheapGradient.self, arguments), "\(arguments)")
     }
@@ -131,13 +145,16 @@ final class SubcommandSmokeTests: XCTestCase {
 
   func testLapackOverheadDetectsACorruptedAnswer() throws {
     for path in ["lu", "triangular", "triangular-block"] {
-      let report = try runLapackOverhead(sizes: [6], rightHandSides: 2, harness: smokeHarness(corrupting: path))
+      let report = try runLapackOverhead(
+        sizes: [6], rightHandSides: 2, harness: smokeHarness(corrupting: path))
       assertCorruptionDetected(report, path: path)
     }
   }
 
   func testLapackOverheadArguments() {
-    for arguments in [["--sizes", "0"], ["--rhs", "0"], ["--sizes", "400", "--dense-limit", "1MiB"]] {
+    for arguments in [
+      ["--sizes", "0"], ["--rhs", "0"], ["--sizes", "400", "--dense-limit", "1MiB"],
+    ] {
       XCTAssertTrue(parseFails(LapackOverhead.self, arguments), "\(arguments)")
     }
     XCTAssertFalse(parseFails(LapackOverhead.self, ["--sizes", "300", "--dense-limit", "1MiB"]))
@@ -152,19 +169,23 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(sections.count, 2, "acyclic and cyclic tables")
     XCTAssertEqual(sections[0].header, bandedAcyclicColumns.map(\.key))
     XCTAssertEqual(sections[1].header, bandedCyclicColumns.map(\.key))
-    XCTAssertEqual(sections[0].rows.map { [$0[0], $0[1]] }, [["1", "16"], ["1", "40"], ["3", "16"], ["3", "40"]])
+    XCTAssertEqual(
+      sections[0].rows.map { [$0[0], $0[1]] },
+      [["1", "16"], ["1", "40"], ["3", "16"], ["3", "40"]])
     XCTAssertEqual(sections[1].rows.count, 4)
     let json = try decodedJSON(report)
     for row in jsonRows(json, table: 0) + jsonRows(json, table: 1) {
       XCTAssertEqual(row["check"] as? String, "ok")
     }
     let paths = Set(report.checks.map(\.path))
-    XCTAssertEqual(paths, ["sweep", "bandedTriangular", "triangular", "lu", "bandedLU", "blockTriangular"])
+    XCTAssertEqual(
+      paths, ["sweep", "bandedTriangular", "triangular", "lu", "bandedLU", "blockTriangular"])
   }
 
   func testBandedDetectsACorruptedAnswer() throws {
     for path in ["bandedTriangular", "bandedLU", "blockTriangular", "lu-cyclic"] {
-      let report = try runBanded(sizes: [20], bandwidths: [2], harness: smokeHarness(corrupting: path))
+      let report = try runBanded(
+        sizes: [20], bandwidths: [2], harness: smokeHarness(corrupting: path))
       XCTAssertFalse(report.passed, "corrupting \(path) went unnoticed")
       XCTAssertTrue(report.failures.allSatisfy { $0.relativeError > $0.tolerance })
     }
@@ -185,7 +206,8 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(try Banded.parse([]).sizeList, [1000, 4096, 10_000, 100_000, 1_000_000])
     XCTAssertEqual(try Banded.parse(["--max-n", "20000"]).sizeList, [1000, 4096, 10_000, 20_000])
     for arguments in [
-      ["--sizes", "4"], ["--sizes", "100", "--bandwidths", "0"], ["--sizes", "20", "--bandwidths", "8"],
+      ["--sizes", "4"], ["--sizes", "100", "--bandwidths", "0"],
+      ["--sizes", "20", "--bandwidths", "8"],
       ["--min-n", "100", "--max-n", "10"], ["--bandwidths", "x"],
     ] {
       XCTAssertTrue(parseFails(Banded.self, arguments), "\(arguments)")
@@ -195,7 +217,8 @@ final class SubcommandSmokeTests: XCTestCase {
   // MARK: - cyclic
 
   func testCyclicOutputsParseAndAnswersAgree() throws {
-    let report = try runCyclic(markovSizes: [3, 8], cycleSizes: [30, 90], maxCycle: 6, harness: smokeHarness())
+    let report = try runCyclic(
+      markovSizes: [3, 8], cycleSizes: [30, 90], maxCycle: 6, harness: smokeHarness())
     assertAnswersAgree(report)
     let sections = csvSections(report)
     XCTAssertEqual(sections.map(\.header), [markovColumns.map(\.key), cycleColumns.map(\.key)])
@@ -203,6 +226,10 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(sections[1].rows.map { $0[0] }, ["30", "90"])
     let json = try decodedJSON(report)
     XCTAssertEqual(jsonRows(json, table: 0).count, 2)
+    for row in jsonRows(json, table: 0) {
+      XCTAssertGreaterThan(row["dgetrf_ms"] as? Double ?? 0, 0)
+      XCTAssertGreaterThan(row["lu_gflops"] as? Double ?? 0, 0)
+    }
     XCTAssertEqual(jsonRows(json, table: 1).count, 2)
     XCTAssertTrue(report.checks.contains { $0.reference.hasPrefix("closed form") })
     XCTAssertTrue(report.checks.contains { $0.reference.hasPrefix("forward mode") })
@@ -224,7 +251,9 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertTrue(programs.acyclic.isAcyclic)
     XCTAssertEqual(programs.cyclic.cyclicBlocks.count, programs.blockCount)
     XCTAssertTrue(programs.cyclic.cyclicBlocks.allSatisfy { $0.count >= 2 && $0.count <= 9 })
-    XCTAssertTrue(programs.cyclic.cyclicBlockFeedbackSizes.allSatisfy { $0 == 1 }, "one feedback variable per ring")
+    XCTAssertTrue(
+      programs.cyclic.cyclicBlockFeedbackSizes.allSatisfy { $0 == 1 },
+      "one feedback variable per ring")
   }
 
   func testMarkovClosedFormMatchesAnIndependentSolve() throws {
