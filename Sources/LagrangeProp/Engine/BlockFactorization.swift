@@ -1,19 +1,24 @@
 /// The factorization of one cyclic block's reduced Jacobian `S = ∂r_F/∂z_F`:
-/// dense LU, or band LU when the block's structural band (see
-/// `reducedJacobianBandwidth`) takes at most half of dense storage — e.g. a
-/// discretised boundary-value problem, whose `S` is tridiagonal.
+/// a scalar for a block with one feedback variable (no LAPACK call), dense LU,
+/// or band LU when the block's structural band (see `reducedJacobianBandwidth`)
+/// takes at most half of dense storage — e.g. a discretised boundary-value
+/// problem, whose `S` is tridiagonal.
 enum BlockFactorization: Sendable {
+  case scalar(Double)
   case dense(LUFactorization)
   case band(BandLUFactorization)
 
-  /// Solves `S x = b` (or `Sᵀ x = b`) in place (`dgetrs` / `dgbtrs`).
+  /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs` or `dgbtrs`).
+  ///
+  /// - Throws: `.nonFinite` if the solution is not finite.
   func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
-    let solver: any LinearSystemSolver =
-      switch self {
-      case .dense(let lu): lu
-      case .band(let lu): lu
-      }
-    try solver.solve(inPlace: &b, transpose: transpose)
+    switch self {
+    case .scalar(let s):
+      b[0] /= s
+      if !b[0].isFinite { throw .nonFinite(routine: "scalar block solve") }
+    case .dense(let lu): try lu.solve(inPlace: &b, transpose: transpose)
+    case .band(let lu): try lu.solve(inPlace: &b, transpose: transpose)
+    }
   }
 }
 
@@ -26,12 +31,18 @@ extension Program {
   }
 
   /// Assembles and factors block `b`'s reduced Jacobian `S` at the current
-  /// partials: by tangent propagation through the block's acyclic part, one pass
-  /// per feedback variable (dense), or one pass per group of `kl + ku + 1`
-  /// structurally orthogonal columns (band: columns `c ≡ g mod (kl + ku + 1)`
-  /// never share a row), then `dgetrf` / `dgbtrf`.
+  /// partials, by forward tangent propagation from unit seeds on the feedback
+  /// variables through the block's acyclic part `A`.
   ///
-  /// - Complexity: dense O(|F|·edges_b + |F|³); band O((kl + ku + 1)·edges_b + |F|·kl·(kl + ku)).
+  /// The propagation *pushes* along the block's transposed edges
+  /// (`BlockConsumers`), so a seed costs only the non-zeros it reaches (plus a
+  /// scan of `A`): a dense `S` of order `m` costs O(m·|A| + fill), not
+  /// O(m · edges). A band `S` seeds `kl + ku + 1` groups of structurally
+  /// orthogonal columns at once (columns `c ≡ g mod (kl + ku + 1)` never share a
+  /// row). Then `dgetrf` / `dgbtrf`, or a division when `m = 1`.
+  ///
+  /// - Complexity: dense O(m·(|A| + m) + fill + m³); band
+  ///   O((kl + ku + 1)·(|A| + m) + fill + m·kl·(kl + ku)); scalar O(|A| + fill).
   /// - Throws: `.denseTooLarge` if a dense `S` exceeds `options.denseByteLimit`;
   ///   `.singularJacobian` naming the feedback variable at the zero pivot, or at a
   ///   pivot `≤ m·ε·‖S‖₁` (numerically singular: see `LUFactorization.negligiblePivot`).
@@ -40,49 +51,67 @@ extension Program {
   ) throws(LagrangePropError) -> BlockFactorization {
     let block = blocks[b]
     let m = block.feedbackCount
-    let a = block.feedbackStart - block.start
-    var tau = [Double](repeating: 0, count: block.size)
+    let acyclicCount = block.feedbackStart - block.start
+    var tau = [Double](repeating: 0, count: acyclicCount)
+    var rows = [Double](repeating: 0, count: m)
 
-    /// Propagates seeds `τ_F` (already in `tau`) through A and returns row values of S·seed.
-    func propagate(into rows: inout [Double]) {
-      for p in block.start..<block.feedbackStart {
-        tau[p - block.start] = inBlockTangent(p, block: block, partials: partials, tau: tau)
-      }
-      for r in 0..<m {
-        let p = block.feedbackStart + r
-        let own = isResidual[p] ? 0 : tau[a + r]
-        rows[r] = inBlockTangent(p, block: block, partials: partials, tau: tau) - own
+    /// Pushes `value` (the tangent of position `q`) to `q`'s in-block consumers.
+    @inline(__always)
+    func push(from q: Int, _ value: Double) {
+      for e in Int(blockConsumers.start[q])..<Int(blockConsumers.start[q + 1]) {
+        let p = Int(blockConsumers.consumer[e])
+        let contribution = partials[Int(blockConsumers.edge[e])] * value
+        if p < block.feedbackStart {
+          tau[p - block.start] += contribution
+        } else {
+          rows[p - block.feedbackStart] += contribution
+        }
       }
     }
 
-    var rows = [Double](repeating: 0, count: m)
+    /// `S · Σ_{c ∈ seeds} e_c` into `rows` (without the −1 of assignments).
+    func propagate(seeds: StrideTo<Int>) {
+      for l in 0..<acyclicCount { tau[l] = 0 }
+      for r in 0..<m { rows[r] = 0 }
+      for c in seeds { push(from: block.feedbackStart + c, 1) }
+      for p in block.start..<block.feedbackStart where tau[p - block.start] != 0 {
+        push(from: p, tau[p - block.start])
+      }
+    }
+
+    /// `∂c_r/∂z_r` gains `−1` for an assignment owning feedback variable `r`.
+    @inline(__always)
+    func own(_ r: Int) -> Double { isResidual[block.feedbackStart + r] ? 0 : 1 }
+
+    if m == 1 {
+      propagate(seeds: stride(from: 0, to: 1, by: 1))
+      let s = rows[0] - own(0)
+      guard s != 0 else {
+        throw .singularJacobian(variable: name(position: block.feedbackStart), routine: "scalar block")
+      }
+      return .scalar(s)
+    }
+
     if blockUsesBand(b) {
       let bw = blockReducedBandwidth[b]
       let width = bw.lower + bw.upper + 1
       var s = try! BandMatrix(order: m, lowerBandwidth: bw.lower, upperBandwidth: bw.upper)
       for group in 0..<min(width, m) {
-        for l in 0..<tau.count { tau[l] = 0 }
-        var c = group
-        while c < m {
-          tau[a + c] = 1
-          c += width
-        }
-        propagate(into: &rows)
+        propagate(seeds: stride(from: group, to: m, by: width))
         for r in 0..<m {
           // The one column of this group inside row r's band.
           let first = max(0, r - bw.lower)
           let column = first + ((group - first) % width + width) % width
-          if column < m && column <= r + bw.upper { s[r, column] = rows[r] }
+          if column < m && column <= r + bw.upper {
+            s[r, column] = rows[r] - (column == r ? own(r) : 0)
+          }
         }
       }
       let lu: BandLUFactorization
-      do { lu = try BandLUFactorization(s) } catch {
-        throw mapLinearAlgebraError(error, block: block)
-      }
+      do { lu = try BandLUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
       if let k = lu.negligiblePivot {
         throw .singularJacobian(
-          variable: name(position: block.feedbackStart + k),
-          routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
+          variable: name(position: block.feedbackStart + k), routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
       }
       return .band(lu)
     }
@@ -96,11 +125,12 @@ extension Program {
         bytes: bytes.overflow ? Int.max : bytes.partialValue, limit: options.denseByteLimit)
     }
     var s = Matrix(rows: m, columns: m)
-    for c in 0..<m {
-      for l in 0..<tau.count { tau[l] = 0 }
-      tau[a + c] = 1
-      propagate(into: &rows)
-      for r in 0..<m { s[r, c] = rows[r] }
+    s.elements.withUnsafeMutableBufferPointer { e in
+      for c in 0..<m {
+        propagate(seeds: stride(from: c, to: c + 1, by: 1))
+        for r in 0..<m { e[r + c * m] = rows[r] }
+        e[c + c * m] -= own(c)
+      }
     }
     let lu: LUFactorization
     do { lu = try LUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }

@@ -115,6 +115,8 @@ extension ConstraintGraph {
           of: block, argumentStart: startP, arguments: argsP, isResidual: residualP)
         return Program.Bandwidth(lower: bw.lower, upper: bw.upper)
       },
+      blockConsumers: BlockConsumers(
+        count: n, blocks: layout.blocks, argumentStart: startP, arguments: argsP),
       objective: compiledObjective,
       maxFanIn: argumentCount.max().map { Int($0) } ?? 0)
     #if LAGRANGEPROP_INTERNAL_CHECKS

@@ -3,6 +3,9 @@ enum LinearizationFactor: Sendable {
   case sweep
   case triangular(TriangularMatrix)
   case lu(LUFactorization)
+  /// An LU of `D_zzᵀ`: the forward solve's factorization of the reduced Jacobian
+  /// of a single affine cyclic block that is the whole non-input part (then `S = D_zzᵀ`).
+  case luOfTranspose(LUFactorization)
   case bandedTriangular(TriangularBandMatrix)
   case bandedLU(BandLUFactorization)
   case blocks([BlockFactorization])
@@ -122,7 +125,7 @@ public struct Linearization: Sendable {
         let tau = try tangentsInProgramOrder(seed)
         for p in 0..<n { z[Int(program.order[p]), j] = tau[p] }
       }
-    case .triangular, .lu, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .luOfTranspose, .bandedTriangular, .bandedLU:
       let m = program.intermediateCount
       var rhs = Matrix(rows: m, columns: d)
       for p in d..<n {
@@ -165,7 +168,7 @@ public struct Linearization: Sendable {
       program.sweepAdjoints(&lambda, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
-    case .triangular, .lu, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .luOfTranspose, .bandedTriangular, .bandedLU:
       let d = program.inputCount
       var rhs = (d..<program.variableCount).map { -lambda[$0] }
       try solveNonInput(&rhs, transpose: false)
@@ -183,7 +186,7 @@ public struct Linearization: Sendable {
       program.sweepTangents(&tau, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
-    case .triangular, .lu, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .luOfTranspose, .bandedTriangular, .bandedLU:
       var rhs = program.nonInputTangentRightHandSide(tau, partials: partials)
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
@@ -196,6 +199,7 @@ public struct Linearization: Sendable {
     switch factor {
     case .triangular(let t): t
     case .lu(let lu): lu
+    case .luOfTranspose(let lu): TransposedSystem(lu)
     case .bandedTriangular(let t): t
     case .bandedLU(let lu): lu
     case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
@@ -254,6 +258,10 @@ extension Program {
           try TriangularMatrix(dense, triangle: .upper)
         })
     case .lu:
+      if let reused = reusableTransposedFactor(state) {
+        factor = .luOfTranspose(reused)
+        break
+      }
       let dense = assembleDenseNonInputJacobian(partials: state.partials)
       let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
         try LUFactorization(dense)
@@ -306,6 +314,19 @@ extension Program {
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> GradientResult {
     try linearize(at: inputs, solver: solver, options: options).gradient()
+  }
+
+  /// The forward solve's LU of `S`, when `S = D_zzᵀ` exactly: the non-input part is
+  /// one cyclic block with no acyclic part (every intermediate a feedback variable,
+  /// in program order), affine in its own variables (so Newton's last factorization
+  /// is the Jacobian at the solution) and factored dense. `.lu` then needs no
+  /// second `dgetrf`: the gradient costs one LU, like a plain `dgesv`.
+  func reusableTransposedFactor(_ state: ForwardState) -> LUFactorization? {
+    guard blocks.count == 1, let block = blocks.first, block.start == inputCount,
+      block.end == variableCount, block.feedbackStart == block.start,
+      case .dense(let lu)? = state.reusableBlockFactors[0]
+    else { return nil }
+    return lu
   }
 
   /// Runs a linear-algebra call on `D_zz`, mapping its failure to the variable at the zero pivot.

@@ -231,7 +231,7 @@ extension Program {
         }
       }
     }
-    if let lastFactor, norm.absolute > 0 {
+    if let lastFactor, norm.relative > 16 * Double.ulpOfOne {
       try polish(
         b, with: lastFactor, kernel: kernel, values: values, partials: partials,
         residual: &residual, norm: norm)
@@ -240,7 +240,8 @@ extension Program {
   }
 
   /// One more (simplified) Newton step after convergence, with the last
-  /// factorization, kept only if it lowers `‖r_F‖∞`: it takes the solution from
+  /// factorization, kept only if it lowers `‖r_F‖∞` (skipped when the residual is
+  /// already at round-off): it takes the solution from
   /// the tolerance down to round-off at the cost of one solve and one evaluation
   /// (stiff blocks, whose residual terms are large, otherwise keep only about
   /// `tolerance` relative accuracy in `z`).
@@ -263,21 +264,6 @@ extension Program {
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
     _ = try evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual)
-  }
-
-  /// `Σ_k ∂c_p/∂z_{a_k} · τ_{a_k}` over the arguments of `p` inside `block` (τ local to the block).
-  @inline(__always)
-  func inBlockTangent(
-    _ p: Int, block: BlockLayout, partials: UnsafeBufferPointer<Double>, tau: [Double]
-  )
-    -> Double
-  {
-    var t = 0.0
-    for k in argumentRange(p) {
-      let q = Int(arguments[k])
-      if q >= block.start && q < block.end { t += partials[k] * tau[q - block.start] }
-    }
-    return t
   }
 
   /// Maps a singular pivot of a block's reduced Jacobian to the feedback variable it belongs to.

@@ -4,7 +4,9 @@ extension Program {
   /// `.automatic` takes `.sweep` for acyclic programs (O(n + edges), exact
   /// backpropagation). For cyclic programs it compares the estimated flops of
   /// `.blockTriangular` (`Σ_b (|F_b|·edges_b + ⅔|F_b|³)` for dense blocks,
-  /// `Σ_b ((kl + ku + 1)·edges_b + 2|F_b|·kl·(kl + ku + 1))` for banded ones) and of `.bandedLU`
+  /// `Σ_b ((kl + ku + 1)·edges_b + 2|F_b|·kl·(kl + ku + 1))` for banded ones, only
+  /// the solves for blocks affine in their own variables, whose forward-solve
+  /// factorization is reused) and of `.bandedLU`
   /// (`2·m·kl·(kl + ku)`, when the band is narrower than dense) and takes the
   /// cheaper.
   ///
@@ -31,7 +33,10 @@ extension Program {
         var blockEdges = 0
         for p in block.start..<block.end { blockEdges += argumentRange(p).count }
         let f = Double(block.feedbackCount)
-        if blockUsesBand(b) {
+        if blockIsAffine[b] {
+          // The forward solve's factorization is reused: only the solves remain.
+          blockFlops += Double(blockEdges + block.size) + 2 * f * f
+        } else if blockUsesBand(b) {
           let kl = Double(blockReducedBandwidth[b].lower),
             ku = Double(blockReducedBandwidth[b].upper)
           blockFlops += (kl + ku + 1) * Double(blockEdges + block.size) + 2 * f * kl * (kl + ku + 1)

@@ -47,6 +47,8 @@ public struct Program: Sendable {
   let blockIsAffine: [Bool]
   /// Per cyclic block, a structural bound on the bandwidth of its reduced Jacobian.
   let blockReducedBandwidth: [Bandwidth]
+  /// The in-block edges, transposed (for assembling reduced Jacobians by pushing).
+  let blockConsumers: BlockConsumers
 
   let objective: CompiledObjective
   /// The largest number of arguments of any constraint.

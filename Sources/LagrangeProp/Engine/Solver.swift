@@ -16,7 +16,9 @@ public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
   /// `D` in triangular band storage and `dtbtrs`: O(m·k). Acyclic programs only.
   case bandedTriangular
   /// Dense `D` (non-input block), LU with `dgetrf` once and `dgetrs` per solve.
-  /// O(m²) memory, O(m³) time. Any program.
+  /// O(m²) memory, O(m³) time. Any program. When the whole non-input part is one
+  /// affine cyclic block of feedback variables (`v = r + γPv`, say), the forward
+  /// solve's LU of `S = D_zzᵀ` is reused: the gradient costs one `dgetrf`.
   case lu
   /// `D` in band storage, LU with `dgbtrf` once and `dgbtrs` per solve: O(m·k²). Any program.
   case bandedLU

@@ -7,13 +7,10 @@
 /// acyclic).
 ///
 /// Inside a cyclic block the variables are split into an acyclic part `A`
-/// (assignments evaluated in order) followed by the feedback variables `F`:
-/// every variable owned by a residual constraint, and, for each other assignment
-/// (in declaration order) that reads block members declared no earlier than
-/// itself and not yet in `F`, that member — or the assignment itself when it
-/// reads several. Removing `F` leaves the block
-/// acyclic in declaration order, so the block's nonlinear and linear systems
-/// reduce to `|F| × |F|` (a Schur complement) instead of `|block| × |block|`.
+/// (assignments, in evaluation order) followed by feedback variables `F` whose
+/// removal leaves the block acyclic (see `feedbackSplit`), so the block's
+/// nonlinear and linear systems reduce to `|F| × |F|` (a Schur complement)
+/// instead of `|block| × |block|`.
 struct ProgramLayout {
   /// Program position → declaration index.
   var order: [Int32]
@@ -78,33 +75,11 @@ extension ProgramLayout {
         continue
       }
       // A cyclic block (or a lone residual constraint, which must determine its variable).
-      var inBlock = Set<Int32>(members)
-      inBlock.reserveCapacity(members.count)
-      // Residual-owned variables are feedback; then, in declaration order, an
-      // assignment `u` not (yet) in F that reads block members declared no earlier
-      // than itself and not in F either cuts those edges: by sending that member to
-      // F when there is one, or by joining F itself when there are several (one
-      // variable instead of many: `B_i = Σ_j P_ij·B_j` written with its product
-      // terms declared after `B_i` puts `B_i` in F, not its `n` terms). Membership
-      // of `u` is final when `u` is reached (only earlier members can add it), and
-      // constraints of F members may read anything: their edges close no cycle inside A.
-      var feedback = Set<Int32>()
-      for u in members where graph.isResidual[Int(u)] { feedback.insert(u) }
-      for u in members where !feedback.contains(u) {
-        var later: Int32 = -1
-        var several = false
-        for k in graph.argumentRange(Int(u)) {
-          let w = graph.arguments[k]
-          guard w >= u, !feedback.contains(w), inBlock.contains(w) else { continue }
-          if later < 0 { later = w } else if w != later { several = true }
-        }
-        if several { feedback.insert(u) } else if later >= 0 { feedback.insert(later) }
-      }
-      inBlock.removeAll()
+      let split = feedbackSplit(members: members, graph: graph)
       let start = order.count
-      for u in members where !feedback.contains(u) { order.append(u) }
+      order.append(contentsOf: split.acyclic)
       let feedbackStart = order.count
-      for u in members where feedback.contains(u) { order.append(u) }
+      order.append(contentsOf: split.feedback)
       blocks.append(BlockLayout(start: start, feedbackStart: feedbackStart, end: order.count))
     }
     self.init(order: order, blocks: blocks)
