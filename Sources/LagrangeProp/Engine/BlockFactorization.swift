@@ -55,27 +55,15 @@ extension Program {
     var tau = [Double](repeating: 0, count: acyclicCount)
     var rows = [Double](repeating: 0, count: m)
 
-    /// Pushes `value` (the tangent of position `q`) to `q`'s in-block consumers.
-    @inline(__always)
-    func push(from q: Int, _ value: Double) {
-      for e in Int(blockConsumers.start[q])..<Int(blockConsumers.start[q + 1]) {
-        let p = Int(blockConsumers.consumer[e])
-        let contribution = partials[Int(blockConsumers.edge[e])] * value
-        if p < block.feedbackStart {
-          tau[p - block.start] += contribution
-        } else {
-          rows[p - block.feedbackStart] += contribution
-        }
-      }
-    }
-
     /// `S · Σ_{c ∈ seeds} e_c` into `rows` (without the −1 of assignments).
     func propagate(seeds: StrideTo<Int>) {
-      for l in 0..<acyclicCount { tau[l] = 0 }
-      for r in 0..<m { rows[r] = 0 }
-      for c in seeds { push(from: block.feedbackStart + c, 1) }
-      for p in block.start..<block.feedbackStart where tau[p - block.start] != 0 {
-        push(from: p, tau[p - block.start])
+      tau.withUnsafeMutableBufferPointer { tauBuffer in
+        rows.withUnsafeMutableBufferPointer { rowBuffer in
+          blockConsumers.withUnsafeBuffers { consumers in
+            consumers.propagate(
+              seeds: seeds, block: block, partials: partials, tau: tauBuffer, rows: rowBuffer)
+          }
+        }
       }
     }
 

@@ -47,3 +47,52 @@ struct BlockConsumers: Sendable {
     self.consumer = consumer
   }
 }
+
+extension BlockConsumers {
+  /// Unsafe views of the lists, for the inner loop of a reduced-Jacobian assembly.
+  struct Buffers {
+    let start: UnsafeBufferPointer<Int32>
+    let edge: UnsafeBufferPointer<Int32>
+    let consumer: UnsafeBufferPointer<Int32>
+
+    /// Forward tangent propagation from unit seeds on feedback variables
+    /// (`seeds`, local indices) through a block's acyclic part: `tau` receives the
+    /// tangents of the acyclic part (local to `block.start`), `rows` the feedback
+    /// constraints' rows `Σ_k ∂c_r/∂z_{a_k}·τ_{a_k}` (local to `block.feedbackStart`).
+    /// Both are cleared first. Each non-zero tangent is pushed along its
+    /// consumers in evaluation order, so the cost is the fill the seeds reach
+    /// plus one scan of the acyclic part.
+    func propagate(
+      seeds: StrideTo<Int>, block: BlockLayout, partials: UnsafeBufferPointer<Double>,
+      tau: UnsafeMutableBufferPointer<Double>, rows: UnsafeMutableBufferPointer<Double>
+    ) {
+      for l in 0..<tau.count { tau[l] = 0 }
+      for r in 0..<rows.count { rows[r] = 0 }
+      @inline(__always) func push(from q: Int, _ value: Double) {
+        for e in Int(start[q])..<Int(start[q + 1]) {
+          let p = Int(consumer[e])
+          let contribution = partials[Int(edge[e])] * value
+          if p < block.feedbackStart {
+            tau[p - block.start] += contribution
+          } else {
+            rows[p - block.feedbackStart] += contribution
+          }
+        }
+      }
+      for c in seeds { push(from: block.feedbackStart + c, 1) }
+      for p in block.start..<block.feedbackStart {
+        let t = tau[p - block.start]
+        if t != 0 { push(from: p, t) }
+      }
+    }
+  }
+
+  /// Runs `body` with unsafe views of the lists.
+  func withUnsafeBuffers<R>(_ body: (Buffers) -> R) -> R {
+    start.withUnsafeBufferPointer { s in
+      edge.withUnsafeBufferPointer { e in
+        consumer.withUnsafeBufferPointer { c in body(Buffers(start: s, edge: e, consumer: c)) }
+      }
+    }
+  }
+}
