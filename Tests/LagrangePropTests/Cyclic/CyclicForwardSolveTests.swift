@@ -78,7 +78,7 @@ final class CyclicForwardSolveTests: XCTestCase {
 
     var capped = SolveOptions()
     capped.maxIterations = 3
-    let error = cyclicThrownError { _ = try program.solveConstraints(at: [10], options: capped) }
+    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [10], options: capped) }
     guard case .notConverged(let variables, let iterations, let residual)? = error else {
       return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
@@ -105,10 +105,10 @@ final class CyclicForwardSolveTests: XCTestCase {
     let (program, _) = try cubicProgram()
     var options = SolveOptions()
     options.initialGuess = [1, 2, 3, 4, 5]
-    let error = cyclicThrownError { _ = try program.solveConstraints(at: [1], options: options) }
+    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [1], options: options) }
     XCTAssertEqual(
       error, .wrongLength(argument: "initialGuess", expected: program.variableCount, actual: 5))
-    assertErrorMessage(error, contains: ["initialGuess"])
+    assertDescription(error, contains: ["initialGuess"])
   }
 
   // MARK: - Not converging
@@ -124,7 +124,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     for start in [nil, 3.0, -2.0] {
       var options = SolveOptions()
       if let start { options.initialGuess = [start, start * start] }
-      let error = cyclicThrownError("start \(String(describing: start))") {
+      let error = caughtLagrangePropError("start \(String(describing: start))") {
         _ = try program.gradient(at: [], options: options)
       }
       guard case .notConverged(let variables, let iterations, let residual)? = error else {
@@ -134,14 +134,14 @@ final class CyclicForwardSolveTests: XCTestCase {
       XCTAssertEqual(Set(variables), ["z", "sq"])
       XCTAssertGreaterThanOrEqual(iterations, 1)
       XCTAssertGreaterThan(residual, 0.4, "the residual cannot fall below that of z = ½")
-      assertErrorMessage(
+      assertDescription(
         error, contains: ["'z'", "\(iterations) iteration", "residual \(residual)"])
     }
     // Fixed-point iteration z ← z² + 1 runs away to infinity: it did not converge
     // (an infinite residual), naming the block.
     var fixedPoint = SolveOptions()
     fixedPoint.forwardMethod = .fixedPoint
-    let error = cyclicThrownError { _ = try program.solveConstraints(at: [], options: fixedPoint) }
+    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [], options: fixedPoint) }
     guard case .notConverged(let variables, let iterations, let residual)? = error else {
       return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
@@ -156,7 +156,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     var options = SolveOptions()
     options.maxIterations = 1
     for solver in [Solver.lu, .blockTriangular, .automatic] {
-      let error = cyclicThrownError {
+      let error = caughtLagrangePropError {
         _ = try program.gradient(at: [10], solver: solver, options: options)
       }
       guard case .notConverged(let variables, let iterations, let residual)? = error else {
@@ -166,7 +166,7 @@ final class CyclicForwardSolveTests: XCTestCase {
       XCTAssertEqual(iterations, 1)
       XCTAssertTrue(variables.contains("z"))
       XCTAssertGreaterThan(residual, options.tolerance)
-      assertErrorMessage(error, contains: ["'z'", "1 iteration", "residual"])
+      assertDescription(error, contains: ["'z'", "1 iteration", "residual"])
     }
     // Fixed-point iteration with a limit: z ← z − (z³ + z − x) would not even be
     // allowed (residual constraint); a contracting assignment with a limit of one
@@ -178,7 +178,7 @@ final class CyclicForwardSolveTests: XCTestCase {
       w, .affine(constant: 0, coefficients: [0.5, 1]), try graph.define("cos w", .cos, w), x)
     let contraction = try graph.compile(objective: .variable(w))
     options.forwardMethod = .fixedPoint
-    let error = cyclicThrownError {
+    let error = caughtLagrangePropError {
       _ = try contraction.solveConstraints(at: [1], options: options)
     }
     guard case .notConverged(let variables, let iterations, _)? = error else {
@@ -192,9 +192,9 @@ final class CyclicForwardSolveTests: XCTestCase {
     let (program, _) = try cubicProgram()
     var options = SolveOptions()
     options.forwardMethod = .fixedPoint
-    let error = cyclicThrownError { _ = try program.solveConstraints(at: [1], options: options) }
+    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [1], options: options) }
     XCTAssertEqual(error, .fixedPointNeedsAssignment(variable: "z"))
-    assertErrorMessage(error, contains: ["'z'", "Newton"])
+    assertDescription(error, contains: ["'z'", "Newton"])
   }
 
   // MARK: - Structure
@@ -211,13 +211,13 @@ final class CyclicForwardSolveTests: XCTestCase {
     let c = try graph.define("c", .sum, a, b, x)
     try graph.constrain(a, residual: .affine(constant: -1, coefficients: [1]), c)
     try graph.constrain(b, residual: .affine(constant: -2, coefficients: [1]), c)
-    let error = cyclicThrownError { _ = try graph.compile(objective: .variable(c)) }
+    let error = caughtLagrangePropError { _ = try graph.compile(objective: .variable(c)) }
     guard case .structurallySingular(let variables)? = error else {
       return XCTFail("expected .structurallySingular, got \(String(describing: error))")
     }
     XCTAssertEqual(variables.count, 1, "a maximum matching covers two of the three variables")
     XCTAssertTrue(Set(variables).isSubset(of: ["a", "b", "c"]), "\(variables)")
-    assertErrorMessage(error, contains: variables.map { "'\($0)'" } + ["structurally singular"])
+    assertDescription(error, contains: variables.map { "'\($0)'" } + ["structurally singular"])
 
     // The same block with `b`'s constraint reading `b` itself is regular.
     var regular = ConstraintGraph()
@@ -277,7 +277,7 @@ final class CyclicForwardSolveTests: XCTestCase {
         XCTAssertEqual(try program.evaluate(at: zero), 0)
         for solver in [Solver.lu, .blockTriangular, .automatic] {
           let context = "n \(n) \(form) \(solver)"
-          let error = cyclicThrownError(context) {
+          let error = caughtLagrangePropError(context) {
             _ = try program.gradient(at: zero, solver: solver)
           }
           guard case .singularJacobian(let variable, let routine)? = error else {
@@ -287,10 +287,10 @@ final class CyclicForwardSolveTests: XCTestCase {
           XCTAssertTrue(
             blockNames.contains(variable), "\(variable) is not in the block. \(context)")
           XCTAssertTrue(routine.hasPrefix("dgetrf") || routine.hasPrefix("dgbtrf"), routine)
-          assertErrorMessage(error, contains: ["'\(variable)'", "singular"], context)
+          assertDescription(error, contains: ["'\(variable)'", "singular"], context)
         }
         let ones = markov.inputs(p: p, gamma: 1, r: [Double](repeating: 1, count: n))
-        let error = cyclicThrownError("n \(n) \(form)") {
+        let error = caughtLagrangePropError("n \(n) \(form)") {
           _ = try program.solveConstraints(at: ones)
         }
         guard case .notConverged(let variables, _, _)? = error else {
@@ -330,7 +330,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     for (solver, routine) in [
       (Solver.bandedLU, "dgbtrf"), (.blockTriangular, "dgbtrf"), (.lu, "dgetrf"),
     ] {
-      let error = cyclicThrownError("\(solver)") {
+      let error = caughtLagrangePropError("\(solver)") {
         _ = try program.gradient(at: zero, solver: solver)
       }
       guard case .singularJacobian(let variable, let reported)? = error else {
@@ -339,7 +339,7 @@ final class CyclicForwardSolveTests: XCTestCase {
       }
       XCTAssertTrue(names.contains(variable), variable)
       XCTAssertTrue(reported.hasPrefix(routine), "\(solver): \(reported)")
-      assertErrorMessage(error, contains: ["'\(variable)'"])
+      assertDescription(error, contains: ["'\(variable)'"])
     }
   }
 
@@ -354,7 +354,7 @@ final class CyclicForwardSolveTests: XCTestCase {
     let x = markov.inputs(p: p, gamma: 0.9, r: [1, 2, 3, 4])
     for solver in [Solver.sweep, .triangular, .bandedTriangular] {
       for call in ["gradient", "linearize"] {
-        let error = cyclicThrownError("\(solver) \(call)") {
+        let error = caughtLagrangePropError("\(solver) \(call)") {
           if call == "gradient" {
             _ = try program.gradient(at: x, solver: solver)
           } else {
@@ -363,7 +363,7 @@ final class CyclicForwardSolveTests: XCTestCase {
         }
         XCTAssertEqual(
           error, .cyclicProgram(solver: solver.rawValue, variables: ["v0", "v1", "v2", "v3"]))
-        assertErrorMessage(error, contains: [".\(solver.rawValue)", "'v0'", "cycle"])
+        assertDescription(error, contains: [".\(solver.rawValue)", "'v0'", "cycle"])
       }
     }
     // Forward evaluation needs no solver and works.

@@ -77,7 +77,7 @@ final class CyclicLargeSparseTests: XCTestCase {
     // A dense path would need 8·m² bytes: refused under a limit, with a typed error.
     var limited = SolveOptions()
     limited.denseByteLimit = 100 << 20
-    let error = cyclicThrownError {
+    let error = caughtLagrangePropError {
       _ = try program.linearize(at: x, solver: .lu, options: limited)
     }
     guard case .denseTooLarge(let solver, let order, let bytes, let limit)? = error else {

@@ -211,38 +211,3 @@ struct MarkovRewardClosedForm {
     }
   }
 }
-
-// MARK: - Errors
-
-/// The `LagrangePropError` that `body` throws; fails (and returns `nil`) if it
-/// throws nothing or an error of another type.
-func cyclicThrownError(
-  _ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line,
-  _ body: () throws -> Void
-) -> LagrangePropError? {
-  do {
-    try body()
-    XCTFail(
-      "expected a LagrangePropError, nothing was thrown. \(message())", file: file, line: line)
-  } catch let error as LagrangePropError {
-    return error
-  } catch {
-    XCTFail("expected a LagrangePropError, got \(error). \(message())", file: file, line: line)
-  }
-  return nil
-}
-
-/// Asserts that the error's message (`String(describing:)`) contains every fragment.
-func assertErrorMessage(
-  _ error: LagrangePropError?, contains fragments: [String],
-  _ message: @autoclosure () -> String = "",
-  file: StaticString = #filePath, line: UInt = #line
-) {
-  guard let error else { return }
-  let text = String(describing: error)
-  for fragment in fragments {
-    XCTAssertTrue(
-      text.contains(fragment), "message «\(text)» should contain «\(fragment)». \(message())",
-      file: file, line: line)
-  }
-}

@@ -35,6 +35,7 @@ final class ReadmeConsistencyTests: XCTestCase {
     let testFiles = [
       "Tests/LagrangePropTests/Engine/ReadmeExampleTests.swift",
       "Tests/LagrangePropTests/Cyclic/CyclicDocumentationExampleTests.swift",
+      "Tests/LagrangePropTests/Banded/BandedArticleExampleTests.swift",
     ]
     let sources = try testFiles.map {
       Self.squeezed(try String(contentsOf: Self.root.appendingPathComponent($0), encoding: .utf8))
