@@ -1,19 +1,43 @@
 import LagrangeProp
 
+/// How `cyclic` (a) writes the Markov reward process `v = r + γPv`.
+enum MarkovForm: String, CaseIterable, Sendable {
+  /// Inputs `r` only; `γ = 0.9` folded into the coefficients: one `.linear`
+  /// constraint per state, `v_i = r_i + Σ_j γP_ij v_j` — `n` unknowns, all of them
+  /// feedback variables of one affine cyclic block, so `.lu` reuses the forward
+  /// solve's LU of `S = D_zzᵀ` (one `n × n` `dgetrf` in all).
+  case pure
+  /// Inputs `(γ, r)`: `u_j = γ·v_j` (`product`), `v_i = r_i + Σ_j P_ij u_j`
+  /// (`linear`) — `2n` unknowns, so `.lu` factors the `2n × 2n` `D_zz`.
+  case gammaInput = "gamma-input"
+
+  /// The order of the matrix `.lu` factors for `n` states.
+  func luOrder(states n: Int) -> Int { self == .pure ? n : 2 * n }
+}
+
 /// A Markov reward process in compact form, the test bed of `cyclic` (a):
 /// `v_i = r_i + γ Σ_j P_ij v_j` for `n` states with a dense, constant,
-/// row-stochastic `P`, and `γ`, `r` as inputs.
+/// row-stochastic `P` and `γ = 0.9`, written in one of two forms (`MarkovForm`):
 ///
-/// Written with `.linear` (P constant) and one product per state for the input
-/// `γ`: `u_j = γ·v_j` (`product`), `v_i = r_i + Σ_j P_ij u_j` (`linear`) —
-/// `2n` unknowns in one strongly connected block, `n² + 3n` edges. Inputs:
-/// `γ` first, then `r_0 … r_{n−1}`. Objective: `Σ_i w_i v_i` with random `w`.
+/// - `.pure`: inputs `r_0 … r_{n−1}`; `v_i = r_i + Σ_j (γP_ij)·v_j` (`linear`) —
+///   `n` unknowns in one strongly connected block, `n² + n` edges.
+/// - `.gammaInput`: inputs `γ` first, then `r`; `u_j = γ·v_j` (`product`),
+///   `v_i = r_i + Σ_j P_ij u_j` (`linear`) — `2n` unknowns, `n² + 3n` edges.
+///
+/// Objective: `Σ_i w_i v_i` with random `w`. `P`, `r` and `w` are the same in
+/// both forms for a given `n` and seed.
 struct MarkovReward {
+  /// The discount factor.
+  static let gamma = 0.9
   /// The number of states.
   var states: Int
+  /// How the program is written.
+  var form: MarkovForm
   /// `P`, row-major (`P[i·n + j]`).
   var transition: [Double]
-  /// The inputs `(γ, r)`.
+  /// The rewards `r`.
+  var rewards: [Double]
+  /// The program's inputs: `r` (`.pure`) or `(γ, r)` (`.gammaInput`).
   var inputs: [Double]
   /// The objective weights on `v`.
   var weights: [Double]
@@ -21,9 +45,10 @@ struct MarkovReward {
   var program: Program
 
   /// Builds a random instance with `γ = 0.9`.
-  init(states n: Int, seed: UInt64) throws {
+  init(states n: Int, seed: UInt64, form: MarkovForm = .pure) throws {
     var rng = SeededGenerator(seed: seed ^ UInt64(n) &* 0x5851_F42D)
     states = n
+    self.form = form
     transition = []
     transition.reserveCapacity(n * n)
     for _ in 0..<n {
@@ -31,16 +56,31 @@ struct MarkovReward {
       let total = row.reduce(0, +)
       transition += row.map { $0 / total }
     }
-    inputs = [0.9] + (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }
+    rewards = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }
     weights = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+    let gamma = Self.gamma
 
     var graph = ConstraintGraph()
-    let gamma = graph.input("gamma")
-    let r = (0..<n).map { _ in graph.input() }
-    let v = (0..<n).map { _ in graph.unknown() }
-    let u = try v.map { try graph.define(nil, .product, [gamma, $0]) }
-    for i in 0..<n {
-      try graph.define(v[i], .linear([1] + Array(transition[(i * n)..<((i + 1) * n)])), [r[i]] + u)
+    let v: [Variable]
+    switch form {
+    case .pure:
+      inputs = rewards
+      let r = (0..<n).map { _ in graph.input() }
+      v = (0..<n).map { _ in graph.unknown() }
+      for i in 0..<n {
+        let row = transition[(i * n)..<((i + 1) * n)].map { gamma * $0 }
+        try graph.define(v[i], .linear([1] + row), [r[i]] + v)
+      }
+    case .gammaInput:
+      inputs = [gamma] + rewards
+      let gammaInput = graph.input("gamma")
+      let r = (0..<n).map { _ in graph.input() }
+      v = (0..<n).map { _ in graph.unknown() }
+      let u = try v.map { try graph.define(nil, .product, [gammaInput, $0]) }
+      for i in 0..<n {
+        try graph.define(
+          v[i], .linear([1] + Array(transition[(i * n)..<((i + 1) * n)])), [r[i]] + u)
+      }
     }
     var objective = [Double](repeating: 0, count: graph.variableCount)
     for i in 0..<n { objective[v[i].index] = weights[i] }
@@ -52,9 +92,15 @@ struct MarkovReward {
     let n = states
     var a = [Double](repeating: 0, count: n * n)
     for i in 0..<n {
-      for j in 0..<n { a[i + j * n] = (i == j ? 1 : 0) - inputs[0] * transition[i * n + j] }
+      for j in 0..<n { a[i + j * n] = (i == j ? 1 : 0) - Self.gamma * transition[i * n + j] }
     }
     return a
+  }
+
+  /// The values `v` (declaration order) among all the program's variables.
+  func stateValues(_ values: [Double]) -> [Double] {
+    let first = inputs.count
+    return Array(values[first..<(first + states)])
   }
 }
 

@@ -96,7 +96,9 @@ extension Program {
         }
       }
       let lu: BandLUFactorization
-      do { lu = try BandLUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
+      do { lu = try BandLUFactorization(consume s) } catch {
+        throw mapLinearAlgebraError(error, block: block)
+      }
       if let k = lu.negligiblePivot {
         throw .singularJacobian(
           variable: name(position: block.feedbackStart + k), routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
@@ -121,7 +123,9 @@ extension Program {
       }
     }
     let lu: LUFactorization
-    do { lu = try LUFactorization(s) } catch { throw mapLinearAlgebraError(error, block: block) }
+    do { lu = try LUFactorization(consume s) } catch {
+      throw mapLinearAlgebraError(error, block: block)
+    }
     if let k = lu.negligiblePivot {
       throw .singularJacobian(
         variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")

@@ -262,9 +262,10 @@ extension Program {
         factor = .luOfTranspose(reused)
         break
       }
-      let dense = assembleDenseNonInputJacobian(partials: state.partials)
+      // Assembled inside the closure: the factorization gets the only reference to
+      // the buffer and overwrites it in place (a captured `let` would be copied).
       let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
-        try LUFactorization(dense)
+        try LUFactorization(assembleDenseNonInputJacobian(partials: state.partials))
       }
       if let k = lu.negligiblePivot {
         throw .singularJacobian(
@@ -276,9 +277,10 @@ extension Program {
         assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper)
       )
     case .bandedLU:
-      let band = assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth)
+      // Assembled inside the closure, as for `.lu`: factored in place, no copy.
       let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
-        try BandLUFactorization(band)
+        try BandLUFactorization(
+          assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth))
       }
       if let k = lu.negligiblePivot {
         throw .singularJacobian(

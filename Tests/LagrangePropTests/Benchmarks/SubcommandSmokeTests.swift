@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import LagrangeProp
 import XCTest
 
 @testable import LagrangeBench
+@testable import LagrangeProp
 
 /// Every `lagrange-bench` subcommand on tiny sizes: its output parses (JSON
 /// decodes; CSV has the header and one row per size), its answer checks pass,
@@ -226,21 +226,73 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(sections[1].rows.map { $0[0] }, ["30", "90"])
     let json = try decodedJSON(report)
     XCTAssertEqual(jsonRows(json, table: 0).count, 2)
-    for row in jsonRows(json, table: 0) {
-      XCTAssertGreaterThan(row["dgetrf_ms"] as? Double ?? 0, 0)
+    for (row, n) in zip(jsonRows(json, table: 0), [3, 8]) {
+      XCTAssertEqual(row["lu_order"] as? Int, n, "the pure form factors n × n")
+      XCTAssertEqual(row["unknowns"] as? Int, n)
+      for key in ["forward_ms", "lu_gradient_ms", "block_gradient_ms", "dgesv_ms", "dgetrf_ms"] {
+        XCTAssertGreaterThan(row[key] as? Double ?? 0, 0, key)
+      }
       XCTAssertGreaterThan(row["lu_gflops"] as? Double ?? 0, 0)
+      XCTAssertGreaterThan(row["lu_over_dgesv"] as? Double ?? 0, 0)
     }
     XCTAssertEqual(jsonRows(json, table: 1).count, 2)
-    XCTAssertTrue(report.checks.contains { $0.reference.hasPrefix("closed form") })
+    let markovPaths = report.checks.filter { $0.row.hasPrefix("markov") }.map(\.path)
+    XCTAssertEqual(
+      markovPaths, ["forward", "lu", "blockTriangular", "forward", "lu", "blockTriangular"])
+    XCTAssertTrue(report.checks.contains { $0.reference == "closed form (I − γP)⁻ᵀw" })
     XCTAssertTrue(report.checks.contains { $0.reference.hasPrefix("forward mode") })
+    XCTAssertTrue(report.notes.contains { $0.hasPrefix("(a) pure form") })
+    XCTAssertTrue(report.goals[0].goal.contains("pure form"))
+  }
+
+  func testCyclicGammaInputFormOutputsParseAndAnswersAgree() throws {
+    let report = try runCyclic(
+      markovSizes: [3, 7], markovForm: .gammaInput, cycleSizes: [], harness: smokeHarness())
+    assertAnswersAgree(report)
+    XCTAssertEqual(report.tables.map(\.name), ["markov"])
+    let rows = jsonRows(try decodedJSON(report))
+    XCTAssertEqual(rows.map { $0["lu_order"] as? Int }, [6, 14], "γ-input: .lu factors 2n × 2n")
+    XCTAssertEqual(rows.map { $0["unknowns"] as? Int }, [6, 14])
+    XCTAssertTrue(report.checks.contains { $0.reference.hasPrefix("closed form (∂f/∂γ") })
+    XCTAssertTrue(report.notes.contains { $0.hasPrefix("(a) γ-input form") })
+    XCTAssertTrue(report.goals[0].detail.contains("not attainable"))
   }
 
   func testCyclicDetectsACorruptedAnswer() throws {
-    for path in ["lu", "blockTriangular", "sweep"] {
+    for path in ["lu", "blockTriangular", "forward", "sweep"] {
       let report = try runCyclic(
         markovSizes: [4], cycleSizes: [24], maxCycle: 5, harness: smokeHarness(corrupting: path))
       assertCorruptionDetected(report, path: path)
     }
+    for path in ["lu", "blockTriangular", "forward"] {
+      let report = try runCyclic(
+        markovSizes: [4], markovForm: .gammaInput, cycleSizes: [],
+        harness: smokeHarness(corrupting: path))
+      assertCorruptionDetected(report, path: path)
+    }
+  }
+
+  func testMarkovPureFormIsOneAffineBlockWhoseLUIsReused() throws {
+    let n = 6
+    let pure = try MarkovReward(states: n, seed: 3, form: .pure)
+    XCTAssertEqual(pure.program.inputs.count, n, "inputs r only")
+    XCTAssertEqual(pure.program.intermediateCount, n)
+    XCTAssertEqual(pure.program.edgeCount, n * n + n)
+    XCTAssertEqual(pure.program.cyclicBlockFeedbackSizes, [n], "every v feeds back")
+    guard case .luOfTranspose = try pure.program.linearize(at: pure.inputs, solver: .lu).factor
+    else { return XCTFail(".lu should reuse the forward solve's LU of S = D_zzᵀ") }
+
+    let gammaInput = try MarkovReward(states: n, seed: 3, form: .gammaInput)
+    XCTAssertEqual(gammaInput.program.inputs.count, n + 1, "γ and r")
+    XCTAssertEqual(gammaInput.program.intermediateCount, 2 * n)
+    XCTAssertEqual(gammaInput.program.edgeCount, n * n + 3 * n)
+    guard case .lu = try gammaInput.program.linearize(at: gammaInput.inputs, solver: .lu).factor
+    else { return XCTFail("the γ-input form factors its 2n × 2n D_zz") }
+    // Same P, r and w in both forms.
+    XCTAssertEqual(pure.transition, gammaInput.transition)
+    XCTAssertEqual(pure.rewards, gammaInput.rewards)
+    XCTAssertEqual(pure.weights, gammaInput.weights)
+    XCTAssertEqual(gammaInput.inputs, [MarkovReward.gamma] + pure.rewards)
   }
 
   func testCyclePrograms() throws {
@@ -258,17 +310,23 @@ final class SubcommandSmokeTests: XCTestCase {
 
   func testMarkovClosedFormMatchesAnIndependentSolve() throws {
     // Two states, solved by hand: v = (I − γP)⁻¹ r and ∂(wᵀv)/∂r = (I − γP)⁻ᵀ w.
-    let markov = try MarkovReward(states: 2, seed: 9)
-    let g = markov.inputs[0]
-    let p = markov.transition
-    let (a, b, c, d) = (1 - g * p[0], -g * p[1], -g * p[2], 1 - g * p[3])
-    let det = a * d - b * c
-    let w = markov.weights
-    let y = [(d * w[0] - c * w[1]) / det, (-b * w[0] + a * w[1]) / det]
-    let r = Array(markov.inputs[1...])
-    let v = [(d * r[0] - b * r[1]) / det, (-c * r[0] + a * r[1]) / det]
-    let dGamma = y[0] * (p[0] * v[0] + p[1] * v[1]) + y[1] * (p[2] * v[0] + p[3] * v[1])
-    XCTAssertLessThan(relativeDifference(markovClosedFormGradient(markov), [dGamma] + y), 1e-13)
+    for form in MarkovForm.allCases {
+      let markov = try MarkovReward(states: 2, seed: 9, form: form)
+      let g = MarkovReward.gamma
+      let p = markov.transition
+      let (a, b, c, d) = (1 - g * p[0], -g * p[1], -g * p[2], 1 - g * p[3])
+      let det = a * d - b * c
+      let w = markov.weights
+      let y = [(d * w[0] - c * w[1]) / det, (-b * w[0] + a * w[1]) / det]
+      let r = markov.rewards
+      let v = [(d * r[0] - b * r[1]) / det, (-c * r[0] + a * r[1]) / det]
+      let dGamma = y[0] * (p[0] * v[0] + p[1] * v[1]) + y[1] * (p[2] * v[0] + p[3] * v[1])
+      let closedForm = markovClosedForm(markov)
+      XCTAssertLessThan(relativeDifference(closedForm.values, v), 1e-13, "\(form)")
+      XCTAssertLessThan(
+        relativeDifference(closedForm.gradient, form == .pure ? y : [dGamma] + y), 1e-13,
+        "\(form)")
+    }
   }
 
   func testCyclicArguments() throws {
@@ -276,12 +334,18 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(defaults.markovSizes, [100, 200, 500, 1000, 2000, 3000])
     XCTAssertEqual(defaults.cycleSizes, [1000, 10_000, 100_000, 1_000_000])
     XCTAssertEqual(defaults.parts, ["markov", "cycles"])
+    XCTAssertEqual(defaults.markovForm, .pure)
+    XCTAssertEqual(try Cyclic.parse(["--markov-form", "gamma-input"]).markovForm, .gammaInput)
     for arguments in [
       ["--parts", "markov,qr"], ["--markov-sizes", "1"], ["--sizes", "3"], ["--max-cycle", "1"],
-      ["--markov-sizes", "400", "--dense-limit", "1MiB"],
+      ["--markov-sizes", "400", "--dense-limit", "1MiB"], ["--markov-form", "qr"],
+      // 8·600² bytes > 1 MiB: the γ-input form factors 2n × 2n.
+      ["--markov-sizes", "300", "--dense-limit", "1MiB", "--markov-form", "gamma-input"],
     ] {
       XCTAssertTrue(parseFails(Cyclic.self, arguments), "\(arguments)")
     }
+    // 8·300² bytes < 1 MiB: the pure form fits.
+    XCTAssertFalse(parseFails(Cyclic.self, ["--markov-sizes", "300", "--dense-limit", "1MiB"]))
   }
 
   // MARK: - dense-solve on the harness
