@@ -6,7 +6,18 @@
 enum BlockFactorization: Sendable {
   case scalar(Double)
   case dense(LUFactorization)
+  /// An LU of `Sᵀ` (assembled column by column from the feedback rows when the
+  /// block has no acyclic part: contiguous writes, no strided reads).
+  case denseOfTranspose(LUFactorization)
   case band(BandLUFactorization)
+
+  /// Whether the factorization is a dense LU (of `S` or of `Sᵀ`).
+  var isDense: Bool {
+    switch self {
+    case .dense, .denseOfTranspose: true
+    case .scalar, .band: false
+    }
+  }
 
   /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs` or `dgbtrs`).
   ///
@@ -17,6 +28,7 @@ enum BlockFactorization: Sendable {
       b[0] /= s
       if !b[0].isFinite { throw .nonFinite(routine: "scalar block solve") }
     case .dense(let lu): try lu.solve(inPlace: &b, transpose: transpose)
+    case .denseOfTranspose(let lu): try lu.solve(inPlace: &b, transpose: !transpose)
     case .band(let lu): try lu.solve(inPlace: &b, transpose: transpose)
     }
   }
@@ -114,6 +126,9 @@ extension Program {
         solver: "cyclic block of \(block.size) variables (reduced Jacobian)", order: m,
         bytes: bytes.overflow ? Int.max : bytes.partialValue, limit: options.denseByteLimit)
     }
+    if acyclicCount == 0 {
+      return try factorTransposedFeedbackJacobian(b, partials: partials)
+    }
     var s = Matrix(rows: m, columns: m)
     s.elements.withUnsafeMutableBufferPointer { e in
       for c in 0..<m {
@@ -131,5 +146,45 @@ extension Program {
         variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")
     }
     return .dense(lu)
+  }
+
+  /// For a block with no acyclic part, `Sᵀ` straight from the partials: column
+  /// `r` of `Sᵀ` is feedback constraint `r`'s row, read contiguously from its
+  /// arguments, with its one-norm summed on the way; then `dgetrf` on `Sᵀ`.
+  ///
+  /// - Complexity: O(m² + block edges + m³).
+  private func factorTransposedFeedbackJacobian(
+    _ b: Int, partials: UnsafeBufferPointer<Double>
+  ) throws(LagrangePropError) -> BlockFactorization {
+    let block = blocks[b]
+    let m = block.feedbackCount
+    var t = Matrix(rows: m, columns: m)
+    var oneNorm = 0.0
+    t.elements.withUnsafeMutableBufferPointer { e in
+      for r in 0..<m {
+        let p = block.feedbackStart + r
+        let column = r * m
+        if !isResidual[p] { e[column + r] = -1 }
+        for k in argumentRange(p) {
+          let q = Int(arguments[k])
+          if q >= block.feedbackStart && q < block.end {
+            e[column + q - block.feedbackStart] += partials[k]
+          }
+        }
+        var sum = 0.0
+        for c in 0..<m { sum += abs(e[column + c]) }
+        // `max` would drop a NaN; keep it so that the factorization refuses it.
+        oneNorm = sum > oneNorm || sum.isNaN ? sum : oneNorm
+      }
+    }
+    let lu: LUFactorization
+    do { lu = try LUFactorization(consume t, oneNorm: oneNorm) } catch {
+      throw mapLinearAlgebraError(error, block: block)
+    }
+    if let k = lu.negligiblePivot {
+      throw .singularJacobian(
+        variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")
+    }
+    return .denseOfTranspose(lu)
   }
 }

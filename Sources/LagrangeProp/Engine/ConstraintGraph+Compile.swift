@@ -80,16 +80,29 @@ extension ConstraintGraph {
       startP[p + 1] = Int32(argsP.count)
     }
 
+    func inBlockArguments(_ p: Int, _ block: BlockLayout) -> Int {
+      (Int(startP[p])..<Int(startP[p + 1])).filter {
+        let a = Int(argsP[$0])
+        return a >= block.start && a < block.end
+      }.count
+    }
+    // Affine in the block's own variables: S does not change with them.
     let blockIsAffine = layout.blocks.map { block in
       (block.start..<block.end).allSatisfy { p in
-        let inBlock = (Int(startP[p])..<Int(startP[p + 1])).filter {
-          let a = Int(argsP[$0])
-          return a >= block.start && a < block.end
-        }.count
         switch opCodesP[p] {
         case .sum, .linear, .affine: return true
-        case .product: return inBlock <= 1
-        default: return inBlock == 0
+        case .product: return inBlockArguments(p, block) <= 1
+        default: return inBlockArguments(p, block) == 0
+        }
+      }
+    }
+    // Every partial of the block independent of its own variables (a product with
+    // an in-block factor is affine, but its partial in the other factor is not).
+    let blockHasConstantPartials = layout.blocks.map { block in
+      (block.start..<block.end).allSatisfy { p in
+        switch opCodesP[p] {
+        case .sum, .linear, .affine: return true
+        default: return inBlockArguments(p, block) == 0
         }
       }
     }
@@ -109,7 +122,7 @@ extension ConstraintGraph {
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,
       arguments: argsP, constants: constants, customs: customs, blocks: layout.blocks,
-      blockIsAffine: blockIsAffine,
+      blockIsAffine: blockIsAffine, blockHasConstantPartials: blockHasConstantPartials,
       blockReducedBandwidth: layout.blocks.map { block in
         let bw = reducedJacobianBandwidth(
           of: block, argumentStart: startP, arguments: argsP, isResidual: residualP)

@@ -3,9 +3,9 @@ enum LinearizationFactor: Sendable {
   case sweep
   case triangular(TriangularMatrix)
   case lu(LUFactorization)
-  /// An LU of `D_zzᵀ`: the forward solve's factorization of the reduced Jacobian
-  /// of a single affine cyclic block that is the whole non-input part (then `S = D_zzᵀ`).
-  case luOfTranspose(LUFactorization)
+  /// The forward solve's dense LU of the reduced Jacobian of a single affine
+  /// cyclic block that is the whole non-input part (then `S = D_zzᵀ`), reused by `.lu`.
+  case reusedBlockLU(BlockFactorization)
   case bandedTriangular(TriangularBandMatrix)
   case bandedLU(BandLUFactorization)
   case blocks([BlockFactorization])
@@ -125,7 +125,7 @@ public struct Linearization: Sendable {
         let tau = try tangentsInProgramOrder(seed)
         for p in 0..<n { z[Int(program.order[p]), j] = tau[p] }
       }
-    case .triangular, .lu, .luOfTranspose, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
       let m = program.intermediateCount
       var rhs = Matrix(rows: m, columns: d)
       for p in d..<n {
@@ -168,7 +168,7 @@ public struct Linearization: Sendable {
       program.sweepAdjoints(&lambda, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
-    case .triangular, .lu, .luOfTranspose, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
       let d = program.inputCount
       var rhs = (d..<program.variableCount).map { -lambda[$0] }
       try solveNonInput(&rhs, transpose: false)
@@ -186,7 +186,7 @@ public struct Linearization: Sendable {
       program.sweepTangents(&tau, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
-    case .triangular, .lu, .luOfTranspose, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
       var rhs = program.nonInputTangentRightHandSide(tau, partials: partials)
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
@@ -199,10 +199,12 @@ public struct Linearization: Sendable {
     switch factor {
     case .triangular(let t): t
     case .lu(let lu): lu
-    case .luOfTranspose(let lu): TransposedSystem(lu)
+    case .reusedBlockLU(.dense(let lu)): TransposedSystem(lu)  // an LU of S = D_zzᵀ
+    case .reusedBlockLU(.denseOfTranspose(let lu)): lu  // an LU of Sᵀ = D_zz
     case .bandedTriangular(let t): t
     case .bandedLU(let lu): lu
-    case .sweep, .blocks: preconditionFailure("no matrix factorization for \(solver)")
+    case .sweep, .blocks, .reusedBlockLU:
+      preconditionFailure("no matrix factorization of D_zz for \(solver)")
     }
   }
 
@@ -258,8 +260,8 @@ extension Program {
           try TriangularMatrix(dense, triangle: .upper)
         })
     case .lu:
-      if let reused = reusableTransposedFactor(state) {
-        factor = .luOfTranspose(reused)
+      if let reused = reusableNonInputFactor(state) {
+        factor = reused
         break
       }
       // Assembled inside the closure: the factorization gets the only reference to
@@ -318,17 +320,20 @@ extension Program {
     try linearize(at: inputs, solver: solver, options: options).gradient()
   }
 
-  /// The forward solve's LU of `S`, when `S = D_zzᵀ` exactly: the non-input part is
-  /// one cyclic block with no acyclic part (every intermediate a feedback variable,
-  /// in program order), affine in its own variables (so Newton's last factorization
-  /// is the Jacobian at the solution) and factored dense. `.lu` then needs no
-  /// second `dgetrf`: the gradient costs one LU, like a plain `dgesv`.
-  func reusableTransposedFactor(_ state: ForwardState) -> LUFactorization? {
+  /// The forward solve's factorization, when it is one of `D_zz` already: the
+  /// non-input part is one cyclic block with no acyclic part (every intermediate a
+  /// feedback variable, in program order, so `S = D_zzᵀ`), affine in its own
+  /// variables (so Newton's last factorization is the Jacobian at the solution) and
+  /// factored dense. `.lu` then needs no second `dgetrf`: the gradient costs one LU,
+  /// like a plain `dgesv`.
+  func reusableNonInputFactor(_ state: ForwardState) -> LinearizationFactor? {
     guard blocks.count == 1, let block = blocks.first, block.start == inputCount,
-      block.end == variableCount, block.feedbackStart == block.start,
-      case .dense(let lu)? = state.reusableBlockFactors[0]
+      block.end == variableCount, block.feedbackStart == block.start
     else { return nil }
-    return lu
+    switch state.reusableBlockFactors[0] {
+    case .some(let factor) where factor.isDense: return .reusedBlockLU(factor)
+    default: return nil
+    }
   }
 
   /// Runs a linear-algebra call on `D_zz`, mapping its failure to the variable at the zero pivot.

@@ -117,17 +117,24 @@ extension Program {
   ///   round-off leaves it near `ε` whatever the scale of the equations.
   func evaluateBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
-    partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double]
+    partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double],
+    valuesOnly: Bool = false
   ) throws(LagrangePropError) -> (absolute: Double, relative: Double) {
     let block = blocks[b]
     for p in block.start..<block.feedbackStart {
-      values[p] = try kernel.evaluate(p, values: values, partials: partials)
+      values[p] =
+        valuesOnly
+        ? try kernel.evaluateValue(p, values: values)
+        : try kernel.evaluate(p, values: values, partials: partials)
     }
     var absolute = 0.0
     var relative = 0.0
     for r in 0..<block.feedbackCount {
       let p = block.feedbackStart + r
-      let g = try kernel.evaluate(p, values: values, partials: partials)
+      let g =
+        valuesOnly
+        ? try kernel.evaluateValue(p, values: values)
+        : try kernel.evaluate(p, values: values, partials: partials)
       residual[r] = isResidual[p] ? g : g - values[p]
       var terms = abs(residual[r]) + (isResidual[p] ? 0 : abs(values[p]))
       for k in argumentRange(p) { terms += abs(partials[k] * values[Int(arguments[k])]) }
@@ -162,6 +169,8 @@ extension Program {
       }
     }
     func blockNames() -> [String] { (block.start..<block.end).map { name(position: $0) } }
+    // After the first evaluation, a block with constant partials re-evaluates values only.
+    let valuesOnly = blockHasConstantPartials[b]
 
     var residual = [Double](repeating: 0, count: m)
     var norm = try evaluateBlock(
@@ -179,7 +188,7 @@ extension Program {
         for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
         do {
           norm = try evaluateBlock(
-            b, kernel: kernel, values: values, partials: partials, residual: &residual)
+            b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly)
         } catch {
           // A diverging iteration overflows: it did not converge.
           guard case .nonFinite = error else { throw error }
@@ -211,7 +220,7 @@ extension Program {
           let trial: (absolute: Double, relative: Double)?
           do {
             trial = try evaluateBlock(
-              b, kernel: kernel, values: values, partials: partials, residual: &residual)
+              b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly)
           } catch {
             guard options.backtracking, case .nonFinite = error else { throw error }
             trial = nil  // a non-finite trial point: shorten the step
@@ -231,7 +240,8 @@ extension Program {
         }
       }
     }
-    if let lastFactor, norm.relative > 16 * Double.ulpOfOne {
+    // Affine blocks: Newton's step was exact (up to round-off), nothing to polish.
+    if let lastFactor, !blockIsAffine[b], norm.relative > 16 * Double.ulpOfOne {
       try polish(
         b, with: lastFactor, kernel: kernel, values: values, partials: partials,
         residual: &residual, norm: norm)
@@ -251,19 +261,20 @@ extension Program {
     residual: inout [Double], norm: (absolute: Double, relative: Double)
   ) throws(LagrangePropError) {
     let block = blocks[b]
+    let valuesOnly = blockHasConstantPartials[b]
     var step = residual.map { -$0 }
     do { try factor.solve(inPlace: &step) } catch { return }
     let saved = Array(values[block.feedbackStart..<block.end])
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] + step[r] }
     if let trial = try? evaluateBlock(
-      b, kernel: kernel, values: values, partials: partials, residual: &residual),
+      b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly),
       trial.absolute < norm.absolute
     {
       return
     }
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
     _ = try evaluateBlock(
-      b, kernel: kernel, values: values, partials: partials, residual: &residual)
+      b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly)
   }
 
   /// Maps a singular pivot of a block's reduced Jacobian to the feedback variable it belongs to.

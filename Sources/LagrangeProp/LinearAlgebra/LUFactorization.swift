@@ -27,12 +27,18 @@ public struct LUFactorization: LinearSystemSolver {
   ///   `.singular(routine: "dgetrf", pivot: k)` if `U[k, k]` is exactly zero;
   ///   `.nonFinite(routine: "dgetrf")` if the matrix holds NaN or infinity.
   public init(_ matrix: consuming Matrix) throws(LinearAlgebraError) {
+    let norm = matrix.oneNorm
+    try self.init(matrix, oneNorm: norm)
+  }
+
+  /// Factors a square matrix whose one-norm the caller has already summed (while
+  /// assembling it), saving the O(n²) pass.
+  init(_ matrix: consuming Matrix, oneNorm norm: Double) throws(LinearAlgebraError) {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
         operation: "LUFactorization (square matrix)", expected: matrix.rows, actual: matrix.columns)
     }
     let n = matrix.rows
-    let norm = matrix.oneNorm
     guard norm.isFinite else { throw .nonFinite(routine: "dgetrf") }
     var pivots = [LAPACKInt](repeating: 0, count: n)
     if n > 0 {

@@ -279,7 +279,7 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(pure.program.intermediateCount, n)
     XCTAssertEqual(pure.program.edgeCount, n * n + n)
     XCTAssertEqual(pure.program.cyclicBlockFeedbackSizes, [n], "every v feeds back")
-    guard case .luOfTranspose = try pure.program.linearize(at: pure.inputs, solver: .lu).factor
+    guard case .reusedBlockLU = try pure.program.linearize(at: pure.inputs, solver: .lu).factor
     else { return XCTFail(".lu should reuse the forward solve's LU of S = D_zzᵀ") }
 
     let gammaInput = try MarkovReward(states: n, seed: 3, form: .gammaInput)

@@ -20,7 +20,8 @@ final class CyclicFactorReuseTests: XCTestCase {
       let x = markov.inputs(p: p, gamma: 0.9, r: r)
       let options = SolveOptions()
       let state = try program.forward(at: x, options: options)
-      guard case .dense(let reused)? = state.reusableBlockFactors[0] else {
+      // A dense LU, of S or (for a block without acyclic part) of Sᵀ.
+      guard let kept = state.reusableBlockFactors[0], let reused = kept.denseLU else {
         XCTFail(
           "\(form): Newton's factorization was not kept: \(String(describing: state.reusableBlockFactors[0]))"
         )
@@ -30,7 +31,7 @@ final class CyclicFactorReuseTests: XCTestCase {
       let fresh = try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
         try program.factorReducedJacobian(0, partials: dp, options: options)
       }
-      guard case .dense(let atSolution) = fresh else {
+      guard let atSolution = fresh.denseLU, fresh.isOfTranspose == kept.isOfTranspose else {
         return XCTFail("expected a dense block factorization")
       }
       XCTAssertEqual(reused.factors, atSolution.factors, "\(form)")
@@ -79,5 +80,21 @@ final class CyclicFactorReuseTests: XCTestCase {
     guard case .band = factor else {
       return XCTFail("expected a band factorization, got \(factor)")
     }
+  }
+}
+
+extension BlockFactorization {
+  /// The dense LU (of `S` or `Sᵀ`), if the block was factored dense.
+  var denseLU: LUFactorization? {
+    switch self {
+    case .dense(let lu), .denseOfTranspose(let lu): lu
+    case .scalar, .band: nil
+    }
+  }
+
+  /// Whether the LU is of `Sᵀ` rather than `S`.
+  var isOfTranspose: Bool {
+    if case .denseOfTranspose = self { return true }
+    return false
   }
 }

@@ -27,7 +27,7 @@ final class CyclicFactorizationPathTests: XCTestCase {
     let x = (0..<n).map { Double($0) - 3 }
 
     let lin = try program.linearize(at: x, solver: .lu)
-    guard case .luOfTranspose = lin.factor else { return XCTFail("expected the reused factorization") }
+    guard case .reusedBlockLU = lin.factor else { return XCTFail("expected the reused factorization") }
     // d(wᵀv)/dr = (I − γP)⁻ᵀ w, by Gaussian elimination written here.
     var a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1 : 0) - gamma * p[j][i] } }  // (I − γP)ᵀ
     var b = (0..<n).map { Double($0 + 1) }
