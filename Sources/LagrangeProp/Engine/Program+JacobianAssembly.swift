@@ -17,6 +17,7 @@ extension Program {
       self.upper = upper
     }
 
+    /// `(lower: kl, upper: ku)`.
     public var description: String { "(lower: \(lower), upper: \(upper))" }
   }
 

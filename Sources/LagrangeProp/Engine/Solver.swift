@@ -27,6 +27,7 @@ public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
   /// feedback variables. O(edges + Σ m_b³). Any program.
   case blockTriangular
 
+  /// The solver's name, as in `.lu`.
   public var description: String { rawValue }
 
   /// Whether the solver refuses programs with cycles.

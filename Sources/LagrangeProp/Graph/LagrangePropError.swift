@@ -68,6 +68,7 @@ public enum LagrangePropError: Error, Equatable, Sendable {
 }
 
 extension LagrangePropError: CustomStringConvertible {
+  /// A sentence naming what went wrong and where (the variable, the routine).
   public var description: String {
     switch self {
     case .unknownVariable(let index):

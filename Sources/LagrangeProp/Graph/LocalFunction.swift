@@ -103,6 +103,7 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
     }
   }
 
+  /// The function's name.
   public var description: String { name }
 
   /// The number of arguments the function takes, or `nil` for any number ≥ 1.

@@ -20,5 +20,6 @@ public struct Variable: Hashable, Comparable, Sendable, CustomStringConvertible 
   /// Orders handles by declaration (meaningful for handles of one graph).
   public static func < (lhs: Variable, rhs: Variable) -> Bool { lhs.index < rhs.index }
 
+  /// `Variable(index)`.
   public var description: String { "Variable(\(index))" }
 }

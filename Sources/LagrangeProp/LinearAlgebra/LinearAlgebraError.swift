@@ -24,6 +24,7 @@ public enum LinearAlgebraError: Error, Equatable, Sendable {
 }
 
 extension LinearAlgebraError: CustomStringConvertible {
+  /// A sentence naming the operation or routine and what went wrong.
   public var description: String {
     switch self {
     case .dimensionMismatch(let operation, let expected, let actual):
