@@ -61,19 +61,30 @@ extension Program {
   func factorReducedJacobian(
     _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions
   ) throws(LagrangePropError) -> BlockFactorization {
+    var scratch = BlockScratch()
+    return try factorReducedJacobian(b, partials: partials, options: options, scratch: &scratch)
+  }
+
+  /// As `factorReducedJacobian(_:partials:options:)`, with the tangent buffers
+  /// taken from `scratch` (reused across the blocks and iterations of one solve).
+  func factorReducedJacobian(
+    _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions,
+    scratch: inout BlockScratch
+  ) throws(LagrangePropError) -> BlockFactorization {
     let block = blocks[b]
     let m = block.feedbackCount
     let acyclicCount = block.feedbackStart - block.start
-    var tau = [Double](repeating: 0, count: acyclicCount)
-    var rows = [Double](repeating: 0, count: m)
+    scratch.reserve(acyclic: acyclicCount, feedback: m)
 
-    /// `S · Σ_{c ∈ seeds} e_c` into `rows` (without the −1 of assignments).
+    /// `S · Σ_{c ∈ seeds} e_c` into `scratch.rows[0..<m]` (without the −1 of assignments).
     func propagate(seeds: StrideTo<Int>) {
-      tau.withUnsafeMutableBufferPointer { tauBuffer in
-        rows.withUnsafeMutableBufferPointer { rowBuffer in
+      scratch.tau.withUnsafeMutableBufferPointer { tauBuffer in
+        scratch.rows.withUnsafeMutableBufferPointer { rowBuffer in
           blockConsumers.withUnsafeBuffers { consumers in
             consumers.propagate(
-              seeds: seeds, block: block, partials: partials, tau: tauBuffer, rows: rowBuffer)
+              seeds: seeds, block: block, partials: partials,
+              tau: UnsafeMutableBufferPointer(rebasing: tauBuffer[0..<acyclicCount]),
+              rows: UnsafeMutableBufferPointer(rebasing: rowBuffer[0..<m]))
           }
         }
       }
@@ -85,7 +96,7 @@ extension Program {
 
     if m == 1 {
       propagate(seeds: stride(from: 0, to: 1, by: 1))
-      let s = rows[0] - own(0)
+      let s = scratch.rows[0] - own(0)
       guard s != 0 else {
         throw .singularJacobian(variable: name(position: block.feedbackStart), routine: "scalar block")
       }
@@ -103,7 +114,7 @@ extension Program {
           let first = max(0, r - bw.lower)
           let column = first + ((group - first) % width + width) % width
           if column < m && column <= r + bw.upper {
-            s[r, column] = rows[r] - (column == r ? own(r) : 0)
+            s[r, column] = scratch.rows[r] - (column == r ? own(r) : 0)
           }
         }
       }
@@ -133,7 +144,7 @@ extension Program {
     s.elements.withUnsafeMutableBufferPointer { e in
       for c in 0..<m {
         propagate(seeds: stride(from: c, to: c + 1, by: 1))
-        for r in 0..<m { e[r + c * m] = rows[r] }
+        for r in 0..<m { e[r + c * m] = scratch.rows[r] }
         e[c + c * m] -= own(c)
       }
     }
@@ -186,5 +197,18 @@ extension Program {
         variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")
     }
     return .denseOfTranspose(lu)
+  }
+}
+
+/// Tangent buffers for assembling reduced Jacobians, grown to the largest block
+/// met and reused, so that a program of many small cycles allocates them once.
+struct BlockScratch {
+  var tau: [Double] = []
+  var rows: [Double] = []
+
+  /// Makes room for a block with `acyclic` and `feedback` variables.
+  mutating func reserve(acyclic: Int, feedback: Int) {
+    if tau.count < acyclic { tau = [Double](repeating: 0, count: acyclic) }
+    if rows.count < feedback { rows = [Double](repeating: 0, count: feedback) }
   }
 }

@@ -292,13 +292,14 @@ extension Program {
     case .blockTriangular:
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
+      var scratch = BlockScratch()
       for b in 0..<blocks.count {
         if let reusable = state.reusableBlockFactors[b] {
           factors.append(reusable)
         } else {
           factors.append(
             try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
-              try factorReducedJacobian(b, partials: dp, options: options)
+              try factorReducedJacobian(b, partials: dp, options: options, scratch: &scratch)
             })
         }
       }

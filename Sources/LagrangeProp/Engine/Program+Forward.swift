@@ -89,10 +89,11 @@ extension Program {
         try partials.withUnsafeMutableBufferPointer { (dp) throws(LagrangePropError) in
           var p = inputCount
           var b = 0
+          var scratch = BlockScratch()
           while p < variableCount {
             if b < blocks.count, p == blocks[b].start {
               factors[b] = try solveBlock(
-                b, kernel: kernel, values: v, partials: dp, options: options)
+                b, kernel: kernel, values: v, partials: dp, options: options, scratch: &scratch)
               p = blocks[b].end
               b += 1
             } else {
@@ -151,7 +152,8 @@ extension Program {
   ///   solution (block affine in its own variables), else `nil`.
   func solveBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
-    partials: UnsafeMutableBufferPointer<Double>, options: SolveOptions
+    partials: UnsafeMutableBufferPointer<Double>, options: SolveOptions,
+    scratch: inout BlockScratch
   ) throws(LagrangePropError) -> BlockFactorization? {
     let block = blocks[b]
     let m = block.feedbackCount
@@ -173,6 +175,9 @@ extension Program {
     let valuesOnly = blockHasConstantPartials[b]
 
     var residual = [Double](repeating: 0, count: m)
+    // Newton's step and the point it starts from, reused across iterations.
+    var step = [Double](repeating: 0, count: m)
+    var saved = [Double](repeating: 0, count: m)
     var norm = try evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual)
     var iterations = 0
@@ -198,7 +203,7 @@ extension Program {
         let lu: BlockFactorization
         do {
           lu = try factorReducedJacobian(
-            b, partials: UnsafeBufferPointer(partials), options: options)
+            b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
         } catch {
           // A singular S at a point that is not a solution: Newton cannot go on from
           // here (z = z² + 1, which has no real solution, stalls at the minimum of its
@@ -209,11 +214,13 @@ extension Program {
             variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
         }
         lastFactor = lu
-        var step = residual.map { -$0 }
+        for r in 0..<m {
+          step[r] = -residual[r]
+          saved[r] = values[block.feedbackStart + r]
+        }
         do { try lu.solve(inPlace: &step) } catch {
           throw mapLinearAlgebraError(error, block: block)
         }
-        let saved = Array(values[feedback])
         var alpha = 1.0
         while true {
           for r in 0..<m { values[block.feedbackStart + r] = saved[r] + alpha * step[r] }
