@@ -98,7 +98,8 @@ extension Program {
       propagate(seeds: stride(from: 0, to: 1, by: 1))
       let s = scratch.rows[0] - own(0)
       guard s != 0 else {
-        throw .singularJacobian(variable: name(position: block.feedbackStart), routine: "scalar block")
+        throw .singularJacobian(
+          variable: name(position: block.feedbackStart), routine: "scalar block")
       }
       return .scalar(s)
     }
@@ -124,7 +125,8 @@ extension Program {
       }
       if let k = lu.negligiblePivot {
         throw .singularJacobian(
-          variable: name(position: block.feedbackStart + k), routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
+          variable: name(position: block.feedbackStart + k),
+          routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
       }
       return .band(lu)
     }

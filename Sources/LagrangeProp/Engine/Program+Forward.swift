@@ -193,7 +193,8 @@ extension Program {
         for r in 0..<m { values[block.feedbackStart + r] += residual[r] }
         do {
           norm = try evaluateBlock(
-            b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly)
+            b, kernel: kernel, values: values, partials: partials, residual: &residual,
+            valuesOnly: valuesOnly)
         } catch {
           // A diverging iteration overflows: it did not converge.
           guard case .nonFinite = error else { throw error }
@@ -227,7 +228,8 @@ extension Program {
           let trial: (absolute: Double, relative: Double)?
           do {
             trial = try evaluateBlock(
-              b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly)
+              b, kernel: kernel, values: values, partials: partials, residual: &residual,
+              valuesOnly: valuesOnly)
           } catch {
             guard options.backtracking, case .nonFinite = error else { throw error }
             trial = nil  // a non-finite trial point: shorten the step
@@ -274,14 +276,16 @@ extension Program {
     let saved = Array(values[block.feedbackStart..<block.end])
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] + step[r] }
     if let trial = try? evaluateBlock(
-      b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly),
+      b, kernel: kernel, values: values, partials: partials, residual: &residual,
+      valuesOnly: valuesOnly),
       trial.absolute < norm.absolute
     {
       return
     }
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
     _ = try evaluateBlock(
-      b, kernel: kernel, values: values, partials: partials, residual: &residual, valuesOnly: valuesOnly)
+      b, kernel: kernel, values: values, partials: partials, residual: &residual,
+      valuesOnly: valuesOnly)
   }
 
   /// Maps a singular pivot of a block's reduced Jacobian to the feedback variable it belongs to.

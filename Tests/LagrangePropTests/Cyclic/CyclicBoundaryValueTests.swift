@@ -181,7 +181,9 @@ final class CyclicBoundaryValueTests: XCTestCase {
     let nearby = Self.bvpInputs(nodes: n, scale: 1.01)
     var capped = SolveOptions()
     capped.maxIterations = 3
-    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: nearby, options: capped) }
+    let error = caughtLagrangePropError {
+      _ = try program.solveConstraints(at: nearby, options: capped)
+    }
     guard case .notConverged? = error else {
       return XCTFail("expected .notConverged from a cold start, got \(String(describing: error))")
     }

@@ -1,5 +1,6 @@
-@testable import LagrangeProp
 import XCTest
+
+@testable import LagrangeProp
 
 /// Which factorization the block paths take, and that each gives the closed form.
 final class CyclicFactorizationPathTests: XCTestCase {
@@ -20,14 +21,17 @@ final class CyclicFactorizationPathTests: XCTestCase {
     let r = (0..<n).map { graph.input("r\($0)") }
     let v = (0..<n).map { graph.unknown("v\($0)") }
     for i in 0..<n {
-      try graph.define(v[i], .affine(constant: 0, coefficients: [1] + p[i].map { gamma * $0 }), [r[i]] + v)
+      try graph.define(
+        v[i], .affine(constant: 0, coefficients: [1] + p[i].map { gamma * $0 }), [r[i]] + v)
     }
     let weights = [Double](repeating: 0, count: n) + (0..<n).map { Double($0 + 1) }
     let program = try graph.compile(objective: .linear(weights))
     let x = (0..<n).map { Double($0) - 3 }
 
     let lin = try program.linearize(at: x, solver: .lu)
-    guard case .reusedBlockLU = lin.factor else { return XCTFail("expected the reused factorization") }
+    guard case .reusedBlockLU = lin.factor else {
+      return XCTFail("expected the reused factorization")
+    }
     // d(wᵀv)/dr = (I − γP)⁻ᵀ w, by Gaussian elimination written here.
     var a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1 : 0) - gamma * p[j][i] } }  // (I − γP)ᵀ
     var b = (0..<n).map { Double($0 + 1) }

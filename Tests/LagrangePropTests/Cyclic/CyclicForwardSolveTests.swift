@@ -78,7 +78,9 @@ final class CyclicForwardSolveTests: XCTestCase {
 
     var capped = SolveOptions()
     capped.maxIterations = 3
-    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [10], options: capped) }
+    let error = caughtLagrangePropError {
+      _ = try program.solveConstraints(at: [10], options: capped)
+    }
     guard case .notConverged(let variables, let iterations, let residual)? = error else {
       return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
@@ -105,7 +107,9 @@ final class CyclicForwardSolveTests: XCTestCase {
     let (program, _) = try cubicProgram()
     var options = SolveOptions()
     options.initialGuess = [1, 2, 3, 4, 5]
-    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [1], options: options) }
+    let error = caughtLagrangePropError {
+      _ = try program.solveConstraints(at: [1], options: options)
+    }
     XCTAssertEqual(
       error, .wrongLength(argument: "initialGuess", expected: program.variableCount, actual: 5))
     assertDescription(error, contains: ["initialGuess"])
@@ -141,7 +145,9 @@ final class CyclicForwardSolveTests: XCTestCase {
     // (an infinite residual), naming the block.
     var fixedPoint = SolveOptions()
     fixedPoint.forwardMethod = .fixedPoint
-    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [], options: fixedPoint) }
+    let error = caughtLagrangePropError {
+      _ = try program.solveConstraints(at: [], options: fixedPoint)
+    }
     guard case .notConverged(let variables, let iterations, let residual)? = error else {
       return XCTFail("expected .notConverged, got \(String(describing: error))")
     }
@@ -192,7 +198,9 @@ final class CyclicForwardSolveTests: XCTestCase {
     let (program, _) = try cubicProgram()
     var options = SolveOptions()
     options.forwardMethod = .fixedPoint
-    let error = caughtLagrangePropError { _ = try program.solveConstraints(at: [1], options: options) }
+    let error = caughtLagrangePropError {
+      _ = try program.solveConstraints(at: [1], options: options)
+    }
     XCTAssertEqual(error, .fixedPointNeedsAssignment(variable: "z"))
     assertDescription(error, contains: ["'z'", "Newton"])
   }

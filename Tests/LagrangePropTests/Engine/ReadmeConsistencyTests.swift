@@ -18,7 +18,8 @@ final class ReadmeConsistencyTests: XCTestCase {
   }
 
   func testEveryReadmeSwiftBlockIsRunByATest() throws {
-    let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+    let readme = try String(
+      contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
     var blocks: [String] = []
     var current: [String]?
     for line in readme.split(separator: "\n", omittingEmptySubsequences: false) {
