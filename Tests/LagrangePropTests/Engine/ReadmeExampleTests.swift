@@ -19,12 +19,14 @@ final class ReadmeExampleTests: XCTestCase {
     print(g.value, g.gradient, g.solver)  // f, [∂f/∂x, ∂f/∂y], sweep
 
     let lin = try program.linearize(at: [0.5, -1.0], solver: .lu)
-    let dzdx = try lin.implicitJacobian()  // 7 × 2: every dz/dx
+    let dzdx = try lin.implicitJacobian()  // 8 × 2: every dz/dx
     var seed = [Double](repeating: 0, count: program.variableCount)
     seed[x.index] = 1
     let tau = try lin.tangents(seed: seed)  // forward mode: dz/dx
     print(dzdx[f.index, 0], tau[f.index])  // both ∂f/∂x
     // end README
+
+    XCTAssertEqual([dzdx.rows, dzdx.columns], [8, 2])  // as the comment says
 
     let ea = Foundation.exp(0.5)
     let cv = ea + ea * ea - 1
