@@ -115,39 +115,25 @@ struct Kernel {
       }
       value = total
     case .product:
-      // Product of the non-zero factors and the number of zeros, so that the
-      // partials Π_{l≠k} x_l are exact also when some factors vanish.
-      var nonZero = 1.0
-      var zeros = 0
-      var zeroAt = s
-      for k in s..<e {
-        let x = values[Int(arguments[k])]
-        if x == 0 {
-          zeros += 1
-          zeroAt = k
-        } else {
-          nonZero *= x
-        }
-      }
-      if zeros == 0 {
-        value = nonZero
-        if e - s == 1 {
-          partials[s &- base] = 1
-        } else if writingPartials {
-          for k in s..<e {
-            // Π_{l≠k} x_l by an explicit product: no division, no cancellation.
-            var others = 1.0
-            for l in s..<e where l != k { others *= values[Int(arguments[l])] }
-            partials[k &- base] = others
-          }
-        }
-      } else {
-        value = 0
-        for k in s..<e { partials[k &- base] = 0 }
-        if zeros == 1 { partials[zeroAt &- base] = nonZero }
-      }
       if writingPartials {
+        // Π_{l≠k} x_l = (product before k)·(product after k): O(fan-in), no
+        // division, and exact zeros when factors vanish.
+        var before = 1.0
+        for k in s..<e {
+          partials[k &- base] = before
+          before *= values[Int(arguments[k])]
+        }
+        value = before
+        var after = 1.0
+        for k in stride(from: e - 1, through: s, by: -1) {
+          partials[k &- base] *= after
+          after *= values[Int(arguments[k])]
+        }
         partialsAreFinite = (s..<e).allSatisfy { partials[$0 &- base].isFinite }
+      } else {
+        var total = 1.0
+        for k in s..<e { total *= values[Int(arguments[k])] }
+        value = total
       }
     case .power:
       let exponent = constants[Int(payloads[p])]

@@ -19,4 +19,32 @@ final class KernelAccuracyTests: XCTestCase {
       XCTAssertGreaterThan(got, 0, "x = \(point)")
     }
   }
+
+  /// A product of many factors: partials Π_{l≠k} x_l (prefix × suffix, no division),
+  /// exact zeros around a vanishing factor, and O(fan-in) work for 2 000 factors.
+  func testWideProductPartials() throws {
+    let count = 2_000
+    var graph = ConstraintGraph()
+    let inputs = (0..<count).map { _ in graph.input() }
+    let p = try graph.define("p", .product, inputs)
+    let program = try graph.compile(objective: .variable(p))
+    // Factors 1 + k/10⁴: the product stays finite; ∂p/∂x_k = p / x_k up to rounding.
+    let x = (0..<count).map { 1 + Double($0) / 10_000 }
+    let g = try program.gradient(at: x)
+    for k in [0, 1, 999, 1_999] {
+      XCTAssertEqual(
+        g.gradient[k], g.value / x[k], accuracy: 1e-12 * abs(g.value / x[k]), "k = \(k)")
+    }
+    // One zero factor: only its own partial survives, equal to the product of the others.
+    var withZero = x
+    withZero[500] = 0
+    let h = try program.gradient(at: withZero)
+    XCTAssertEqual(h.value, 0)
+    let others = x.enumerated().filter { $0.offset != 500 }.reduce(1.0) { $0 * $1.element }
+    XCTAssertEqual(h.gradient[500], others, accuracy: 1e-12 * others)
+    XCTAssertTrue(h.gradient.enumerated().allSatisfy { $0.offset == 500 || $0.element == 0 })
+    // Two zeros: every partial vanishes.
+    withZero[7] = 0
+    XCTAssertTrue(try program.gradient(at: withZero).gradient.allSatisfy { $0 == 0 })
+  }
 }
