@@ -107,7 +107,7 @@ extension Program {
     if blockUsesBand(b) {
       let bw = blockReducedBandwidth[b]
       let width = bw.lower + bw.upper + 1
-      var s = try! BandMatrix(order: m, lowerBandwidth: bw.lower, upperBandwidth: bw.upper)
+      var s = BandMatrix(validOrder: m, lowerBandwidth: bw.lower, upperBandwidth: bw.upper)
       for group in 0..<min(width, m) {
         propagate(seeds: stride(from: group, to: m, by: width))
         for r in 0..<m {
@@ -121,14 +121,9 @@ extension Program {
       }
       let lu: BandLUFactorization
       do { lu = try BandLUFactorization(consume s) } catch {
-        throw mapLinearAlgebraError(error, block: block)
+        throw singularityError(error, unknownsFrom: block.feedbackStart)
       }
-      if let k = lu.negligiblePivot {
-        throw .singularJacobian(
-          variable: name(position: block.feedbackStart + k),
-          routine: "dgbtrf (pivot below m·ε·‖S‖₁)")
-      }
-      return .band(lu)
+      return .band(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
     }
 
     let bytes = m.multipliedReportingOverflow(by: m).partialValue.multipliedReportingOverflow(by: 8)
@@ -152,13 +147,9 @@ extension Program {
     }
     let lu: LUFactorization
     do { lu = try LUFactorization(consume s) } catch {
-      throw mapLinearAlgebraError(error, block: block)
+      throw singularityError(error, unknownsFrom: block.feedbackStart)
     }
-    if let k = lu.negligiblePivot {
-      throw .singularJacobian(
-        variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")
-    }
-    return .dense(lu)
+    return .dense(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
   }
 
   /// For a block with no acyclic part, `Sᵀ` straight from the partials: column
@@ -192,13 +183,10 @@ extension Program {
     }
     let lu: LUFactorization
     do { lu = try LUFactorization(consume t, oneNorm: oneNorm) } catch {
-      throw mapLinearAlgebraError(error, block: block)
+      throw singularityError(error, unknownsFrom: block.feedbackStart)
     }
-    if let k = lu.negligiblePivot {
-      throw .singularJacobian(
-        variable: name(position: block.feedbackStart + k), routine: "dgetrf (pivot below m·ε·‖S‖₁)")
-    }
-    return .denseOfTranspose(lu)
+    return .denseOfTranspose(
+      try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
   }
 }
 

@@ -211,14 +211,14 @@ public struct Linearization: Sendable {
   /// Solves `D_zz x = b` (or `D_zzᵀ x = b`) with the kept factorization.
   func solveNonInput(_ b: inout [Double], transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
-      throw program.mapNonInputError(error)
+      throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }
 
   /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides (level 3).
   func solveNonInput(_ b: inout Matrix, transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
-      throw program.mapNonInputError(error)
+      throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }
 
@@ -254,41 +254,33 @@ extension Program {
     case .sweep, .automatic:
       factor = .sweep
     case .triangular:
-      let dense = assembleDenseNonInputJacobian(partials: state.partials)
+      // Each matrix is assembled inside its closure: the factorization gets the
+      // only reference to the buffer and works in place (a captured `let` would
+      // be copied).
       factor = .triangular(
         try mappingNonInputErrors { () throws(LinearAlgebraError) in
-          try TriangularMatrix(dense, triangle: .upper)
+          try TriangularMatrix(
+            assembleDenseNonInputJacobian(partials: state.partials), triangle: .upper)
         })
     case .lu:
       if let reused = reusableNonInputFactor(state) {
         factor = reused
         break
       }
-      // Assembled inside the closure: the factorization gets the only reference to
-      // the buffer and overwrites it in place (a captured `let` would be copied).
       let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
         try LUFactorization(assembleDenseNonInputJacobian(partials: state.partials))
       }
-      if let k = lu.negligiblePivot {
-        throw .singularJacobian(
-          variable: name(position: inputCount + k), routine: "dgetrf (pivot below m·ε·‖D‖₁)")
-      }
-      factor = .lu(lu)
+      factor = .lu(try requireRegular(lu, unknownsFrom: inputCount, matrix: "D"))
     case .bandedTriangular:
       factor = .bandedTriangular(
         assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper)
       )
     case .bandedLU:
-      // Assembled inside the closure, as for `.lu`: factored in place, no copy.
       let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
         try BandLUFactorization(
           assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth))
       }
-      if let k = lu.negligiblePivot {
-        throw .singularJacobian(
-          variable: name(position: inputCount + k), routine: "dgbtrf (pivot below m·ε·‖D‖₁)")
-      }
-      factor = .bandedLU(lu)
+      factor = .bandedLU(try requireRegular(lu, unknownsFrom: inputCount, matrix: "D"))
     case .blockTriangular:
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
@@ -341,14 +333,6 @@ extension Program {
   func mappingNonInputErrors<T>(_ body: () throws(LinearAlgebraError) -> T)
     throws(LagrangePropError) -> T
   {
-    do { return try body() } catch { throw mapNonInputError(error) }
-  }
-
-  /// Maps a failure of a solve on `D_zz` to the variable at its zero pivot.
-  func mapNonInputError(_ error: LinearAlgebraError) -> LagrangePropError {
-    if case .singular(let routine, let pivot) = error {
-      return .singularJacobian(variable: name(position: inputCount + pivot), routine: routine)
-    }
-    return .linearAlgebra(error)
+    do { return try body() } catch { throw singularityError(error, unknownsFrom: inputCount) }
   }
 }

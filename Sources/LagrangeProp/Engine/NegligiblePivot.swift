@@ -15,7 +15,17 @@
 /// here has a relative distance to singularity of order `m·ε` or less. It costs
 /// `O(m)` (`O(m)` more for a band) after an `O(m³)` (`O(m·k²)`) factorization.
 /// A 1 × 1 matrix is never flagged unless it is exactly zero.
-extension LUFactorization {
+/// A factorization that can name a numerically negligible pivot.
+protocol PivotReporting {
+  /// The LAPACK routine that factored it, for error messages.
+  static var routine: String { get }
+  /// The column of a negligible pivot (see above), or `nil`.
+  var negligiblePivot: Int? { get }
+}
+
+extension LUFactorization: PivotReporting {
+  static var routine: String { "dgetrf" }
+
   /// The column `k` of the smallest pivot of `U` if it is negligible,
   /// `|u_kk| ≤ m·ε·‖A‖₁`, else `nil`.
   ///
@@ -29,7 +39,9 @@ extension LUFactorization {
   }
 }
 
-extension BandLUFactorization {
+extension BandLUFactorization: PivotReporting {
+  static var routine: String { "dgbtrf" }
+
   /// The column `k` of the smallest pivot of `U` if it is negligible,
   /// `|u_kk| ≤ m·ε·‖A‖₁`, else `nil` (`U`'s diagonal is row `kl + ku` of the
   /// `dgbtrf` band storage).
@@ -56,4 +68,31 @@ private func smallestPivot(order m: Int, oneNorm: Double, _ pivot: (Int) -> Doub
     smallest = k
   }
   return magnitude <= Double(m) * (Double.ulpOfOne / 2) * oneNorm ? smallest : nil
+}
+
+extension Program {
+  /// A linear-algebra failure of a system whose unknowns are the variables at
+  /// program positions `first, first + 1, …` (the non-input block from
+  /// `inputCount`, a cyclic block's feedback variables from `feedbackStart`):
+  /// a zero pivot `k` becomes `.singularJacobian` naming the variable at
+  /// `first + k`; any other failure is wrapped in `.linearAlgebra`.
+  func singularityError(_ error: LinearAlgebraError, unknownsFrom first: Int) -> LagrangePropError {
+    if case .singular(let routine, let pivot) = error {
+      return .singularJacobian(variable: name(position: first + pivot), routine: routine)
+    }
+    return .linearAlgebra(error)
+  }
+
+  /// `factorization` itself, or `.singularJacobian` naming the variable at
+  /// `first + k` if its pivot `k` is negligible (`|u_kk| ≤ m·ε·‖A‖₁`); `matrix`
+  /// (`"D"`, `"S"`) names the factored matrix in the message.
+  func requireRegular<F: PivotReporting>(
+    _ factorization: F, unknownsFrom first: Int, matrix: String
+  ) throws(LagrangePropError) -> F {
+    if let k = factorization.negligiblePivot {
+      throw .singularJacobian(
+        variable: name(position: first + k), routine: "\(F.routine) (pivot below m·ε·‖\(matrix)‖₁)")
+    }
+    return factorization
+  }
 }

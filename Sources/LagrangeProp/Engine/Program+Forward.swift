@@ -220,7 +220,7 @@ extension Program {
           saved[r] = values[block.feedbackStart + r]
         }
         do { try lu.solve(inPlace: &step) } catch {
-          throw mapLinearAlgebraError(error, block: block)
+          throw singularityError(error, unknownsFrom: block.feedbackStart)
         }
         var alpha = 1.0
         while true {
@@ -286,20 +286,5 @@ extension Program {
     _ = try evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual,
       valuesOnly: valuesOnly)
-  }
-
-  /// Maps a singular pivot of a block's reduced Jacobian to the feedback variable it belongs to.
-  func mapLinearAlgebraError(_ error: LinearAlgebraError, block: BlockLayout) -> LagrangePropError {
-    if case .singular(let routine, let pivot) = error {
-      return .singularJacobian(
-        variable: name(position: block.feedbackStart + pivot), routine: routine)
-    }
-    if case .nonFinite(let routine) = error {
-      let names = (block.start..<block.end).map { name(position: $0) }
-      return .singularJacobian(
-        variable: names.first ?? "?",
-        routine: routine + " (nearly singular block " + LagrangePropError.list(names) + ")")
-    }
-    return .linearAlgebra(error)
   }
 }

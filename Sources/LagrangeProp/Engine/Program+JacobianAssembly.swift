@@ -104,9 +104,9 @@ extension Program {
   ///
   /// - Complexity: O(m · (2·kl + ku + 1) + edges).
   func assembleBandNonInputJacobian(partials: [Double], bandwidth: Bandwidth) -> BandMatrix {
-    // Bandwidths are non-negative by construction.
-    var band = try! BandMatrix(
-      order: intermediateCount, lowerBandwidth: bandwidth.lower, upperBandwidth: bandwidth.upper)
+    var band = BandMatrix(
+      validOrder: intermediateCount, lowerBandwidth: bandwidth.lower,
+      upperBandwidth: bandwidth.upper)
     let ldab = band.leadingDimension
     let offset = bandwidth.lower + bandwidth.upper
     band.storage.withUnsafeMutableBufferPointer { e in
@@ -123,7 +123,7 @@ extension Program {
   func assembleTriangularBandNonInputJacobian(partials: [Double], bandwidth kd: Int)
     -> TriangularBandMatrix
   {
-    var band = try! TriangularBandMatrix(order: intermediateCount, bandwidth: kd, triangle: .upper)
+    var band = TriangularBandMatrix(validOrder: intermediateCount, bandwidth: kd, triangle: .upper)
     let ldab = kd + 1
     band.storage.withUnsafeMutableBufferPointer { e in
       forEachNonInputEntry(partials: partials) { row, column, value in

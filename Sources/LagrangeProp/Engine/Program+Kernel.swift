@@ -213,21 +213,9 @@ extension Program {
   /// The name of the local function at program position `p`, for messages.
   func functionName(position p: Int) -> String {
     switch opCodes[p] {
-    case .input: return "input"
-    case .exp: return "exp"
-    case .log: return "log"
-    case .sin: return "sin"
-    case .cos: return "cos"
-    case .tanh: return "tanh"
-    case .sigmoid: return "sigmoid"
-    case .square: return "square"
-    case .sqrt: return "sqrt"
-    case .sum: return "sum"
-    case .product: return "product"
-    case .power: return "power(\(constants[Int(payloads[p])]))"
-    case .linear: return "linear"
-    case .affine: return "affine"
-    case .custom: return customs[Int(payloads[p])].name
+    case .power: "power(\(constants[Int(payloads[p])]))"
+    case .custom: customs[Int(payloads[p])].name
+    case let op: op.name
     }
   }
 }

@@ -106,7 +106,7 @@ extension Program {
     }
     // 2. S τ_F = −ρ.
     do { try factor.solve(inPlace: &tauF) } catch {
-      throw mapLinearAlgebraError(error, block: block)
+      throw singularityError(error, unknownsFrom: block.feedbackStart)
     }
     // 3. Propagate again.
     for r in 0..<block.feedbackCount { tau[block.feedbackStart + r] = tauF[r] }

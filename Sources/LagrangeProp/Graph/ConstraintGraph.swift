@@ -239,16 +239,8 @@ public struct ConstraintGraph: Sendable {
     }
     let start = Int32(constants.count)
     switch function.kind {
-    case .exp: return (.exp, 0)
-    case .log: return (.log, 0)
-    case .sin: return (.sin, 0)
-    case .cos: return (.cos, 0)
-    case .tanh: return (.tanh, 0)
-    case .sigmoid: return (.sigmoid, 0)
-    case .square: return (.square, 0)
-    case .sqrt: return (.sqrt, 0)
-    case .sum: return (.sum, 0)
-    case .product: return (.product, 0)
+    case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product:
+      return (function.kind.opCode, 0)
     case .power(let p):
       try checkFinite([p])
       constants.append(p)

@@ -17,6 +17,26 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
     case linear([Double])
     case affine(Double, [Double])
     case custom(CustomFunction)
+
+    /// The op code the compiled program dispatches on.
+    var opCode: OpCode {
+      switch self {
+      case .exp: .exp
+      case .log: .log
+      case .sin: .sin
+      case .cos: .cos
+      case .tanh: .tanh
+      case .sigmoid: .sigmoid
+      case .square: .square
+      case .sqrt: .sqrt
+      case .sum: .sum
+      case .product: .product
+      case .power: .power
+      case .linear: .linear
+      case .affine: .affine
+      case .custom: .custom
+      }
+    }
   }
 
   let kind: Kind
@@ -86,20 +106,9 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
   /// The function's name, as used in error messages (`"exp"`, `"power(3.0)"`, a custom name).
   public var name: String {
     switch kind {
-    case .exp: "exp"
-    case .log: "log"
-    case .sin: "sin"
-    case .cos: "cos"
-    case .tanh: "tanh"
-    case .sigmoid: "sigmoid"
-    case .square: "square"
-    case .sqrt: "sqrt"
-    case .sum: "sum"
-    case .product: "product"
     case .power(let p): "power(\(p))"
-    case .linear: "linear"
-    case .affine: "affine"
     case .custom(let f): f.name
+    default: kind.opCode.name
     }
   }
 

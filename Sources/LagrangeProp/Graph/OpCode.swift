@@ -13,6 +13,12 @@ enum OpCode: UInt8, Sendable {
   case custom
 }
 
+extension OpCode {
+  /// The function's name as users write it (`"exp"`, `"power"` without its
+  /// exponent, `"custom"`): the case's own name.
+  var name: String { String(describing: self) }
+}
+
 /// The kind of constraint that owns a variable.
 enum ConstraintRole: UInt8, Sendable {
   /// `c_j = x_j − z_j`.

@@ -30,6 +30,13 @@ public struct BandMatrix: Sendable, Equatable {
         reason:
           "order \(order), bandwidths \(lowerBandwidth), \(upperBandwidth) must not be negative")
     }
+    self.init(validOrder: order, lowerBandwidth: lowerBandwidth, upperBandwidth: upperBandwidth)
+  }
+
+  /// A zero band matrix whose dimensions the caller has already validated
+  /// (non-negative by construction, e.g. measured bandwidths).
+  init(validOrder order: Int, lowerBandwidth: Int, upperBandwidth: Int) {
+    precondition(order >= 0 && lowerBandwidth >= 0 && upperBandwidth >= 0)
     self.order = order
     self.lowerBandwidth = lowerBandwidth
     self.upperBandwidth = upperBandwidth

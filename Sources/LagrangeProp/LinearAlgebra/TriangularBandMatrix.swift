@@ -27,6 +27,13 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
         operation: "TriangularBandMatrix",
         reason: "order \(order) and bandwidth \(bandwidth) must not be negative")
     }
+    self.init(validOrder: order, bandwidth: bandwidth, triangle: triangle)
+  }
+
+  /// A zero triangular band matrix whose dimensions the caller has already
+  /// validated (non-negative by construction, e.g. a measured bandwidth).
+  init(validOrder order: Int, bandwidth: Int, triangle: Triangle) {
+    precondition(order >= 0 && bandwidth >= 0)
     self.order = order
     self.bandwidth = bandwidth
     self.triangle = triangle

@@ -68,9 +68,10 @@ extension ProgramLayout {
     var blocks: [BlockLayout] = []
     for c in 0..<components.count {
       let members = components.members(of: c)
-      if members.count == 1, isInput[Int(members.first!)] { continue }
-      let single = members.count == 1 ? Int(members.first!) : -1
-      if !components.isCyclic[c] && !(single >= 0 && graph.isResidual[single]) {
+      let single = members.count == 1 ? members.first.map { Int($0) } : nil
+      if let single, isInput[single] { continue }
+      // A lone residual constraint must determine its variable: a block of its own.
+      if !components.isCyclic[c] && !(single.map { graph.isResidual[$0] } ?? false) {
         order.append(contentsOf: members)
         continue
       }
