@@ -20,7 +20,7 @@ let package = Package(
     // MARK: - Public API
     .target(
       name: "LagrangeProp",
-      dependencies: ["CLAPACKE"],
+      dependencies: ["CLAPACKE", "CSuiteSparse"],
       swiftSettings: [.swiftLanguageMode(.v6)]
     ),
 
@@ -34,12 +34,21 @@ let package = Package(
       ]
     ),
 
+    .systemLibrary(
+      name: "CSuiteSparse",
+      providers: [
+        .apt(["libsuitesparse-dev"]),
+        .brew(["suite-sparse"]),
+      ]
+    ),
+
     // MARK: - Executables
     .executableTarget(
       name: "LagrangeBench",
       dependencies: [
         "LagrangeProp",
         "CLAPACKE",
+        "CSuiteSparse",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/lagrange-bench",

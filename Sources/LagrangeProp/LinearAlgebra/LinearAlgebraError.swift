@@ -21,6 +21,15 @@ public enum LinearAlgebraError: Error, Equatable, Sendable {
   /// a non-finite value, or the system is so close to singular that the
   /// solution overflowed. Nothing non-finite is ever returned.
   case nonFinite(routine: String)
+
+  /// A sparse factorization (`routine`, e.g. `umfpack_dl_numeric`) ran out of
+  /// memory; `bytes` is the library's estimate of what it needed, when known.
+  case outOfMemory(routine: String, bytes: Double?)
+
+  /// An iterative solver (restarted GMRES) stopped after `iterations` without
+  /// reaching `‖b − A·x‖₂ ≤ tolerance · ‖b‖₂`; `residual` is the relative
+  /// residual it reached. No approximate solution is returned.
+  case krylovNotConverged(iterations: Int, residual: Double, tolerance: Double)
 }
 
 extension LinearAlgebraError: CustomStringConvertible {
@@ -36,6 +45,12 @@ extension LinearAlgebraError: CustomStringConvertible {
     case .nonFinite(let routine):
       return
         "\(routine): the solution is not finite (NaN or infinity in the input, or a nearly singular matrix)"
+    case .outOfMemory(let routine, let bytes):
+      let need = bytes.map { " (it estimated \(Int($0)) bytes)" } ?? ""
+      return "\(routine): out of memory\(need)"
+    case .krylovNotConverged(let iterations, let residual, let tolerance):
+      return
+        "GMRES did not converge in \(iterations) iteration(s): relative residual \(residual) > tolerance \(tolerance)"
     }
   }
 }

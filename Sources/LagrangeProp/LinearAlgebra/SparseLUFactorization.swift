@@ -1,0 +1,157 @@
+/// The symbolic analysis of a sparse LU (UMFPACK `umfpack_dl_symbolic`): a
+/// fill-reducing column ordering of a pattern and the estimated cost of the
+/// numeric factorization — flops, peak memory, non-zeros of `L + U` — known
+/// *before* any numeric work, so a caller can choose another method when the
+/// fill would be catastrophic (random sparse graphs) instead of finding out.
+///
+/// It depends on the pattern only: one analysis serves every numeric
+/// factorization of matrices with the same `columnStart` / `rowIndices`
+/// (Newton's iterations).
+package struct SparseLUAnalysis: Sendable {
+  /// The order of the analysed pattern.
+  package let order: Int
+  /// The number of stored entries of the analysed pattern.
+  package let nonzeroCount: Int
+  /// Estimated flops of the numeric factorization (`UMFPACK_FLOPS_ESTIMATE`, an upper bound).
+  package let estimatedFlops: Double
+  /// Estimated peak memory of the factorization, bytes (`UMFPACK_PEAK_MEMORY_ESTIMATE`).
+  package let estimatedPeakMemoryBytes: Double
+  /// Memory used by the symbolic analysis itself, bytes (`UMFPACK_SYMBOLIC_PEAK_MEMORY`).
+  package let symbolicPeakMemoryBytes: Double
+  /// Estimated non-zeros of `L + U` (`UMFPACK_LNZ_ESTIMATE + UMFPACK_UNZ_ESTIMATE − n`).
+  package let estimatedFactorNonzeros: Double
+  let symbolic: UMFPACK.Symbolic
+  let control: [Double]
+
+  /// Analyses the pattern of `matrix` (its values guide UMFPACK's strategy choice only).
+  ///
+  /// - Complexity: about O(nonzeros · α) for the ordering (COLAMD or AMD).
+  /// - Throws: `LinearAlgebraError.outOfMemory(routine: "umfpack_dl_symbolic", …)`.
+  package init(_ matrix: SparseMatrix) throws(LinearAlgebraError) {
+    let control = UMFPACK.defaultControl()
+    let (symbolic, estimates) = try UMFPACK.symbolic(matrix, control: control)
+    self.order = matrix.order
+    self.nonzeroCount = matrix.nonzeroCount
+    self.estimatedFlops = estimates.flops
+    self.estimatedPeakMemoryBytes = estimates.peakMemoryBytes
+    self.symbolicPeakMemoryBytes = estimates.symbolicPeakMemoryBytes
+    self.estimatedFactorNonzeros = estimates.factorNonzeros
+    self.symbolic = symbolic
+    self.control = control
+  }
+}
+
+/// A sparse LU factorization `P·R⁻¹·A·Q = L·U` by UMFPACK (multifrontal, dense
+/// frontal matrices through BLAS), computed once and reused for any number of
+/// solves with `A` or `Aᵀ` (`UMFPACK_A` / `UMFPACK_At`: the transpose is never formed).
+///
+/// ```swift
+/// let analysis = try SparseLUAnalysis(a)        // ordering + estimates
+/// if analysis.estimatedPeakMemoryBytes < limit {
+///   let lu = try SparseLUFactorization(a, analysis: analysis)
+///   let x = try lu.solve(b)                     // A x = b
+///   let y = try lu.solve(c, transpose: true)    // Aᵀ y = c
+/// }
+/// ```
+package struct SparseLUFactorization: LinearSystemSolver {
+  /// The order `n`.
+  package let order: Int
+  /// The factored matrix (UMFPACK's iterative refinement reads it in every solve).
+  package let matrix: SparseMatrix
+  /// The symbolic analysis used.
+  package let analysis: SparseLUAnalysis
+  /// Flops of the numeric factorization (`UMFPACK_FLOPS`).
+  package let flops: Double
+  /// Peak memory of the factorization, bytes (`UMFPACK_PEAK_MEMORY`).
+  package let peakMemoryBytes: Double
+  /// Non-zeros of `L + U` (diagonal counted once).
+  package let factorNonzeros: Int
+  /// `min |u_kk| / max |u_kk|` of the row-scaled factors (`UMFPACK_RCOND`): a
+  /// crude reciprocal condition estimate.
+  package let pivotRatio: Double
+  let numeric: UMFPACK.Numeric
+
+  /// The routine named in errors.
+  static let routine = "umfpack_dl_numeric"
+
+  /// Factors `matrix`, with `analysis` of its pattern if given (else analysing it first).
+  ///
+  /// A pivot with `|u_kk| ≤ n · ε · max_k |u_kk|` (ε = 2⁻⁵³) is treated as zero,
+  /// as `NegligiblePivot` does for LAPACK's factorizations: the matrix is
+  /// numerically singular and solving with it would return numbers of size `1/ε`.
+  ///
+  /// - Complexity: the estimated flops of the analysis (`analysis.estimatedFlops`).
+  /// - Throws: `.singular(routine: "umfpack_dl_numeric", pivot: j)` naming the
+  ///   column `j` of `A` pivoted at a zero or negligible `u_kk`; `.nonFinite` if
+  ///   `matrix` holds NaN or infinity; `.outOfMemory`; `.dimensionMismatch` if
+  ///   `analysis` was made for another pattern.
+  package init(_ matrix: SparseMatrix, analysis given: SparseLUAnalysis? = nil)
+    throws(LinearAlgebraError)
+  {
+    for value in matrix.values where !value.isFinite {
+      throw .nonFinite(routine: Self.routine)
+    }
+    let analysis: SparseLUAnalysis
+    if let given { analysis = given } else { analysis = try SparseLUAnalysis(matrix) }
+    guard analysis.order == matrix.order, analysis.nonzeroCount == matrix.nonzeroCount else {
+      throw .dimensionMismatch(
+        operation: "SparseLUFactorization (pattern of the analysis)",
+        expected: analysis.nonzeroCount, actual: matrix.nonzeroCount)
+    }
+    self.order = matrix.order
+    self.matrix = matrix
+    self.analysis = analysis
+    if matrix.order == 0 {
+      self.flops = 0
+      self.peakMemoryBytes = 0
+      self.factorNonzeros = 0
+      self.pivotRatio = 1
+      self.numeric = try UMFPACK.numeric(matrix, symbolic: analysis.symbolic, control: analysis.control).0
+      return
+    }
+    let (numeric, report) = try UMFPACK.numeric(
+      matrix, symbolic: analysis.symbolic, control: analysis.control)
+    self.numeric = numeric
+    self.flops = report.flops
+    self.peakMemoryBytes = report.peakMemoryBytes
+    self.factorNonzeros = report.factorNonzeros
+    self.pivotRatio = report.pivotRatio
+    if report.singular || !(report.pivotRatio > Double(order) * Double.ulpOfOne / 2) {
+      let pivot = UMFPACK.smallestPivotColumn(numeric, order: order)
+      throw .singular(
+        routine: report.singular ? Self.routine : Self.routine + " (pivot below n·ε·max|u|)",
+        pivot: pivot.column)
+    }
+  }
+
+  /// Solves `A·X = B` (or `Aᵀ·X = B`) in place, one `umfpack_dl_wsolve` per
+  /// column (with UMFPACK's iterative refinement), sharing one workspace.
+  ///
+  /// - Complexity: O(nonzeros of L + U) per column.
+  /// - Throws: `.nonFinite(routine: "umfpack_dl_wsolve")` if the solution is not finite.
+  package func solve(
+    _ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool
+  ) throws(LinearAlgebraError) {
+    guard order > 0, rightHandSides > 0 else { return }
+    var wi = [Int](repeating: 0, count: order)
+    var w = [Double](repeating: 0, count: 5 * order)
+    var x = [Double](repeating: 0, count: order)
+    for c in 0..<rightHandSides {
+      let column = b.baseAddress! + c * order
+      try wi.withUnsafeMutableBufferPointer { (wip) throws(LinearAlgebraError) in
+        try w.withUnsafeMutableBufferPointer { (wp) throws(LinearAlgebraError) in
+          try x.withUnsafeMutableBufferPointer { (xp) throws(LinearAlgebraError) in
+            try UMFPACK.solve(
+              matrix, numeric: numeric, transpose: transpose, x: xp.baseAddress!,
+              b: UnsafePointer(column), control: analysis.control, wi: wip.baseAddress!,
+              w: wp.baseAddress!)
+          }
+        }
+      }
+      for i in 0..<order {
+        guard x[i].isFinite else { throw .nonFinite(routine: "umfpack_dl_wsolve") }
+        column[i] = x[i]
+      }
+    }
+  }
+}
