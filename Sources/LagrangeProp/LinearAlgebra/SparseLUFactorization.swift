@@ -106,7 +106,9 @@ package struct SparseLUFactorization: LinearSystemSolver {
       self.peakMemoryBytes = 0
       self.factorNonzeros = 0
       self.pivotRatio = 1
-      self.numeric = try UMFPACK.numeric(matrix, symbolic: analysis.symbolic, control: analysis.control).0
+      self.numeric = try UMFPACK.numeric(
+        matrix, symbolic: analysis.symbolic, control: analysis.control
+      ).0
       return
     }
     let (numeric, report) = try UMFPACK.numeric(

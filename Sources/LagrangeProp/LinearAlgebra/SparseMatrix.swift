@@ -39,7 +39,8 @@ package struct SparseMatrix: Sendable, Equatable {
         operation: operation, reason: "columnStart needs order + 1 = \(order + 1) offsets")
     }
     guard values.count == rowIndices.count else {
-      throw .dimensionMismatch(operation: operation, expected: rowIndices.count, actual: values.count)
+      throw .dimensionMismatch(
+        operation: operation, expected: rowIndices.count, actual: values.count)
     }
     guard columnStart[0] == 0, columnStart[order] == rowIndices.count else {
       throw .invalidShape(

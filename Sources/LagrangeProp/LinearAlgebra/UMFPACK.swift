@@ -138,8 +138,9 @@ enum UMFPACK {
 
   /// The column of `A` (a zero-based index) pivoted at the smallest `|u_kk|`
   /// (`umfpack_dl_get_numeric` with `Q` and the diagonal of `U`), and that magnitude.
-  static func smallestPivotColumn(_ numeric: Numeric, order n: Int) -> (column: Int, magnitude: Double)
-  {
+  static func smallestPivotColumn(_ numeric: Numeric, order n: Int) -> (
+    column: Int, magnitude: Double
+  ) {
     var q = [Int](repeating: 0, count: n)
     var diagonal = [Double](repeating: 0, count: n)
     let status = umfpack_dl_get_numeric(

@@ -1,0 +1,164 @@
+/// The settings of an iterative (Krylov) solve.
+package struct KrylovSettings: Sendable, Equatable {
+  /// Stop when `‖b − A·x‖₂ ≤ tolerance · ‖b‖₂` (true residual, checked at every restart).
+  package var tolerance: Double
+  /// The limit on matrix–vector products (inner iterations, over all restarts).
+  package var maxIterations: Int
+  /// The Krylov subspace dimension before a restart (memory: `restart + 1` vectors).
+  package var restart: Int
+
+  /// Settings.
+  package init(tolerance: Double = 1e-12, maxIterations: Int = 1000, restart: Int = 50) {
+    self.tolerance = tolerance
+    self.maxIterations = maxIterations
+    self.restart = restart
+  }
+}
+
+/// What a converged Krylov solve reports.
+package struct KrylovOutcome: Sendable, Equatable {
+  /// Matrix–vector products taken (inner iterations over all restarts).
+  package var iterations: Int
+  /// The achieved relative residual `‖b − A·x‖₂ / ‖b‖₂` (recomputed, not the recurrence's estimate).
+  package var residual: Double
+}
+
+/// Restarted GMRES with right preconditioning (Saad, *Iterative Methods for
+/// Sparse Linear Systems*, §9.3.2): minimises `‖b − A·M⁻¹·u‖₂` over a Krylov
+/// space of dimension `restart`, then `x += M⁻¹·u` and restarts from the true
+/// residual. Right preconditioning keeps the monitored residual that of the
+/// original system, so the stopping test means what it says. Classical
+/// Gram–Schmidt applied twice (`dgemv`, level 2) orthogonalises, Givens
+/// rotations keep the least-squares residual available at every step.
+enum GMRES {
+  /// Solves `A·x = b` from the initial guess in `x`.
+  ///
+  /// - Parameters:
+  ///   - apply: `y = A·v`.
+  ///   - precondition: `v ← M⁻¹·v` in place.
+  /// - Complexity: per iteration one `apply`, one `precondition` and
+  ///   O(order · j) for the orthogonalisation against `j ≤ restart` vectors;
+  ///   memory `(restart + 3) · order` doubles.
+  /// - Throws: `LinearAlgebraError.krylovNotConverged` when `maxIterations`
+  ///   products do not reach the tolerance (nothing approximate is returned);
+  ///   `.nonFinite(routine: "GMRES")` if a residual becomes NaN or infinite.
+  static func solve(
+    order n: Int, settings: KrylovSettings, b: UnsafeBufferPointer<Double>,
+    x: UnsafeMutableBufferPointer<Double>,
+    apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void,
+    precondition: (UnsafeMutableBufferPointer<Double>) -> Void
+  ) throws(LinearAlgebraError) -> KrylovOutcome {
+    func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+      var sum = 0.0
+      for value in v { sum += value * value }
+      return sum.squareRoot()
+    }
+    guard n > 0 else { return KrylovOutcome(iterations: 0, residual: 0) }
+    let bNorm = norm(b)
+    guard bNorm.isFinite else { throw .nonFinite(routine: "GMRES") }
+    if bNorm == 0 {
+      for i in 0..<n { x[i] = 0 }
+      return KrylovOutcome(iterations: 0, residual: 0)
+    }
+    let target = settings.tolerance * bNorm
+    let m = max(1, min(settings.restart, n))
+    var basis = [Double](repeating: 0, count: n * (m + 1))
+    var w = [Double](repeating: 0, count: n)
+    var hessenberg = [Double](repeating: 0, count: (m + 1) * m)
+    var projection = [Double](repeating: 0, count: m + 1)
+    var cosines = [Double](repeating: 0, count: m)
+    var sines = [Double](repeating: 0, count: m)
+    var g = [Double](repeating: 0, count: m + 1)
+    var y = [Double](repeating: 0, count: m)
+    var iterations = 0
+
+    return try basis.withUnsafeMutableBufferPointer { (v) throws(LinearAlgebraError) in
+      try w.withUnsafeMutableBufferPointer { (w) throws(LinearAlgebraError) in
+        /// `r = b − A·x` into `v[0..<n]`; returns `‖r‖₂`.
+        func residual() -> Double {
+          apply(UnsafeBufferPointer(x), w)
+          var sum = 0.0
+          for i in 0..<n {
+            let r = b[i] - w[i]
+            v[i] = r
+            sum += r * r
+          }
+          return sum.squareRoot()
+        }
+        var beta = residual()
+        while true {
+          guard beta.isFinite else { throw .nonFinite(routine: "GMRES") }
+          if beta <= target { return KrylovOutcome(iterations: iterations, residual: beta / bNorm) }
+          guard iterations < settings.maxIterations else {
+            throw .krylovNotConverged(
+              iterations: iterations, residual: beta / bNorm, tolerance: settings.tolerance)
+          }
+          for i in 0..<n { v[i] /= beta }
+          for i in 0...m { g[i] = 0 }
+          g[0] = beta
+          var j = 0
+          while j < m && iterations < settings.maxIterations {
+            // w = A·M⁻¹·v_j (the preconditioned vector is built in w first).
+            let vj = UnsafeMutableBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)])
+            let z = UnsafeMutableBufferPointer(rebasing: v[((j + 1) * n)..<((j + 2) * n)])
+            for i in 0..<n { z[i] = vj[i] }
+            precondition(z)
+            apply(UnsafeBufferPointer(z), w)
+            // Classical Gram–Schmidt, twice.
+            hessenberg.withUnsafeMutableBufferPointer { h in
+              projection.withUnsafeMutableBufferPointer { p in
+                let column = h.baseAddress! + j * (m + 1)
+                for i in 0...j { column[i] = 0 }
+                for _ in 0..<2 {
+                  LAPACK.dgemv(
+                    transpose: true, rows: n, columns: j + 1, a: v.baseAddress!, lda: n,
+                    x: w.baseAddress!, y: p.baseAddress!)
+                  LAPACK.dgemv(
+                    transpose: false, rows: n, columns: j + 1, a: v.baseAddress!, lda: n,
+                    x: p.baseAddress!, y: w.baseAddress!, alpha: -1, beta: 1)
+                  for i in 0...j { column[i] += p[i] }
+                }
+              }
+            }
+            let next = norm(UnsafeBufferPointer(w))
+            hessenberg[(j + 1) + j * (m + 1)] = next
+            if next > 0 { for i in 0..<n { z[i] = w[i] / next } }
+            // Previous rotations, then a new one zeroing H[j+1, j].
+            let c0 = j * (m + 1)
+            for i in 0..<j {
+              let a = hessenberg[c0 + i], bb = hessenberg[c0 + i + 1]
+              hessenberg[c0 + i] = cosines[i] * a + sines[i] * bb
+              hessenberg[c0 + i + 1] = -sines[i] * a + cosines[i] * bb
+            }
+            let a = hessenberg[c0 + j], bb = hessenberg[c0 + j + 1]
+            let r = (a * a + bb * bb).squareRoot()
+            cosines[j] = r == 0 ? 1 : a / r
+            sines[j] = r == 0 ? 0 : bb / r
+            hessenberg[c0 + j] = r
+            hessenberg[c0 + j + 1] = 0
+            g[j + 1] = -sines[j] * g[j]
+            g[j] = cosines[j] * g[j]
+            iterations += 1
+            j += 1
+            if !(abs(g[j]) > target) || next == 0 { break }
+          }
+          // y = H⁻¹ g (upper triangular j × j), x += M⁻¹ · V·y.
+          for i in stride(from: j - 1, through: 0, by: -1) {
+            var s = g[i]
+            for k in (i + 1)..<j { s -= hessenberg[i + k * (m + 1)] * y[k] }
+            let diagonal = hessenberg[i + i * (m + 1)]
+            y[i] = diagonal == 0 ? 0 : s / diagonal
+          }
+          y.withUnsafeBufferPointer { yp in
+            LAPACK.dgemv(
+              transpose: false, rows: n, columns: j, a: v.baseAddress!, lda: n,
+              x: yp.baseAddress!, y: w.baseAddress!)
+          }
+          precondition(w)
+          for i in 0..<n { x[i] += w[i] }
+          beta = residual()
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import LagrangeProp
+import XCTest
+
+/// `SparseMatrix`, `SparseLUFactorization` (UMFPACK) and `KrylovSolver` (GMRES)
+/// against dense LU (`dgetrf`/`dgetrs`) and hand-checked systems.
+final class SparseLinearAlgebraTests: XCTestCase {
+  /// A random sparse non-symmetric `n × n` matrix with about `perColumn` entries
+  /// per column, uniform in [-1, 1], plus `shift` on the diagonal; rows and
+  /// columns optionally scaled by 10^±`scaleDecades` (badly scaled, same conditioning
+  /// after equilibration).
+  static func randomSparse(
+    _ n: Int, perColumn: Int, shift: Double, scaleDecades: Double = 0, seed: UInt64
+  ) -> SparseMatrix {
+    var rng = SplitMix64(seed: seed)
+    let rowScale = (0..<n).map { _ in
+      pow(10, Double.random(in: -scaleDecades...scaleDecades, using: &rng))
+    }
+    let columnScale = (0..<n).map { _ in
+      pow(10, Double.random(in: -scaleDecades...scaleDecades, using: &rng))
+    }
+    var start = [0]
+    var rows: [Int] = []
+    var values: [Double] = []
+    for j in 0..<n {
+      var entries: [Int: Double] = [j: shift]
+      for _ in 0..<perColumn {
+        let i = Int.random(in: 0..<n, using: &rng)
+        entries[i, default: 0] += Double.random(in: -1...1, using: &rng)
+      }
+      for (i, v) in entries.sorted(by: { $0.key < $1.key }) {
+        rows.append(i)
+        values.append(v * rowScale[i] * columnScale[j])
+      }
+      start.append(rows.count)
+    }
+    return try! SparseMatrix(order: n, columnStart: start, rowIndices: rows, values: values)
+  }
+
+  func testCSCValidationRefusesUnsortedRows() {
+    assertThrows(
+      LinearAlgebraError.invalidShape(
+        operation: "SparseMatrix", reason: "column 0: row 0 out of range or not strictly increasing"
+      )
+    ) {
+      _ = try SparseMatrix(order: 2, columnStart: [0, 2, 2], rowIndices: [1, 0], values: [1, 2])
+    }
+  }
+
+  func testProductsByHand() throws {
+    // A = [[1, 2], [0, 3]]: A·(1, 1) = (3, 3); Aᵀ·(1, 1) = (1, 5).
+    let a = try SparseMatrix(
+      order: 2, columnStart: [0, 1, 3], rowIndices: [0, 0, 1], values: [1, 2, 3])
+    XCTAssertEqual(try a.multiply([1, 1]), [3, 3])
+    XCTAssertEqual(try a.multiply([1, 1], transpose: true), [1, 5])
+    XCTAssertEqual(a[0, 1], 2)
+    XCTAssertEqual(a[1, 0], 0)
+  }
+
+  func testSparseLUMatchesDenseLUOnRandomNonSymmetricMatrices() throws {
+    for (n, seed) in [(1, 1 as UInt64), (5, 2), (40, 3), (300, 4)] {
+      for scale in [0.0, 4.0] {
+        let a = Self.randomSparse(n, perColumn: 4, shift: 3, scaleDecades: scale, seed: seed)
+        let dense = try LUFactorization(a.dense)
+        let analysis = try SparseLUAnalysis(a)
+        XCTAssertGreaterThan(analysis.estimatedPeakMemoryBytes, 0)
+        XCTAssertGreaterThanOrEqual(analysis.estimatedFactorNonzeros, Double(n))
+        let lu = try SparseLUFactorization(a, analysis: analysis)
+        XCTAssertGreaterThanOrEqual(lu.factorNonzeros, n)
+        var rng = SplitMix64(seed: seed + 100)
+        let b = randomVector(n, using: &rng)
+        for transpose in [false, true] {
+          let x = try lu.solve(b, transpose: transpose)
+          assertClose(
+            x, try dense.solve(b, transpose: transpose), relative: 1e-10,
+            "n = \(n), scale 10^±\(scale), transpose \(transpose)")
+          assertSmallResidual(a.dense, x, b, transpose: transpose)
+        }
+      }
+    }
+  }
+
+  func testSparseLUManyRightHandSides() throws {
+    let a = Self.randomSparse(60, perColumn: 3, shift: 2, seed: 7)
+    var rng = SplitMix64(seed: 8)
+    let b = randomMatrix(rows: 60, columns: 5, using: &rng)
+    let lu = try SparseLUFactorization(a)
+    let dense = try LUFactorization(a.dense)
+    for transpose in [false, true] {
+      assertClose(
+        try lu.solve(b, transpose: transpose), try dense.solve(b, transpose: transpose),
+        relative: 1e-10)
+    }
+  }
+
+  func testSparseLUNamesTheColumnOfAZeroPivot() {
+    // Column 2 is a copy of column 0: structurally fine, numerically singular.
+    let a = try! SparseMatrix(
+      order: 3, columnStart: [0, 2, 3, 5], rowIndices: [0, 1, 2, 0, 1],
+      values: [1, 2, 5, 1, 2])
+    guard
+      case .singular(let routine, let pivot)? = thrownError({ _ = try SparseLUFactorization(a) })
+        as? LinearAlgebraError
+    else { return XCTFail("expected .singular") }
+    XCTAssertTrue(routine.hasPrefix("umfpack_dl_numeric"))
+    XCTAssertTrue(pivot == 0 || pivot == 2, "pivot \(pivot) should be one of the equal columns")
+  }
+
+  func testSparseLURefusesNonFiniteValues() {
+    let a = try! SparseMatrix(order: 1, columnStart: [0, 1], rowIndices: [0], values: [.nan])
+    assertThrows(LinearAlgebraError.nonFinite(routine: "umfpack_dl_numeric")) {
+      _ = try SparseLUFactorization(a)
+    }
+  }
+
+  func testKrylovMatchesDenseLUWithEveryPreconditioner() throws {
+    for kind in KrylovPreconditionerKind.allCases {
+      for (n, seed) in [(1, 11 as UInt64), (30, 12), (400, 13)] {
+        let a = Self.randomSparse(n, perColumn: 5, shift: 6, seed: seed)
+        let dense = try LUFactorization(a.dense)
+        let krylov = KrylovSolver(
+          a, settings: KrylovSettings(tolerance: 1e-13, maxIterations: 500, restart: 20),
+          preconditioner: kind)
+        var rng = SplitMix64(seed: seed + 1)
+        let b = randomVector(n, using: &rng)
+        for transpose in [false, true] {
+          assertClose(
+            try krylov.solve(b, transpose: transpose), try dense.solve(b, transpose: transpose),
+            relative: 1e-10, "\(kind), n = \(n), transpose \(transpose)")
+        }
+      }
+    }
+  }
+
+  func testIncompleteLUIsExactOnATriangularMatrix() throws {
+    // ILU(0) of a triangular matrix has no dropped fill: one GMRES iteration.
+    let a = try SparseMatrix(
+      order: 3, columnStart: [0, 1, 3, 6], rowIndices: [0, 0, 1, 0, 1, 2],
+      values: [2, 1, 3, -1, 1, 4])
+    let krylov = KrylovSolver(a, preconditioner: .incompleteLU)
+    XCTAssertEqual(krylov.preconditioner.kind, .incompleteLU)
+    for transpose in [false, true] {
+      var b = [1.0, 2, 3]
+      let outcome = try b.withUnsafeMutableBufferPointer {
+        try krylov.solve($0, transpose: transpose)
+      }
+      XCTAssertLessThanOrEqual(outcome.iterations, 1)
+      assertClose(
+        b, try LUFactorization(a.dense).solve([1, 2, 3], transpose: transpose), relative: 1e-14)
+    }
+  }
+
+  func testKrylovThrowsWhenItCannotConverge() {
+    // A rotation-like matrix: GMRES(1) stagnates (the residual never decreases).
+    let a = try! SparseMatrix(
+      order: 2, columnStart: [0, 1, 2], rowIndices: [1, 0], values: [1, -1])
+    let krylov = KrylovSolver(
+      a, settings: KrylovSettings(tolerance: 1e-12, maxIterations: 10, restart: 1),
+      preconditioner: .identity)
+    guard
+      case .krylovNotConverged(let iterations, let residual, let tolerance)? = thrownError({
+        _ = try krylov.solve([1, 0])
+      }) as? LinearAlgebraError
+    else { return XCTFail("expected .krylovNotConverged") }
+    XCTAssertEqual(iterations, 10)
+    XCTAssertEqual(tolerance, 1e-12)
+    XCTAssertEqual(residual, 1, accuracy: 1e-12)
+  }
+}
