@@ -1,4 +1,4 @@
-// Shim over SuiteSparse's UMFPACK (sparse LU) for LagrangeProp.
+// Shim over SuiteSparse's UMFPACK (sparse LU) and AMD (its ordering) for LagrangeProp.
 // Debian: libsuitesparse-dev, which installs its headers under
 // /usr/include/suitesparse and ships no pkg-config file for UMFPACK, so the
 // libraries are named by the link directives of module.modulemap.
@@ -9,8 +9,10 @@
 
 #if __has_include(<suitesparse/umfpack.h>)
 #include <suitesparse/umfpack.h>
+#include <suitesparse/amd.h>
 #else
 #include <umfpack.h>
+#include <amd.h>
 #endif
 
 #endif

@@ -10,19 +10,24 @@ enum BlockFactorization: Sendable {
   /// block has no acyclic part: contiguous writes, no strided reads).
   case denseOfTranspose(LUFactorization)
   case band(BandLUFactorization)
+  /// A sparse LU or GMRES of the whole block `D_BB`, solving `S` through it.
+  case sparse(SparseBlockSystem)
 
   /// Whether the factorization is a dense LU (of `S` or of `Sᵀ`).
   var isDense: Bool {
     switch self {
     case .dense, .denseOfTranspose: true
-    case .scalar, .band: false
+    case .scalar, .band, .sparse: false
     }
   }
 
-  /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs` or `dgbtrs`).
+  /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs`, `dgbtrs`,
+  /// UMFPACK, or GMRES to `tolerance` — an inexact Newton step — if given).
   ///
-  /// - Throws: `.nonFinite` if the solution is not finite.
-  func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+  /// - Throws: `.nonFinite` if the solution is not finite; `.krylovNotConverged`.
+  func solve(inPlace b: inout [Double], transpose: Bool = false, tolerance: Double? = nil)
+    throws(LinearAlgebraError)
+  {
     switch self {
     case .scalar(let s):
       b[0] /= s
@@ -30,6 +35,8 @@ enum BlockFactorization: Sendable {
     case .dense(let lu): try lu.solve(inPlace: &b, transpose: transpose)
     case .denseOfTranspose(let lu): try lu.solve(inPlace: &b, transpose: !transpose)
     case .band(let lu): try lu.solve(inPlace: &b, transpose: transpose)
+    case .sparse(let system):
+      try system.solve(inPlace: &b, transpose: transpose, tolerance: tolerance)
     }
   }
 }
@@ -102,6 +109,11 @@ extension Program {
           variable: name(position: block.feedbackStart), routine: "scalar block")
       }
       return .scalar(s)
+    }
+    if let sparse = try factorSparseBlock(
+      b, partials: partials, options: options, scratch: &scratch)
+    {
+      return sparse
     }
 
     if blockUsesBand(b) {
@@ -195,6 +207,8 @@ extension Program {
 struct BlockScratch {
   var tau: [Double] = []
   var rows: [Double] = []
+  /// Per cyclic block, its sparse pattern and symbolic analysis (large blocks only).
+  var sparsePlans: [Int: SparseBlockPlan] = [:]
 
   /// Makes room for a block with `acyclic` and `feedback` variables.
   mutating func reserve(acyclic: Int, feedback: Int) {

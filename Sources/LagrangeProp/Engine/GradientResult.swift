@@ -11,4 +11,9 @@ public struct GradientResult: Sendable {
   public let solver: Solver
   /// Why that solver was used (the `.automatic` choice, or "requested").
   public let solverReason: String
+  /// For results that used GMRES (`.krylov`, or a block `.automatic` gave to it):
+  /// the achieved relative residual of the adjoint solve, recomputed from the
+  /// partials as `‖(D λ + ∇f)_z‖₂ / ‖∇f_z‖₂` over the non-input constraints;
+  /// `nil` for direct solvers.
+  public let krylovResidual: Double?
 }

@@ -9,6 +9,8 @@ enum LinearizationFactor: Sendable {
   case bandedTriangular(TriangularBandMatrix)
   case bandedLU(BandLUFactorization)
   case blocks([BlockFactorization])
+  /// A sparse LU or GMRES of `D_zz` (`.sparseLU`, `.krylov`).
+  case sparse(SparseSystem)
 }
 
 /// A program linearized at a point: the values `z(x)`, every local partial and
@@ -87,10 +89,12 @@ public struct Linearization: Sendable {
   ///
   /// - Throws: as `adjoints(objectiveGradient:)`.
   public func gradient() throws(LagrangePropError) -> GradientResult {
-    let lambda = try adjointsInProgramOrder(program.objectiveGradient(programValues))
+    let w = try program.objectiveGradient(programValues)
+    let lambda = try adjointsInProgramOrder(w)
     return GradientResult(
       value: try objectiveValue(), gradient: Array(lambda[0..<program.inputCount]),
-      adjoints: program.toDeclarationOrder(lambda), solver: solver, solverReason: solverReason)
+      adjoints: program.toDeclarationOrder(lambda), solver: solver, solverReason: solverReason,
+      krylovResidual: usesKrylov ? adjointResidual(lambda, objectiveGradient: w) : nil)
   }
 
   /// The tangents `τ` solving `Dᵀ τ = −v` (forward mode). With `v = e_j` for input
@@ -125,7 +129,7 @@ public struct Linearization: Sendable {
         let tau = try tangentsInProgramOrder(seed)
         for p in 0..<n { z[Int(program.order[p]), j] = tau[p] }
       }
-    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .sparse:
       let m = program.intermediateCount
       var rhs = Matrix(rows: m, columns: d)
       for p in d..<n {
@@ -168,7 +172,7 @@ public struct Linearization: Sendable {
       program.sweepAdjoints(&lambda, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
-    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .sparse:
       let d = program.inputCount
       var rhs = (d..<program.variableCount).map { -lambda[$0] }
       try solveNonInput(&rhs, transpose: false)
@@ -186,7 +190,7 @@ public struct Linearization: Sendable {
       program.sweepTangents(&tau, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
-    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .sparse:
       var rhs = program.nonInputTangentRightHandSide(tau, partials: partials)
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
@@ -203,6 +207,7 @@ public struct Linearization: Sendable {
     case .reusedBlockLU(.denseOfTranspose(let lu)): lu  // an LU of Sᵀ = D_zz
     case .bandedTriangular(let t): t
     case .bandedLU(let lu): lu
+    case .sparse(let system): system.solver
     case .sweep, .blocks, .reusedBlockLU:
       preconditionFailure("no matrix factorization of D_zz for \(solver)")
     }
@@ -248,6 +253,8 @@ extension Program {
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> Linearization {
     let (chosen, reason) = try chooseSolver(solver, options: options)
+    var options = options
+    options.blockMethod = chosen == .sparseLU ? .sparseLU : chosen == .krylov ? .krylov : .automatic
     let state = try forward(at: inputs, options: options)
     let factor: LinearizationFactor
     switch chosen {
@@ -296,9 +303,12 @@ extension Program {
         }
       }
       factor = .blocks(factors)
+    case .sparseLU, .krylov:
+      factor = .sparse(try sparseNonInputSystem(chosen, state: state, options: options))
     }
     return Linearization(
-      program: self, solver: chosen, solverReason: reason, point: inputs,
+      program: self, solver: chosen,
+      solverReason: reason + Self.factorSummary(factor, requested: solver), point: inputs,
       programValues: state.values, partials: state.partials, factor: factor)
   }
 

@@ -80,6 +80,9 @@ extension Program {
     if case .singular(let routine, let pivot) = error {
       return .singularJacobian(variable: name(position: first + pivot), routine: routine)
     }
+    if case .krylovNotConverged(let iterations, let residual, let tolerance) = error {
+      return .krylovNotConverged(iterations: iterations, residual: residual, tolerance: tolerance)
+    }
     return .linearAlgebra(error)
   }
 

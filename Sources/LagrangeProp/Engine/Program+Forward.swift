@@ -219,7 +219,12 @@ extension Program {
           step[r] = -residual[r]
           saved[r] = values[block.feedbackStart + r]
         }
-        do { try lu.solve(inPlace: &step) } catch {
+        // Inexact Newton (GMRES blocks): a step only as accurate as the outer
+        // iteration needs; affine blocks are solved to the Krylov tolerance at once.
+        let forcing =
+          blockIsAffine[b]
+          ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
+        do { try lu.solve(inPlace: &step, tolerance: forcing) } catch {
           throw singularityError(error, unknownsFrom: block.feedbackStart)
         }
         var alpha = 1.0

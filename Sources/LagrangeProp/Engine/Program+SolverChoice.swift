@@ -79,7 +79,7 @@ extension Program {
       try checkBandSize(
         solver, lower: bw.lower, upper: bw.upper, leadingDimension: 2 * bw.lower + bw.upper + 1,
         options: options)
-    case .sweep, .blockTriangular:
+    case .sweep, .blockTriangular, .sparseLU, .krylov:
       break
     }
     return (solver, "requested")

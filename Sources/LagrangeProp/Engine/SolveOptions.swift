@@ -30,6 +30,18 @@ public struct SolveOptions: Sendable {
   /// `8·m·ldab` for a band path. Over it the solver throws `.denseTooLarge` /
   /// `.bandTooLarge` instead of exhausting memory.
   public var denseByteLimit: Int = 2 << 30
+  /// The relative residual `‖b − A·x‖₂ ≤ krylovTolerance·‖b‖₂` at which GMRES
+  /// (`.krylov`, and blocks `.automatic` gives to GMRES) stops (default 1e-12).
+  /// Newton steps of non-affine blocks are solved only as accurately as the
+  /// outer iteration needs (inexact Newton), never less accurately than this.
+  public var krylovTolerance: Double = 1e-12
+  /// The limit on GMRES iterations (matrix–vector products) per solve (default 1000);
+  /// over it the solve throws `.krylovNotConverged`.
+  public var krylovMaxIterations: Int = 1000
+  /// GMRES's restart length: the Krylov basis kept (default 50; memory `(restart + 1)·order` doubles).
+  public var krylovRestart: Int = 50
+  /// How cyclic blocks' linear systems are solved, from the solver (not a user setting).
+  var blockMethod: BlockMethod = .automatic
 
   /// Default options.
   public init() {}

@@ -26,6 +26,20 @@ public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
   /// acyclic parts and one dense LU per cyclic block, of the size of the block's
   /// feedback variables. O(edges + Σ m_b³). Any program.
   case blockTriangular
+  /// `D` (non-input block) in compressed sparse column storage, assembled from the
+  /// partials, and a sparse LU (SuiteSparse UMFPACK: fill-reducing ordering,
+  /// multifrontal over BLAS) factored once for every solve, `Aᵀ` included. Cyclic
+  /// blocks' Newton steps use a sparse LU of the block too. Memory O(nonzeros of
+  /// L + U), refused over `SolveOptions.denseByteLimit` by the symbolic estimate.
+  /// Any program. Excellent on grids; catastrophic fill on random sparse graphs.
+  case sparseLU
+  /// `D` (non-input block) in compressed sparse column storage and restarted GMRES
+  /// with an ILU(0) preconditioner for every solve (adjoints with `D`, tangents and
+  /// `implicitJacobian` with `Dᵀ`), to `SolveOptions.krylovTolerance`; Newton steps of
+  /// cyclic blocks are inexact GMRES solves. Memory O(nonzeros + restart·m). A solve
+  /// that does not converge throws `.krylovNotConverged`; the adjoint's achieved
+  /// residual is `GradientResult.krylovResidual`. Any program.
+  case krylov
 
   /// The solver's name, as in `.lu`.
   public var description: String { rawValue }

@@ -63,6 +63,12 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   case notConverged(variables: [String], iterations: Int, residual: Double)
   /// Fixed-point iteration needs assignment constraints; `variable` has a residual one.
   case fixedPointNeedsAssignment(variable: String)
+  /// GMRES (`.krylov`, or a block `.automatic` gave to GMRES) stopped after
+  /// `iterations` matrix–vector products at relative residual `residual`, above
+  /// `tolerance` (`SolveOptions.krylovTolerance`, or the inexact-Newton forcing
+  /// term): no approximate result is returned. Raise `krylovMaxIterations` or
+  /// `krylovRestart`, or use `.sparseLU`.
+  case krylovNotConverged(iterations: Int, residual: Double, tolerance: Double)
   /// A failure of the linear-algebra layer that no variable can be blamed for.
   case linearAlgebra(LinearAlgebraError)
 }
@@ -123,6 +129,9 @@ extension LagrangePropError: CustomStringConvertible {
     case .fixedPointNeedsAssignment(let v):
       return
         "fixed-point iteration needs assignments, but '\(v)' has a residual constraint; use Newton"
+    case .krylovNotConverged(let iterations, let residual, let tolerance):
+      return
+        "GMRES did not converge in \(iterations) iteration(s): relative residual \(residual) > tolerance \(tolerance); raise SolveOptions.krylovMaxIterations or krylovRestart, or use .sparseLU"
     case .linearAlgebra(let error):
       return error.description
     }

@@ -16,6 +16,11 @@ package struct KrylovSolver: LinearSystemSolver {
   package let settings: KrylovSettings
   /// The preconditioner.
   package let preconditioner: SparsePreconditioner
+  /// `1 / max_j |a_ij|` per row and `1 / max_i |a_ij|` per column (1 for an
+  /// empty one): GMRES solves the row-equilibrated `R·A·x = R·b` (and
+  /// `C·Aᵀ·x = C·b`), so that badly scaled equations weigh alike in the residual.
+  let rowScale: [Double]
+  let columnScale: [Double]
 
   /// The order `n`.
   package var order: Int { matrix.order }
@@ -31,10 +36,23 @@ package struct KrylovSolver: LinearSystemSolver {
     self.matrix = matrix
     self.settings = settings
     self.preconditioner = SparsePreconditioner(matrix, kind: preconditioner)
+    var rowMax = [Double](repeating: 0, count: matrix.order)
+    var columnMax = [Double](repeating: 0, count: matrix.order)
+    for j in 0..<matrix.order {
+      for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+        let a = abs(matrix.values[k])
+        rowMax[matrix.rowIndices[k]] = max(rowMax[matrix.rowIndices[k]], a)
+        columnMax[j] = max(columnMax[j], a)
+      }
+    }
+    func reciprocal(_ m: Double) -> Double { m > 0 && m.isFinite ? 1 / m : 1 }
+    self.rowScale = rowMax.map(reciprocal)
+    self.columnScale = columnMax.map(reciprocal)
   }
 
   /// Solves `A·x = b` (or `Aᵀ·x = b`) for one right-hand side in place, to the
-  /// relative `tolerance` (default `settings.tolerance`), from `x = 0`.
+  /// relative `tolerance` (default `settings.tolerance`) on the row-equilibrated
+  /// system, `‖R·(b − A·x)‖₂ ≤ tolerance·‖R·b‖₂`, from `x = 0`.
   ///
   /// - Complexity: per iteration O(nonzeros + restart · order).
   /// - Throws: `.krylovNotConverged(iterations:residual:tolerance:)`; `.nonFinite`.
@@ -44,11 +62,22 @@ package struct KrylovSolver: LinearSystemSolver {
     var run = settings
     if let tolerance { run.tolerance = tolerance }
     var x = [Double](repeating: 0, count: order)
+    let scale = transpose ? columnScale : rowScale
+    for i in 0..<order { b[i] *= scale[i] }
     let outcome = try x.withUnsafeMutableBufferPointer { (xp) throws(LinearAlgebraError) in
-      try GMRES.solve(
-        order: order, settings: run, b: UnsafeBufferPointer(b), x: xp,
-        apply: { v, y in matrix.multiply(v, into: y, transpose: transpose) },
-        precondition: { v in preconditioner.apply(v, transpose: transpose) })
+      try scale.withUnsafeBufferPointer { (s) throws(LinearAlgebraError) in
+        try GMRES.solve(
+          order: order, settings: run, b: UnsafeBufferPointer(b), x: xp,
+          apply: { v, y in
+            matrix.multiply(v, into: y, transpose: transpose)
+            for i in 0..<y.count { y[i] *= s[i] }
+          },
+          precondition: { v in
+            // The preconditioner of the scaled matrix R·A is R·M: (R·M)⁻¹ = M⁻¹·R⁻¹.
+            if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
+            preconditioner.apply(v, transpose: transpose)
+          })
+      }
     }
     for i in 0..<order { b[i] = x[i] }
     return outcome

@@ -41,6 +41,31 @@ package struct SparseLUAnalysis: Sendable {
   }
 }
 
+/// What a sparse LU of a pattern would cost, from its approximate minimum
+/// degree ordering (AMD on `A + Aᵀ`, `amd_l_order`): the non-zeros of `L + U`
+/// and the flops of an LU with diagonal pivots in that order — exact for that
+/// factorization, which UMFPACK's symmetric strategy performs when the diagonal
+/// is acceptable (UMFPACK's own `UMFPACK_*_ESTIMATE`s are upper bounds that
+/// overestimate a 2-D grid's factor by two orders of magnitude).
+package struct SparseFillEstimate: Sendable, Equatable {
+  /// Non-zeros of `L + U` (diagonal once).
+  package let factorNonzeros: Double
+  /// Flops of the factorization.
+  package let flops: Double
+  /// Bytes of the factors: 12 per entry (a value and a 32-bit index on average
+  /// in UMFPACK's packed storage), plus half for its frontal work arrays.
+  package var bytes: Double { 18 * factorNonzeros }
+
+  /// Orders the pattern of `matrix` and counts.
+  ///
+  /// - Complexity: AMD's, near O(nonzeros) for local (grid-like) patterns;
+  ///   screen random sparse ones first (`maximumBreadthFirstLevelWidth`).
+  /// - Throws: `.outOfMemory(routine: "amd_l_order", …)`.
+  package init(_ matrix: SparseMatrix) throws(LinearAlgebraError) {
+    (factorNonzeros, flops) = try UMFPACK.minimumDegreeEstimate(matrix)
+  }
+}
+
 /// A sparse LU factorization `P·R⁻¹·A·Q = L·U` by UMFPACK (multifrontal, dense
 /// frontal matrices through BLAS), computed once and reused for any number of
 /// solves with `A` or `Aᵀ` (`UMFPACK_A` / `UMFPACK_At`: the transpose is never formed).

@@ -13,6 +13,11 @@ enum UMFPACK {
   static func defaultControl() -> [Double] {
     var control = [Double](repeating: 0, count: Int(UMFPACK_CONTROL))
     control.withUnsafeMutableBufferPointer { umfpack_dl_defaults($0.baseAddress) }
+    // The symmetric strategy (AMD on A + Aᵀ, diagonal pivots preferred) suits
+    // constraint Jacobians, whose diagonal is −1 for assignments; AMD alone (no
+    // METIS attempt) keeps the analysis cheap and matches `minimumDegreeEstimate`.
+    control[Int(UMFPACK_STRATEGY)] = Double(UMFPACK_STRATEGY_SYMMETRIC)
+    control[Int(UMFPACK_ORDERING)] = Double(UMFPACK_ORDERING_AMD)
     return control
   }
 
@@ -173,6 +178,34 @@ enum UMFPACK {
       }
     }
     try check(status, "umfpack_dl_wsolve", info: info)
+  }
+
+  /// The approximate minimum degree ordering of the pattern of `A + Aᵀ`
+  /// (`amd_l_order`) and what it predicts for an LU with diagonal pivots in
+  /// that order: non-zeros of `L + U` and flops. Cheap next to UMFPACK's
+  /// symbolic analysis, and exact for the symmetric-pattern factorization it
+  /// describes (UMFPACK's symmetric strategy).
+  ///
+  /// - Throws: `.outOfMemory(routine: "amd_l_order", …)`.
+  static func minimumDegreeEstimate(_ a: SparseMatrix) throws(LinearAlgebraError)
+    -> (factorNonzeros: Double, flops: Double)
+  {
+    var info = [Double](repeating: 0, count: Int(AMD_INFO))
+    var control = [Double](repeating: 0, count: Int(AMD_CONTROL))
+    amd_l_defaults(&control)
+    var permutation = [Int](repeating: 0, count: a.order)
+    let status = a.columnStart.withUnsafeBufferPointer { ap in
+      a.rowIndices.withUnsafeBufferPointer { ai in
+        amd_l_order(a.order, ap.baseAddress, ai.baseAddress, &permutation, &control, &info)
+      }
+    }
+    if status == Int(AMD_OUT_OF_MEMORY) { throw .outOfMemory(routine: "amd_l_order", bytes: nil) }
+    precondition(status >= Int(AMD_OK), "amd_l_order: status \(status) (a LagrangeProp bug)")
+    let lowerNonzeros = info[Int(AMD_LNZ)]
+    return (
+      2 * lowerNonzeros + Double(a.order),
+      info[Int(AMD_NDIV)] + 2 * info[Int(AMD_NMULTSUBS_LU)]
+    )
   }
 
   /// The index of the refinement-steps entry of `Control` (`UMFPACK_IRSTEP`).

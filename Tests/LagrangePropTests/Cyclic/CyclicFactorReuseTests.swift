@@ -88,7 +88,7 @@ extension BlockFactorization {
   var denseLU: LUFactorization? {
     switch self {
     case .dense(let lu), .denseOfTranspose(let lu): lu
-    case .scalar, .band: nil
+    case .scalar, .band, .sparse: nil
     }
   }
 

@@ -1,0 +1,139 @@
+/// The sparse solvers' part of linearization: `D_zz` as a sparse LU or GMRES,
+/// the adjoint residual reported with Krylov results, and the per-block summary
+/// appended to `solverReason`.
+extension Program {
+  /// The sparse system of `D_zz` for `.sparseLU` / `.krylov`: the forward
+  /// solve's factorization when the non-input part is one cyclic block affine in
+  /// its own variables (then `D_BB = D_zz`, and its last Newton factorization is
+  /// the Jacobian at the solution), else assembled from the partials and factored.
+  ///
+  /// - Complexity: sparse LU: UMFPACK's symbolic + numeric factorization of
+  ///   `D_zz`; GMRES: the ILU(0) preconditioner, O(Σ rows' fill-free products).
+  /// - Throws: `.singularJacobian` naming the variable at a zero or negligible
+  ///   pivot; `.denseTooLarge` when the factors' size by the AMD ordering
+  ///   (`SparseFillEstimate.bytes`) exceeds `options.denseByteLimit`;
+  ///   `.linearAlgebra(.outOfMemory)`.
+  func sparseNonInputSystem(_ solver: Solver, state: ForwardState, options: SolveOptions)
+    throws(LagrangePropError) -> SparseSystem
+  {
+    if blocks.count == 1, let block = blocks.first, block.start == inputCount,
+      block.end == variableCount, case .sparse(let reused)? = state.reusableBlockFactors[0]
+    {
+      switch (solver, reused.system) {
+      case (.sparseLU, .lu), (.krylov, .krylov): return reused.system
+      default: break
+      }
+    }
+    let pattern = sparseJacobianPattern(inputCount..<variableCount)
+    let matrix = state.partials.withUnsafeBufferPointer {
+      assembleSparseJacobian(pattern, partials: $0)
+    }
+    if solver == .krylov {
+      return .krylov(KrylovSolver(matrix, settings: options.krylovSettings))
+    }
+    let estimate: SparseFillEstimate
+    do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
+    if estimate.bytes > Double(options.denseByteLimit) {
+      throw .denseTooLarge(
+        solver:
+          "sparseLU (\(Int(estimate.factorNonzeros)) non-zeros in L + U of D_zz by AMD)",
+        order: matrix.order, bytes: Int(min(estimate.bytes, Double(Int.max))),
+        limit: options.denseByteLimit)
+    }
+    return .lu(
+      try mappingNonInputErrors { () throws(LinearAlgebraError) in
+        try SparseLUFactorization(matrix)
+      })
+  }
+
+  /// `"; …"`: what was factored, for the sparse solvers and for block-triangular
+  /// solves with a sparse block (appended to `solverReason`).
+  static func factorSummary(_ factor: LinearizationFactor, requested: Solver) -> String {
+    switch factor {
+    case .sparse(let system):
+      return "; \(system.summary)"
+    case .blocks(let factors):
+      var counts: [String: Int] = [:]
+      var sparse: [String] = []
+      for f in factors {
+        switch f {
+        case .scalar: counts["scalar", default: 0] += 1
+        case .dense, .denseOfTranspose: counts["dense LU", default: 0] += 1
+        case .band: counts["band LU", default: 0] += 1
+        case .sparse(let s):
+          sparse.append(
+            s.system.summary + (s.choiceReason.isEmpty ? "" : " [\(s.choiceReason)]"))
+        }
+      }
+      guard !sparse.isEmpty else { return "" }
+      let small = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+      let shown = sparse.prefix(3).joined(separator: "; ")
+      let more = sparse.count > 3 ? "; … (\(sparse.count) sparse blocks)" : ""
+      return "; blocks: "
+        + (small + [shown + more]).joined(separator: ", ")
+    default:
+      return ""
+    }
+  }
+}
+
+extension Linearization {
+  /// Whether any solve of this linearization runs GMRES.
+  var usesKrylov: Bool {
+    switch factor {
+    case .sparse(.krylov): return true
+    case .blocks(let factors):
+      return factors.contains {
+        if case .sparse(let s) = $0, case .krylov = s.system { return true }
+        return false
+      }
+    default: return false
+    }
+  }
+
+  /// `‖R·(D λ + w)_z‖₂ / ‖R·w_z‖₂` over the non-input constraints (program
+  /// order), `R` the row equilibration GMRES uses (`1 / max_i |D[a, i]|` for row
+  /// `a`): the true relative residual of an adjoint solve, from the partials.
+  ///
+  /// - Complexity: O(n + edges).
+  func adjointResidual(_ lambda: [Double], objectiveGradient w: [Double]) -> Double {
+    let d = program.inputCount
+    let n = program.variableCount
+    var r = w
+    var rowMax = [Double](repeating: 0, count: n)
+    for p in d..<n {
+      let l = lambda[p]
+      if !program.isResidual[p] {
+        r[p] -= l
+        rowMax[p] = max(rowMax[p], 1)
+      }
+      for k in program.argumentRange(p) {
+        let q = Int(program.arguments[k])
+        r[q] += partials[k] * l
+        rowMax[q] = max(rowMax[q], abs(partials[k]))
+      }
+    }
+    var residual = 0.0
+    var scale = 0.0
+    for p in d..<n {
+      let s = rowMax[p] > 0 ? 1 / rowMax[p] : 1
+      residual += (s * r[p]) * (s * r[p])
+      scale += (s * w[p]) * (s * w[p])
+    }
+    return scale == 0 ? residual.squareRoot() : (residual / scale).squareRoot()
+  }
+}
+
+extension Linearization {
+  /// The non-input block `D_zz` (program order) in compressed sparse column
+  /// storage, assembled from the partials: the matrix `.sparseLU` factors and
+  /// `.krylov` iterates with (benchmarks and tests compare direct library calls on it).
+  ///
+  /// - Complexity: O(m + edges).
+  package func sparseNonInputJacobian() -> SparseMatrix {
+    let pattern = program.sparseJacobianPattern(program.inputCount..<program.variableCount)
+    return partials.withUnsafeBufferPointer {
+      program.assembleSparseJacobian(pattern, partials: $0)
+    }
+  }
+}

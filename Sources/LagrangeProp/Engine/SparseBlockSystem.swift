@@ -1,0 +1,249 @@
+/// How the linear systems of cyclic blocks are solved; set from the `Solver`.
+enum BlockMethod: Sendable, Equatable {
+  /// Per block: scalar, band LU, dense LU, sparse LU or GMRES, from the block's
+  /// size, band and the sparse LU's symbolic estimates (`.blockTriangular`,
+  /// `.automatic`, and the forward solves of the dense and band solvers).
+  case automatic
+  /// A sparse LU (UMFPACK) of every block of more than one feedback variable (`.sparseLU`).
+  case sparseLU
+  /// GMRES on every block of more than one feedback variable (`.krylov`).
+  case krylov
+}
+
+/// A sparse solver of a whole block of `D` — a cyclic block's `D_BB` or the
+/// non-input `D_zz` — as a UMFPACK factorization or a preconditioned GMRES.
+enum SparseSystem: Sendable {
+  case lu(SparseLUFactorization)
+  case krylov(KrylovSolver)
+
+  /// The solver, for the dense-like paths of `Linearization`.
+  var solver: any LinearSystemSolver {
+    switch self {
+    case .lu(let lu): lu
+    case .krylov(let krylov): krylov
+    }
+  }
+
+  /// Solves `A·x = b` (or `Aᵀ·x = b`) in place; GMRES to `tolerance` if given
+  /// (an inexact Newton step), else to its settings' tolerance.
+  func solve(_ b: UnsafeMutableBufferPointer<Double>, transpose: Bool, tolerance: Double?)
+    throws(LinearAlgebraError)
+  {
+    switch self {
+    case .lu(let lu): try lu.solve(b, rightHandSides: 1, transpose: transpose)
+    case .krylov(let krylov): _ = try krylov.solve(b, transpose: transpose, tolerance: tolerance)
+    }
+  }
+
+  /// A short description for `solverReason`.
+  var summary: String {
+    switch self {
+    case .lu(let lu):
+      "sparse LU of order \(lu.order) (UMFPACK, \(lu.matrix.nonzeroCount) non-zeros, \(lu.factorNonzeros) in L + U, \(Program.flops(lu.flops)))"
+    case .krylov(let krylov):
+      "GMRES(\(krylov.settings.restart)) + \(krylov.preconditioner.kind == .incompleteLU ? "ILU(0)" : krylov.preconditioner.kind.rawValue) of order \(krylov.order) (\(krylov.matrix.nonzeroCount) non-zeros)"
+    }
+  }
+}
+
+/// A cyclic block's reduced system `S = ∂r_F/∂z_F` solved through the whole
+/// block's sparse `A = D_BB` (never forming `S`, which can fill in).
+///
+/// With `J = Aᵀ` (the block's constraints by its variables, acyclic part `A`
+/// first), `S` is the Schur complement `J_FF − J_FA·J_AA⁻¹·J_AF`, so
+/// `S·x = b ⇔ J·(y_A, x) = (0, b)` and `Sᵀ·x = b ⇔ Jᵀ·(y_A, x) = (0, b)`: one
+/// solve of order `|B|` with the right-hand side padded by zeros on `A`.
+struct SparseBlockSystem: Sendable {
+  let system: SparseSystem
+  /// `feedbackStart − start`: where the feedback variables begin in the block.
+  let feedbackOffset: Int
+  /// The estimates behind `.automatic`'s choice (empty when requested).
+  var choiceReason: String = ""
+
+  /// Solves `S·x = b` (or `Sᵀ·x = b`) in place (`b` over the feedback variables).
+  ///
+  /// - Complexity: one sparse solve of order `|B|`.
+  func solve(inPlace b: inout [Double], transpose: Bool, tolerance: Double?)
+    throws(LinearAlgebraError)
+  {
+    let size = system.solver.order
+    var padded = [Double](repeating: 0, count: size)
+    for r in 0..<b.count { padded[feedbackOffset + r] = b[r] }
+    try padded.withUnsafeMutableBufferPointer { (p) throws(LinearAlgebraError) in
+      try system.solve(p, transpose: !transpose, tolerance: tolerance)
+    }
+    for r in 0..<b.count { b[r] = padded[feedbackOffset + r] }
+  }
+}
+
+/// The structure of one cyclic block's sparse system, kept across the Newton
+/// iterations of a solve: its pattern, and the symbolic analysis and choice
+/// once made.
+struct SparseBlockPlan {
+  enum Choice: Equatable {
+    /// Dense (or band) LU of the reduced Jacobian is cheaper.
+    case reduced
+    case sparseLU
+    case krylov
+  }
+  let pattern: SparseJacobianPattern
+  var analysis: SparseLUAnalysis?
+  var choice: Choice
+  /// The estimates behind `.automatic`'s choice.
+  var reason: String = ""
+}
+
+extension Program {
+  /// Blocks with at most this many feedback variables are factored dense (or
+  /// band) by `.automatic`, without a sparse analysis: `⅔·400³ ≈ 43 Mflop`.
+  static let smallBlockFeedbackCount = 400
+
+  /// `.automatic` factors a block's reduced Jacobian (dense or band) without a
+  /// sparse analysis when that costs at most this many flops.
+  static let reducedFlopsWithoutAnalysis = 2e8
+
+  /// GMRES is preferred to a sparse LU whose estimated flops exceed both this
+  /// and `krylovFlopsGuess` — about a second of factorization on this machine.
+  static let sparseLUFlopsBudget = 4e9
+
+  /// A pessimistic guess of a GMRES solve's flops on a block of order `s` with
+  /// `nonzeros` entries: 300 iterations of a product, ILU(0) sweeps and the
+  /// orthogonalisation against `restart` vectors.
+  static func krylovFlopsGuess(order s: Int, nonzeros: Int, restart: Int) -> Double {
+    300 * (6 * Double(nonzeros) + 2 * Double(restart) * Double(s))
+  }
+
+  /// The sparse factorization of block `b`'s whole Jacobian `D_BB` (the
+  /// reduced `S` solved through it, see `SparseBlockSystem`) when `method`
+  /// asks for one — or, for `.automatic`, when the block is large and neither
+  /// banded nor cheaper dense; `nil` sends the block to the scalar / band /
+  /// dense path. The pattern, the choice and UMFPACK's symbolic analysis are
+  /// made once per solve and kept in `scratch` for the next Newton iteration.
+  ///
+  /// - Throws: `.singularJacobian` naming the variable whose constraint UMFPACK
+  ///   pivoted at a zero (or negligible) pivot; `.denseTooLarge` when a requested
+  ///   sparse LU's estimated factors exceed `options.denseByteLimit`;
+  ///   `.linearAlgebra(.outOfMemory)`.
+  func factorSparseBlock(
+    _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions,
+    scratch: inout BlockScratch
+  ) throws(LagrangePropError) -> BlockFactorization? {
+    let block = blocks[b]
+    let m = block.feedbackCount
+    let method = options.blockMethod
+    if m <= 1 { return nil }
+    if method == .automatic
+      && (m <= Self.smallBlockFeedbackCount
+        || reducedFactorizationFlops(b, options: options).flops <= Self.reducedFlopsWithoutAnalysis)
+    {
+      return nil
+    }
+    let pattern = scratch.sparsePlans[b]?.pattern ?? sparseJacobianPattern(block.start..<block.end)
+    let matrix = assembleSparseJacobian(pattern, partials: partials)
+    var plan: SparseBlockPlan
+    if let kept = scratch.sparsePlans[b] {
+      plan = kept
+    } else {
+      switch method {
+      case .automatic:
+        let (choice, reason) = try automaticChoice(b, matrix: matrix, options: options)
+        plan = SparseBlockPlan(pattern: pattern, analysis: nil, choice: choice, reason: reason)
+      case .sparseLU:
+        let estimate: SparseFillEstimate
+        do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
+        if estimate.bytes > Double(options.denseByteLimit) {
+          throw .denseTooLarge(
+            solver:
+              "sparseLU of the cyclic block of \(block.size) variables (\(Int(estimate.factorNonzeros)) non-zeros in L + U by AMD)",
+            order: block.size, bytes: Int(min(estimate.bytes, Double(Int.max))),
+            limit: options.denseByteLimit)
+        }
+        plan = SparseBlockPlan(pattern: pattern, analysis: nil, choice: .sparseLU)
+      case .krylov:
+        plan = SparseBlockPlan(pattern: pattern, analysis: nil, choice: .krylov)
+      }
+    }
+    defer { scratch.sparsePlans[b] = plan }
+    let system: SparseSystem
+    switch plan.choice {
+    case .reduced:
+      return nil
+    case .sparseLU:
+      do {
+        if plan.analysis == nil { plan.analysis = try SparseLUAnalysis(matrix) }
+        system = .lu(try SparseLUFactorization(matrix, analysis: plan.analysis))
+      } catch {
+        throw singularityError(error, unknownsFrom: block.start)
+      }
+    case .krylov:
+      system = .krylov(KrylovSolver(matrix, settings: options.krylovSettings))
+    }
+    return .sparse(
+      SparseBlockSystem(
+        system: system, feedbackOffset: block.feedbackStart - block.start, choiceReason: plan.reason
+      ))
+  }
+
+  /// `.automatic`'s choice for a large block: the cheapest of the reduced
+  /// factorization (band LU where the block's band is narrow, else dense LU if it
+  /// fits the memory limit), a sparse LU (flops and non-zeros from the AMD
+  /// ordering, `SparseFillEstimate`, if its factors fit the limit) and GMRES —
+  /// taken when both factorizations exceed `max(sparseLUFlopsBudget,
+  /// krylovFlopsGuess)`. A breadth-first screen first: levels wider than
+  /// `limit / (8·order)` (a random sparse graph) make any sparse LU's fill
+  /// catastrophic, and skip the ordering (which is itself slow on such graphs).
+  func automaticChoice(_ b: Int, matrix: SparseMatrix, options: SolveOptions)
+    throws(LagrangePropError) -> (choice: SparseBlockPlan.Choice, reason: String)
+  {
+    let limit = Double(options.denseByteLimit)
+    let reduced = reducedFactorizationFlops(b, options: options)
+    let krylov = Self.krylovFlopsGuess(
+      order: matrix.order, nonzeros: matrix.nonzeroCount, restart: options.krylovRestart)
+    let width = maximumBreadthFirstLevelWidth(
+      order: matrix.order, columnStart: matrix.columnStart, rowIndices: matrix.rowIndices)
+    var sparse = Double.infinity
+    var sparseNote: String
+    if 8 * Double(width) * Double(matrix.order) > limit {
+      sparseNote =
+        "sparse LU: breadth-first levels \(width) wide for order \(matrix.order), catastrophic fill"
+    } else {
+      let estimate: SparseFillEstimate
+      do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
+      if estimate.bytes <= limit { sparse = estimate.flops }
+      sparseNote =
+        "sparse LU ≈ \(Self.flops(estimate.flops)), \(Int(estimate.factorNonzeros)) non-zeros in L + U (AMD)"
+    }
+    let reason =
+      "\(reduced.kind) ≈ \(Self.flops(reduced.flops)), \(sparseNote), GMRES ≈ \(Self.flops(krylov)) (guess)"
+    if min(reduced.flops, sparse) > max(Self.sparseLUFlopsBudget, krylov) {
+      return (.krylov, reason)
+    }
+    return (reduced.flops <= sparse ? .reduced : .sparseLU, reason)
+  }
+
+  /// The flops of factoring block `b`'s reduced Jacobian by the path
+  /// `factorReducedJacobian` would take (band LU, or dense LU when its `8·m²`
+  /// bytes fit the limit; infinite otherwise).
+  func reducedFactorizationFlops(_ b: Int, options: SolveOptions) -> (kind: String, flops: Double) {
+    let block = blocks[b]
+    let m = Double(block.feedbackCount)
+    let edges = Double(argumentStart[block.end] - argumentStart[block.start])
+    if blockUsesBand(b) {
+      let kl = Double(blockReducedBandwidth[b].lower)
+      let ku = Double(blockReducedBandwidth[b].upper)
+      return ("band LU", 2 * m * kl * (kl + ku) + (kl + ku + 1) * (edges + Double(block.size)))
+    }
+    if 8 * m * m <= Double(options.denseByteLimit) {
+      return ("dense LU", 2 * m * m * m / 3 + m * (edges + Double(block.size)))
+    }
+    return ("dense LU (over the memory limit)", .infinity)
+  }
+}
+
+extension SolveOptions {
+  /// The GMRES settings of these options.
+  var krylovSettings: KrylovSettings {
+    KrylovSettings(
+      tolerance: krylovTolerance, maxIterations: krylovMaxIterations, restart: krylovRestart)
+  }
+}
