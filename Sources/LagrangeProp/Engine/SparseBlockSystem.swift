@@ -102,13 +102,11 @@ extension Program {
   /// sparse analysis when that costs at most this many flops.
   static let reducedFlopsWithoutAnalysis = 2e8
 
-  /// GMRES is preferred to a sparse LU whose estimated flops exceed both this
-  /// and `krylovFlopsGuess` — about a second of factorization on this machine.
-  static let sparseLUFlopsBudget = 4e9
-
   /// A pessimistic guess of a GMRES solve's flops on a block of order `s` with
   /// `nonzeros` entries: 300 iterations of a product, ILU(0) sweeps and the
-  /// orthogonalisation against `restart` vectors.
+  /// orthogonalisation against `restart` vectors. Well-conditioned blocks
+  /// (`I − γP`) converge in tens of iterations, grids in hundreds; a factorization
+  /// cheaper than this guess is preferred, since its cost is known.
   static func krylovFlopsGuess(order s: Int, nonzeros: Int, restart: Int) -> Double {
     300 * (6 * Double(nonzeros) + 2 * Double(restart) * Double(s))
   }
@@ -187,11 +185,11 @@ extension Program {
   /// `.automatic`'s choice for a large block: the cheapest of the reduced
   /// factorization (band LU where the block's band is narrow, else dense LU if it
   /// fits the memory limit), a sparse LU (flops and non-zeros from the AMD
-  /// ordering, `SparseFillEstimate`, if its factors fit the limit) and GMRES —
-  /// taken when both factorizations exceed `max(sparseLUFlopsBudget,
-  /// krylovFlopsGuess)`. A breadth-first screen first: levels wider than
-  /// `limit / (8·order)` (a random sparse graph) make any sparse LU's fill
-  /// catastrophic, and skip the ordering (which is itself slow on such graphs).
+  /// ordering, `SparseFillEstimate`, if its factors fit the limit) and GMRES
+  /// (its pessimistic `krylovFlopsGuess`). A breadth-first screen first: levels
+  /// `W` wide (of order `n` for a random sparse graph) mean a sparse LU of about
+  /// `W³/3` flops and `8·W·n` bytes at least; when that exceeds GMRES's guess or the
+  /// memory limit, the ordering is skipped (it is itself slow on such graphs).
   func automaticChoice(_ b: Int, matrix: SparseMatrix, options: SolveOptions)
     throws(LagrangePropError) -> (choice: SparseBlockPlan.Choice, reason: String)
   {
@@ -203,9 +201,12 @@ extension Program {
       order: matrix.order, columnStart: matrix.columnStart, rowIndices: matrix.rowIndices)
     var sparse = Double.infinity
     var sparseNote: String
-    if 8 * Double(width) * Double(matrix.order) > limit {
+    // A frontal matrix as wide as the widest level: about W³/3 flops (a grid's
+    // separator is its width, m in 2-D and m² in 3-D; a random graph's is of order n).
+    let screen = Double(width) * Double(width) * Double(width) / 3
+    if min(screen, 8 * Double(width) * Double(matrix.order)) > min(krylov, limit) {
       sparseNote =
-        "sparse LU: breadth-first levels \(width) wide for order \(matrix.order), catastrophic fill"
+        "sparse LU ≳ \(Self.flops(screen)) (breadth-first levels \(width) wide for order \(matrix.order))"
     } else {
       let estimate: SparseFillEstimate
       do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
@@ -215,9 +216,7 @@ extension Program {
     }
     let reason =
       "\(reduced.kind) ≈ \(Self.flops(reduced.flops)), \(sparseNote), GMRES ≈ \(Self.flops(krylov)) (guess)"
-    if min(reduced.flops, sparse) > max(Self.sparseLUFlopsBudget, krylov) {
-      return (.krylov, reason)
-    }
+    if min(reduced.flops, sparse) > krylov { return (.krylov, reason) }
     return (reduced.flops <= sparse ? .reduced : .sparseLU, reason)
   }
 

@@ -28,7 +28,7 @@ package struct KrylovOutcome: Sendable, Equatable {
 /// space of dimension `restart`, then `x += M⁻¹·u` and restarts from the true
 /// residual. Right preconditioning keeps the monitored residual that of the
 /// original system, so the stopping test means what it says. Classical
-/// Gram–Schmidt applied twice (`dgemv`, level 2) orthogonalises, Givens
+/// Gram–Schmidt applied twice orthogonalises, Givens
 /// rotations keep the least-squares residual available at every step.
 enum GMRES {
   /// Solves `A·x = b` from the initial guess in `x`.
@@ -62,7 +62,11 @@ enum GMRES {
     }
     let target = settings.tolerance * bNorm
     let m = max(1, min(settings.restart, n))
-    var basis = [Double](repeating: 0, count: n * (m + 1))
+    // Every basis column is written before it is read (and only the columns
+    // used are ever touched): no zero fill, no page faults for unused columns.
+    var basis = [Double](unsafeUninitializedCapacity: n * (m + 1)) { _, count in
+      count = n * (m + 1)
+    }
     var w = [Double](repeating: 0, count: n)
     var hessenberg = [Double](repeating: 0, count: (m + 1) * m)
     var projection = [Double](repeating: 0, count: m + 1)
@@ -109,14 +113,21 @@ enum GMRES {
               projection.withUnsafeMutableBufferPointer { p in
                 let column = h.baseAddress! + j * (m + 1)
                 for i in 0...j { column[i] = 0 }
+                // Plain loops rather than dgemv: these tall, thin products are
+                // memory-bound, and BLAS threads only spin on them.
                 for _ in 0..<2 {
-                  LAPACK.dgemv(
-                    transpose: true, rows: n, columns: j + 1, a: v.baseAddress!, lda: n,
-                    x: w.baseAddress!, y: p.baseAddress!)
-                  LAPACK.dgemv(
-                    transpose: false, rows: n, columns: j + 1, a: v.baseAddress!, lda: n,
-                    x: p.baseAddress!, y: w.baseAddress!, alpha: -1, beta: 1)
-                  for i in 0...j { column[i] += p[i] }
+                  for i in 0...j {
+                    let vi = v.baseAddress! + i * n
+                    var dot = 0.0
+                    for k in 0..<n { dot += vi[k] * w[k] }
+                    p[i] = dot
+                  }
+                  for i in 0...j {
+                    let vi = v.baseAddress! + i * n
+                    let c = p[i]
+                    for k in 0..<n { w[k] -= c * vi[k] }
+                    column[i] += c
+                  }
                 }
               }
             }
@@ -149,10 +160,11 @@ enum GMRES {
             let diagonal = hessenberg[i + i * (m + 1)]
             y[i] = diagonal == 0 ? 0 : s / diagonal
           }
-          y.withUnsafeBufferPointer { yp in
-            LAPACK.dgemv(
-              transpose: false, rows: n, columns: j, a: v.baseAddress!, lda: n,
-              x: yp.baseAddress!, y: w.baseAddress!)
+          for k in 0..<n { w[k] = 0 }
+          for i in 0..<j {
+            let vi = v.baseAddress! + i * n
+            let c = y[i]
+            for k in 0..<n { w[k] += c * vi[k] }
           }
           precondition(w)
           for i in 0..<n { x[i] += w[i] }
