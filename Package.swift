@@ -14,7 +14,9 @@ let package = Package(
     .executable(name: "lagrange-bench", targets: ["LagrangeBench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    // `swift package generate-documentation --target LagrangeProp` builds the DocC catalog.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
   ],
   targets: [
     // MARK: - Public API
