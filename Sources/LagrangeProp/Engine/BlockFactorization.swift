@@ -36,7 +36,7 @@ enum BlockFactorization: Sendable {
 
 extension Program {
   /// Whether block `b`'s reduced Jacobian is factored in band storage.
-  func blockUsesBand(_ b: Int) -> Bool {
+  package func blockUsesBand(_ b: Int) -> Bool {
     let m = blocks[b].feedbackCount
     let bw = blockReducedBandwidth[b]
     return 2 * (2 * bw.lower + bw.upper + 1) <= m
