@@ -3,7 +3,7 @@
 /// or band LU when the block's structural band (see `reducedJacobianBandwidth`)
 /// takes at most half of dense storage — e.g. a discretised boundary-value
 /// problem, whose `S` is tridiagonal.
-enum BlockFactorization: Sendable {
+package enum BlockFactorization: Sendable {
   case scalar(Double)
   case dense(LUFactorization)
   /// An LU of `Sᵀ` (assembled column by column from the feedback rows when the
@@ -12,7 +12,7 @@ enum BlockFactorization: Sendable {
   case band(BandLUFactorization)
 
   /// Whether the factorization is a dense LU (of `S` or of `Sᵀ`).
-  var isDense: Bool {
+  package var isDense: Bool {
     switch self {
     case .dense, .denseOfTranspose: true
     case .scalar, .band: false
@@ -22,7 +22,9 @@ enum BlockFactorization: Sendable {
   /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs` or `dgbtrs`).
   ///
   /// - Throws: `.nonFinite` if the solution is not finite.
-  func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+  package func solve(inPlace b: inout [Double], transpose: Bool = false)
+    throws(LinearAlgebraError)
+  {
     switch self {
     case .scalar(let s):
       b[0] /= s
@@ -58,7 +60,7 @@ extension Program {
   /// - Throws: `.denseTooLarge` if a dense `S` exceeds `options.denseByteLimit`;
   ///   `.singularJacobian` naming the feedback variable at the zero pivot, or at a
   ///   pivot `≤ m·ε·‖S‖₁` (numerically singular: see `LUFactorization.negligiblePivot`).
-  func factorReducedJacobian(
+  package func factorReducedJacobian(
     _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions
   ) throws(LagrangePropError) -> BlockFactorization {
     var scratch = BlockScratch()

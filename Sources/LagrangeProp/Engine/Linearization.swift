@@ -1,5 +1,5 @@
 /// The factorization a `Linearization` keeps for its solver.
-enum LinearizationFactor: Sendable {
+package enum LinearizationFactor: Sendable {
   case sweep
   case triangular(TriangularMatrix)
   case lu(LUFactorization)
@@ -33,8 +33,8 @@ public struct Linearization: Sendable {
   /// The inputs `x`.
   public let point: [Double]
   let programValues: [Double]
-  let partials: [Double]
-  let factor: LinearizationFactor
+  package let partials: [Double]
+  package let factor: LinearizationFactor
 
   /// All variable values `z(x)` (declaration order).
   public var values: [Double] { program.toDeclarationOrder(programValues) }

@@ -1,12 +1,12 @@
 /// The state after a forward solve: every value and every local partial, in
 /// program order, and the factorization of each cyclic block's reduced Jacobian
 /// when Newton's last one is still valid at the solution.
-struct ForwardState {
-  var values: [Double]
-  var partials: [Double]
+package struct ForwardState {
+  package var values: [Double]
+  package var partials: [Double]
   /// Per cyclic block: Newton's last LU of `S`, kept only when the block is
   /// affine in its own variables (so `S` does not change with them).
-  var reusableBlockFactors: [BlockFactorization?]
+  package var reusableBlockFactors: [BlockFactorization?]
 }
 
 extension Program {
@@ -72,7 +72,8 @@ extension Program {
   }
 
   /// One pass writing all values and local partials (aligned with `arguments`).
-  func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState
+  package func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError)
+    -> ForwardState
   {
     var values = try checkedInputs(inputs)
     // Every edge's partial is written by its constraint's evaluation before it

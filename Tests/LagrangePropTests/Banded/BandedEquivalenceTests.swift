@@ -4,9 +4,8 @@
 // multipliers, adjoints for any `w`, tangents for any seed, implicit Jacobian.
 
 import Foundation
+import LagrangeProp
 import XCTest
-
-@testable import LagrangeProp
 
 final class BandedEquivalenceTests: XCTestCase {
   /// Chains of every length around the acceptance boundary of the band

@@ -9,9 +9,8 @@
 // decide whether a band solver must accept or refuse the program.
 
 import Foundation
+import LagrangeProp
 import XCTest
-
-@testable import LagrangeProp
 
 // MARK: - Recording graph builder
 
