@@ -5,6 +5,7 @@
 
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 final class BandedEquivalenceTests: XCTestCase {

@@ -4,6 +4,7 @@
 // tangent solves need, and `linearize` reuses it instead of factoring again.
 
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 final class CyclicFactorReuseTests: XCTestCase {

@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Which factorization the block paths take, and that each gives the closed form.

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import LagrangeProp
 import XCTest
 
 @testable import LagrangeBench
-@testable import LagrangeProp
 
 /// Every `lagrange-bench` subcommand on tiny sizes: its output parses (JSON
 /// decodes; CSV has the header and one row per size), its answer checks pass,
