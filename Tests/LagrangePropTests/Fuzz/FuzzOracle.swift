@@ -101,22 +101,6 @@ enum FuzzOracle {
     Mirror(reflecting: error).children.first?.label ?? "\(error)"
   }
 
-  /// `‖a − b‖∞ / max(‖b‖∞, floor)`, NaN if either holds NaN or the lengths differ.
-  static func relativeDifference(_ a: [Double], _ b: [Double], floor: Double = tinyScale)
-    -> Double
-  {
-    guard a.count == b.count else { return .nan }
-    var difference = 0.0
-    var scale = 0.0
-    for i in a.indices {
-      let d = abs(a[i] - b[i])
-      if d.isNaN { return .nan }
-      difference = Swift.max(difference, d)
-      scale = Swift.max(scale, abs(b[i]))
-    }
-    return difference / Swift.max(scale, floor)
-  }
-
   /// Runs every check on the program of `recipe`; returns the failures (empty if none).
   static func check(_ recipe: FuzzRecipe, tally: inout FuzzTally) -> [String] {
     let built: FuzzProgram
