@@ -197,7 +197,7 @@ func assertBandPathsAgree(
     {
       let m = program.intermediateCount
       let expected = LagrangePropError.bandTooWide(
-        solver: solver.rawValue, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper,
+        solver: solver, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper,
         order: m)
       assertThrows(expected, "\(solver)", file: file, line: line) {
         _ = try program.linearize(at: x, solver: solver)

@@ -41,7 +41,7 @@ final class CyclicBandedBlockTests: XCTestCase {
     // Shown by behaviour too: a byte limit below the dense S (8·60² = 28 800 bytes)
     // but above its band (8·60·4 = 1 920 bytes) still lets the block solve run.
     var options = SolveOptions()
-    options.denseByteLimit = 16_384
+    options.matrixByteLimit = 16_384
     let source = (0..<n).map { 10 * Foundation.sin(Double($0) / 7) + 5 }
     let a = try program.gradient(at: source, solver: .blockTriangular, options: options)
     let b = try program.gradient(at: source, solver: .lu)

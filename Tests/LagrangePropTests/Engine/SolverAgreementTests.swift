@@ -54,12 +54,13 @@ struct SolverAgreementTests {
       let error = #expect(throws: LagrangePropError.self) {
         try program.gradient(at: [2], solver: solver)
       }
-      guard case .cyclicProgram(_, let variables) = error else {
+      guard case .cyclicProgram(let refusing, let variables) = error else {
         Issue.record(
           "\(solver) refused the cycle with \(String(describing: error)), not .cyclicProgram")
         return
       }
-      // The refusal names variables on the cycle.
+      // The refusal names the solver and variables on the cycle.
+      #expect(refusing == solver)
       #expect(!variables.isEmpty && Set(variables).isSubset(of: ["u", "v"]), "\(variables)")
       return
     }

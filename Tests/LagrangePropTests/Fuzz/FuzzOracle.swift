@@ -28,6 +28,8 @@ struct FuzzTally {
   var fixedPointRuns = 0
   /// The largest fixed-point vs Newton difference, as a fraction of its tolerance.
   var worstFixedPoint = 0.0
+  /// The smallest reciprocal condition estimate any solver reported.
+  var smallestReciprocalCondition = 1.0
   /// The largest solver disagreement seen, as a fraction of its tolerance.
   var worstAgreement = 0.0
   /// The largest difference from central differences, as a fraction of its tolerance.
@@ -47,7 +49,8 @@ struct FuzzTally {
       \(forward.isEmpty ? "none" : forward.joined(separator: ", "))
       fuzz: programs per local function: \(functionCounts)
       fuzz: \(differenceChecks) programs checked against central differences, \
-      \(differenceSkips) skipped; worst solver disagreement \
+      \(differenceSkips) skipped; smallest reported reciprocal condition \
+      \(String(format: "%.2g", smallestReciprocalCondition)); worst solver disagreement \
       \(String(format: "%.2g", worstAgreement)) of its tolerance, worst difference from \
       central differences \(String(format: "%.2g", worstDifference)) of its tolerance
       fuzz: \(fixedPointRuns) cyclic programs also by fixed-point iteration; worst difference \
@@ -69,7 +72,7 @@ struct FuzzTally {
 /// - results are finite, and accepting solvers agree on the value, the gradient and
 ///   the tangents for a seed within `1e-9 + 1e3·ε / rcond` relative (normwise),
 ///   `rcond` the smallest reciprocal condition estimate any of them reports;
-/// - at well-conditioned points (`rcond ≥ 1e-6`), the gradient and the tangents
+/// - at well-conditioned points (`rcond ≥ 1e-3`), the gradient and the tangents
 ///   for an input direction match central differences of the forward solve
 ///   within `differenceTolerance` relative to `max(‖difference quotient‖∞, 1)`.
 enum FuzzOracle {
@@ -78,8 +81,10 @@ enum FuzzOracle {
   static let agreementConditionWeight = 1e3
   /// Fixed-point iteration against Newton (relative to `max(‖g‖∞, 1)`, divided by rcond).
   static let fixedPointAgreement = 1e-8
-  /// Below this reciprocal condition number, no comparison with differences.
-  static let differenceConditionThreshold = 1e-6
+  /// Below this reciprocal condition number, no comparison with differences: the
+  /// difference quotient of a forward solve accurate to its tolerance `τ` (relative)
+  /// is itself accurate only to about `τ / (rcond·h)`.
+  static let differenceConditionThreshold = 1e-3
   /// Against central differences (step `1e-5·max(1, |x|)`): acyclic programs, and
   /// cyclic ones, whose forward solve is accurate only to its tolerance (1e-12,
   /// relative), amplified by `1/h` in the difference quotient.
@@ -134,7 +139,7 @@ enum FuzzOracle {
           solver: solver, value: g.value, gradient: g.gradient,
           tangents: try lin.tangents(seed: built.tangentSeed),
           inputTangents: try lin.tangents(seed: inputSeed),
-          reciprocalCondition: reportedReciprocalCondition(g))
+          reciprocalCondition: g.reciprocalCondition)
         tally.accepted += 1
         let all = [answer.value] + answer.gradient + answer.tangents + answer.inputTangents
         if !all.allSatisfy(\.isFinite) {
@@ -151,7 +156,9 @@ enum FuzzOracle {
     var unexpected: [(Solver, LagrangePropError)] = []
     for (solver, error) in refusals {
       switch error {
-      case .cyclicProgram where solver.requiresAcyclic && recipe.isCyclic: continue
+      case .cyclicProgram(let refusing, _)
+      where solver.requiresAcyclic && recipe.isCyclic && refusing == solver:
+        continue
       case .bandTooWide where solver == .bandedLU || solver == .bandedTriangular: continue
       default: unexpected.append((solver, error))
       }
@@ -178,6 +185,7 @@ enum FuzzOracle {
 
     // Agreement, scaled by the worst reported condition.
     let rcond = answers.compactMap(\.reciprocalCondition).min() ?? 1
+    tally.smallestReciprocalCondition = Swift.min(tally.smallestReciprocalCondition, rcond)
     let tolerance = agreementFloor + agreementConditionWeight * lapackEpsilon / rcond
     for answer in answers where answer.solver != reference.solver {
       for (what, a, b) in [
@@ -203,9 +211,12 @@ enum FuzzOracle {
     if recipe.isCyclic {
       var options = SolveOptions()
       options.forwardMethod = .fixedPoint
+      // Every other block contracts by at least 0.95 per sweep: 2 000 sweeps suffice.
+      options.maxIterations = 2_000
       let hasResidual = recipe.blocks.contains {
         $0.kind == .residualLinear || $0.kind == .residualCubic
       }
+      let slowlyContracting = recipe.blocks.contains { $0.kind == .nearlySingularMarkov }
       tally.fixedPointRuns += 1
       tally.solverRuns += 1
       do {
@@ -223,6 +234,9 @@ enum FuzzOracle {
         }
       } catch .fixedPointNeedsAssignment where hasResidual {
         tally.refusals["fixedPointNeedsAssignment", default: 0] += 1
+      } catch .notConverged where slowlyContracting {
+        // γ = 1 − 10⁻ᵘ: fixed-point iteration would need about 28·10ᵘ sweeps.
+        tally.refusals["notConverged", default: 0] += 1
       } catch {
         failures.append("fixed-point iteration refused with .\(kind(error)): \(error)")
       }

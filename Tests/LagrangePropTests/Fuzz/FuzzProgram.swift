@@ -161,13 +161,16 @@ struct FuzzPlanner {
     for _ in 0..<k { add(.input, pooled: false) }
     let v = Array(first..<(first + k))
     var own = [FuzzProgram.Role?](repeating: nil, count: k)
-    let gamma = Double.random(in: 0.3...0.95, using: &rng)
+    var gamma = Double.random(in: 0.3...0.95, using: &rng)
+    if block.kind == .nearlySingularMarkov {
+      gamma = 1 - Foundation.pow(10, -Double.random(in: 2...10, using: &rng))
+    }
     switch block.kind {
-    case .markovAffine, .markovLinear:
+    case .markovAffine, .markovLinear, .nearlySingularMarkov:
       for i in 0..<k {
         let js = partners(of: i, k)
         let p = weights(js.count, summingTo: gamma).map(abs)
-        if block.kind == .markovAffine {
+        if block.kind != .markovLinear {
           own[i] = .assignment(
             .affine(constant: Double.random(in: -1...1, using: &rng), coefficients: p + [1]),
             js.map { v[$0] } + [e[i]])

@@ -29,6 +29,9 @@ struct FuzzRecipe: Equatable, CustomStringConvertible {
     /// `v_i = soft(v_{i+1}, v_i, e_i) = 0.45·tanh(u₀) + 0.3·σ(u₁) + u₂`: a custom
     /// function without a gradient (the engine takes central differences).
     case customFiniteDifference
+    /// `markovAffine` with `γ = 1 − 10⁻ᵘ`, `u ∈ [2, 10]`: regular but ill-conditioned
+    /// (reciprocal condition about `1 − γ`), where solvers agree only to `ε / rcond`.
+    case nearlySingularMarkov
     /// `v_i = e_i + 0.4·log(1 + v_j²) + 0.2·sqrt(1 + v_j²)`, with `.square`, `.affine`,
     /// `.log`, `.sqrt` inside the block (arguments ≥ 1).
     case logSqrt
@@ -43,6 +46,7 @@ struct FuzzRecipe: Equatable, CustomStringConvertible {
       case .residualCubic: "residualCubic"
       case .customWithGradient: "customWithGradient"
       case .customFiniteDifference: "customFiniteDifference"
+      case .nearlySingularMarkov: "nearlySingularMarkov"
       case .logSqrt: "logSqrt"
       }
     }
