@@ -24,6 +24,8 @@ struct FuzzTally {
   /// Programs not checked against differences: reciprocal condition below the
   /// threshold, or a perturbed forward solve that failed.
   var differenceSkips = 0
+  /// `linearize(at:solution:)` calls, at each accepting solver's own solution.
+  var solutionRuns = 0
   /// Cyclic programs also solved by fixed-point iteration.
   var fixedPointRuns = 0
   /// The largest fixed-point vs Newton difference, as a fraction of its tolerance.
@@ -43,7 +45,8 @@ struct FuzzTally {
     let forward = forwardRefusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
     return """
       fuzz: \(programs) programs (\(acyclicPrograms) acyclic, \(cyclicPrograms) cyclic), \
-      \(solverRuns) solver runs, \(accepted) accepted, \(solverRuns - accepted) refused
+      \(solverRuns) solver runs, \(accepted) accepted, \(solverRuns - accepted) refused; \
+      \(solutionRuns) linearizations at a given solution
       fuzz: refusals by kind: \(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))
       fuzz: programs refused by every solver because the forward solve failed: \
       \(forward.isEmpty ? "none" : forward.joined(separator: ", "))
@@ -99,6 +102,8 @@ enum FuzzOracle {
     let tangents: [Double]
     let inputTangents: [Double]
     let reciprocalCondition: Double?
+    /// The gradient of `linearize(at:solution:)` given this solver's own values.
+    let gradientAtSolution: [Double]
   }
 
   /// The case name of an error (`cyclicProgram` for `.cyclicProgram(solver:variables:)`).
@@ -135,11 +140,15 @@ enum FuzzOracle {
       do {
         let g = try program.gradient(at: built.point, solver: solver)
         let lin = try program.linearize(at: built.point, solver: solver)
+        tally.solutionRuns += 1
+        let atSolution = try program.linearize(
+          at: built.point, solution: lin.values, solver: solver)
         let answer = Answer(
           solver: solver, value: g.value, gradient: g.gradient,
           tangents: try lin.tangents(seed: built.tangentSeed),
           inputTangents: try lin.tangents(seed: inputSeed),
-          reciprocalCondition: g.reciprocalCondition)
+          reciprocalCondition: g.reciprocalCondition,
+          gradientAtSolution: try atSolution.gradient().gradient)
         tally.accepted += 1
         let all = [answer.value] + answer.gradient + answer.tangents + answer.inputTangents
         if !all.allSatisfy(\.isFinite) {
@@ -187,13 +196,19 @@ enum FuzzOracle {
     let rcond = answers.compactMap(\.reciprocalCondition).min() ?? 1
     tally.smallestReciprocalCondition = Swift.min(tally.smallestReciprocalCondition, rcond)
     let tolerance = agreementFloor + agreementConditionWeight * lapackEpsilon / rcond
-    for answer in answers where answer.solver != reference.solver {
-      for (what, a, b) in [
-        ("value", [answer.value], [reference.value]),
-        ("gradient", answer.gradient, reference.gradient),
-        ("tangents", answer.tangents, reference.tangents),
-        ("input tangents", answer.inputTangents, reference.inputTangents),
-      ] {
+    for answer in answers {
+      var comparisons = [
+        ("gradient at its own solution", answer.gradientAtSolution, reference.gradient)
+      ]
+      if answer.solver != reference.solver {
+        comparisons += [
+          ("value", [answer.value], [reference.value]),
+          ("gradient", answer.gradient, reference.gradient),
+          ("tangents", answer.tangents, reference.tangents),
+          ("input tangents", answer.inputTangents, reference.inputTangents),
+        ]
+      }
+      for (what, a, b) in comparisons {
         let d = relativeDifference(a, b)
         tally.worstAgreement = Swift.max(tally.worstAgreement, d / tolerance)
         if !(d <= tolerance) {
