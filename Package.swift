@@ -70,7 +70,6 @@ let package = Package(
       dependencies: [
         "LagrangeBench",
         "LagrangeProp",
-        "SeededRandom",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: [.swiftLanguageMode(.v6)]
