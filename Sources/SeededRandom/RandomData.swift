@@ -14,10 +14,12 @@ package func randomVector<G: RandomNumberGenerator>(
 package func randomMatrix<G: RandomNumberGenerator>(
   rows: Int, columns: Int, in range: ClosedRange<Double> = -1...1, using rng: inout G
 ) -> Matrix {
-  // Cannot throw: the element count matches by construction.
-  try! Matrix(
-    rows: rows, columns: columns,
-    columnMajor: randomVector(rows * columns, in: range, using: &rng))
+  // Column-major order, one draw per element.
+  var a = Matrix(validRows: rows, columns: columns)
+  for j in 0..<columns {
+    for i in 0..<rows { a[i, j] = Double.random(in: range, using: &rng) }
+  }
+  return a
 }
 
 /// A random `n × n` matrix, entries uniform in `[-1, 1]`, plus `n + 1` on the
