@@ -8,8 +8,8 @@ struct FuzzTally {
   var programs = 0
   var acyclicPrograms = 0
   var cyclicPrograms = 0
-  /// `gradient` calls: one per program and solver, and one by fixed-point iteration
-  /// per cyclic program.
+  /// `gradient` calls: one per program and solver, one by fixed-point iteration
+  /// per cyclic program, two with `minimumReciprocalCondition` per condition reported.
   var solverRuns = 0
   /// Calls that returned a result.
   var accepted = 0
@@ -24,6 +24,8 @@ struct FuzzTally {
   /// Programs not checked against differences: reciprocal condition below the
   /// threshold, or a perturbed forward solve that failed.
   var differenceSkips = 0
+  /// Calls with `minimumReciprocalCondition` set just above and below the reported condition.
+  var conditionRuns = 0
   /// `linearize(at:solution:)` calls, at each accepting solver's own solution.
   var solutionRuns = 0
   /// Cyclic programs also solved by fixed-point iteration.
@@ -46,7 +48,8 @@ struct FuzzTally {
     return """
       fuzz: \(programs) programs (\(acyclicPrograms) acyclic, \(cyclicPrograms) cyclic), \
       \(solverRuns) solver runs, \(accepted) accepted, \(solverRuns - accepted) refused; \
-      \(solutionRuns) linearizations at a given solution
+      \(solutionRuns) linearizations at a given solution, \(conditionRuns) runs with \
+      minimumReciprocalCondition around the reported condition
       fuzz: refusals by kind: \(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))
       fuzz: programs refused by every solver because the forward solve failed: \
       \(forward.isEmpty ? "none" : forward.joined(separator: ", "))
@@ -97,6 +100,8 @@ enum FuzzOracle {
   /// One solver's answers.
   struct Answer {
     let solver: Solver
+    /// The solver that ran (`GradientResult.solver`: never `.automatic`).
+    let solverUsed: Solver
     let value: Double
     let gradient: [Double]
     let tangents: [Double]
@@ -144,7 +149,7 @@ enum FuzzOracle {
         let atSolution = try program.linearize(
           at: built.point, solution: lin.values, solver: solver)
         let answer = Answer(
-          solver: solver, value: g.value, gradient: g.gradient,
+          solver: solver, solverUsed: g.solver, value: g.value, gradient: g.gradient,
           tangents: try lin.tangents(seed: built.tangentSeed),
           inputTangents: try lin.tangents(seed: inputSeed),
           reciprocalCondition: g.reciprocalCondition,
@@ -216,6 +221,41 @@ enum FuzzOracle {
             "\(answer.solver) vs \(reference.solver): \(what) differs by \(d) (relative) > "
               + "\(tolerance) (rcond \(rcond))")
         }
+      }
+    }
+
+    // `minimumReciprocalCondition`: a solver that reports `r` refuses with
+    // `.illConditioned` (naming itself and `r`) when asked for `2r`, and answers
+    // the same gradient when asked for `r/2`.
+    for answer in answers {
+      guard let r = answer.reciprocalCondition, r < 0.45 else { continue }
+      var strict = SolveOptions()
+      strict.minimumReciprocalCondition = 2 * r
+      tally.conditionRuns += 2
+      tally.solverRuns += 2
+      do {
+        _ = try program.gradient(at: built.point, solver: answer.solver, options: strict)
+        failures.append("\(answer.solver) answered below minimumReciprocalCondition = \(2 * r)")
+      } catch .illConditioned(let reported, let threshold, let refusing)
+        where refusing == answer.solverUsed && threshold == 2 * r
+        && abs(reported - r) <= 1e-12 * r
+      {
+        tally.refusals["illConditioned", default: 0] += 1
+      } catch {
+        failures.append(
+          "\(answer.solver) with minimumReciprocalCondition = \(2 * r) (reported \(r)): "
+            + "refused with .\(kind(error)): \(error)")
+      }
+      strict.minimumReciprocalCondition = r / 2
+      do {
+        let g = try program.gradient(at: built.point, solver: answer.solver, options: strict)
+        tally.accepted += 1
+        if g.gradient != answer.gradient {
+          failures.append("\(answer.solver): a different gradient under minimumReciprocalCondition")
+        }
+      } catch {
+        failures.append(
+          "\(answer.solver) refused above minimumReciprocalCondition = \(r / 2): \(error)")
       }
     }
 
