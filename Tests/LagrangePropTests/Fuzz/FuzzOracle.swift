@@ -77,7 +77,14 @@ struct FuzzTally {
 /// - the structure the engine finds matches the construction (cyclic blocks iff cycles);
 /// - results are finite, and accepting solvers agree on the value, the gradient and
 ///   the tangents for a seed within `1e-9 + 1e3·ε / rcond` relative (normwise),
-///   `rcond` the smallest reciprocal condition estimate any of them reports;
+///   `rcond` the smallest reciprocal condition estimate any of them reports, and
+///   `linearize(at:solution:)` at each solver's own values gives the same gradient;
+/// - `minimumReciprocalCondition` just above a solver's reported condition `r`
+///   (`2r`) is refused with `.illConditioned` naming the solver that ran and `r`;
+///   just below (`r/2`) the same gradient comes back;
+/// - cyclic programs by fixed-point iteration: `.fixedPointNeedsAssignment` when a
+///   block has a residual constraint, `.notConverged` allowed only for the nearly
+///   singular blocks, otherwise the Newton gradient within `1e-8 / rcond`;
 /// - at well-conditioned points (`rcond ≥ 1e-3`), the gradient and the tangents
 ///   for an input direction match central differences of the forward solve
 ///   within `differenceTolerance` relative to `max(‖difference quotient‖∞, 1)`.
