@@ -213,8 +213,20 @@ extension Program {
     // Newton's step and the point it starts from, reused across iterations.
     var step = [Double](repeating: 0, count: m)
     var saved = [Double](repeating: 0, count: m)
-    var norm = try evaluateBlock(
-      b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    var norm: (absolute: Double, relative: Double)
+    do {
+      norm = try evaluateBlock(
+        b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    } catch {
+      // The default start (every feedback variable 0) can lie outside a local
+      // function's domain (`log T` with `T` a feedback variable), and which
+      // variables feed back depends on the declaration order. Without a
+      // user-supplied guess, start once more from 1 before giving up.
+      guard case .nonFinite = error, options.initialGuess == nil else { throw error }
+      for p in feedback { values[p] = 1 }
+      norm = try evaluateBlock(
+        b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    }
     var iterations = 0
     var lastFactor: BlockFactorization?
     while !(norm.relative <= options.tolerance) {
