@@ -28,16 +28,17 @@ struct Sparse: ParsableCommand {
       """
   )
 
-  static let partNames = ["markov", "poisson2d", "poisson3d"]
+  /// A part `--parts` can run.
+  enum Part: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case markov, poisson2d, poisson3d
+  }
 
   @OptionGroup var options: HarnessOptions
 
   @Option(
     help: "Which parts to run: markov, poisson2d, poisson3d. (default: all)",
-    transform: {
-      try parsePathList($0, allowed: Sparse.partNames, option: "--parts", noun: "part")
-    })
-  var parts: [String] = Sparse.partNames
+    transform: { try parseChoiceList($0, option: "--parts", noun: "part") })
+  var parts: [Part] = Part.allCases
 
   @Option(help: "Markov states.", transform: parseSizeList)
   var markovSizes: [Int] = [1000, 10_000, 100_000, 1_000_000]
@@ -64,9 +65,9 @@ struct Sparse: ParsableCommand {
   func run() throws {
     let harness = options.harness(command: Self.configuration.commandName!)
     let report = try runSparse(
-      markovSizes: parts.contains("markov") ? markovSizes : [],
-      poisson2dSizes: parts.contains("poisson2d") ? poisson2dSizes : [],
-      poisson3dSizes: parts.contains("poisson3d") ? poisson3dSizes : [],
+      markovSizes: parts.contains(.markov) ? markovSizes : [],
+      poisson2dSizes: parts.contains(.poisson2d) ? poisson2dSizes : [],
+      poisson3dSizes: parts.contains(.poisson3d) ? poisson3dSizes : [],
       markovLUMaxStates: markovLUMaxStates, poisson3dLUMaxWidth: poisson3dLUMaxWidth,
       denseMaxOrder: denseMaxOrder, seed: seed, harness: harness)
     try options.emit(report, harness: harness)

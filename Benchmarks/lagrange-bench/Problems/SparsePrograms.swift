@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 
 /// The sparse Markov reward process `v = r + γ·P·v`, `γ = 0.9`, with `t` random
 /// transitions per state (destinations uniform, with replacement; weights
@@ -20,7 +21,7 @@ struct SparseMarkovReward {
   var inputs: [Double] { rewards }
 
   init(states n: Int, transitions t: Int, seed: UInt64) throws {
-    var rng = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9)
+    var rng = SplitMix64(seed: seed ^ UInt64(n) &* 0x9E37_79B9)
     states = n
     var destinations: [[Int]] = []
     var probabilities: [[Double]] = []
@@ -150,7 +151,7 @@ struct PoissonGrid {
     self.size = m
     self.nonlinear = nonlinear
     let n = dimensions == 2 ? m * m : m * m * m
-    var rng = SeededGenerator(seed: seed ^ UInt64(n))
+    var rng = SplitMix64(seed: seed ^ UInt64(n))
     sources = (0..<n).map { _ in Double.random(in: 0...40, using: &rng) }
     var graph = ConstraintGraph()
     let s = (0..<n).map { _ in graph.input() }

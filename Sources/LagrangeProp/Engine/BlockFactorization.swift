@@ -3,8 +3,11 @@
 /// or band LU when the block's structural band (see `reducedJacobianBandwidth`)
 /// takes at most half of dense storage — e.g. a discretised boundary-value
 /// problem, whose `S` is tridiagonal.
-enum BlockFactorization: Sendable {
-  case scalar(Double)
+package enum BlockFactorization: Sendable {
+  /// `S = s` for a block with one feedback variable; `terms` is the sum of the
+  /// magnitudes of what was added to form `s` (the feedback path's derivative and
+  /// the `−1` of an assignment), the scale against which `s` is judged.
+  case scalar(Double, terms: Double)
   case dense(LUFactorization)
   /// An LU of `Sᵀ` (assembled column by column from the feedback rows when the
   /// block has no acyclic part: contiguous writes, no strided reads).
@@ -14,10 +17,27 @@ enum BlockFactorization: Sendable {
   case sparse(SparseBlockSystem)
 
   /// Whether the factorization is a dense LU (of `S` or of `Sᵀ`).
-  var isDense: Bool {
+  package var isDense: Bool {
     switch self {
     case .dense, .denseOfTranspose: true
     case .scalar, .band, .sparse: false
+    }
+  }
+
+  /// An estimate of `S`'s reciprocal condition number: `|s| / terms` for a scalar
+  /// (how much of `s` survived cancellation), LAPACK `dgecon` / `dgbcon` of the
+  /// equilibrated matrix for dense and band LU; for a sparse LU of the block,
+  /// UMFPACK's `min |u_kk| / max |u_kk|` of the row-scaled factors (a cruder
+  /// estimate); `nil` for GMRES, which estimates none.
+  ///
+  /// - Complexity: O(1) scalar and sparse, O(m²) dense, O(m·(kl + ku)) band.
+  func reciprocalCondition() -> Double? {
+    switch self {
+    case .scalar(let s, let terms): return terms > 0 ? min(1, abs(s) / terms) : 0
+    case .dense(let lu), .denseOfTranspose(let lu):
+      return (try? lu.reciprocalConditionNumber()) ?? 0
+    case .band(let lu): return (try? lu.reciprocalConditionNumber()) ?? 0
+    case .sparse(let system): return system.system.reciprocalCondition
     }
   }
 
@@ -25,11 +45,11 @@ enum BlockFactorization: Sendable {
   /// UMFPACK, or GMRES to `tolerance` — an inexact Newton step — if given).
   ///
   /// - Throws: `.nonFinite` if the solution is not finite; `.krylovNotConverged`.
-  func solve(inPlace b: inout [Double], transpose: Bool = false, tolerance: Double? = nil)
+  package func solve(inPlace b: inout [Double], transpose: Bool = false, tolerance: Double? = nil)
     throws(LinearAlgebraError)
   {
     switch self {
-    case .scalar(let s):
+    case .scalar(let s, _):
       b[0] /= s
       if !b[0].isFinite { throw .nonFinite(routine: "scalar block solve") }
     case .dense(let lu): try lu.solve(inPlace: &b, transpose: transpose)
@@ -43,7 +63,7 @@ enum BlockFactorization: Sendable {
 
 extension Program {
   /// Whether block `b`'s reduced Jacobian is factored in band storage.
-  func blockUsesBand(_ b: Int) -> Bool {
+  package func blockUsesBand(_ b: Int) -> Bool {
     let m = blocks[b].feedbackCount
     let bw = blockReducedBandwidth[b]
     return 2 * (2 * bw.lower + bw.upper + 1) <= m
@@ -62,10 +82,10 @@ extension Program {
   ///
   /// - Complexity: dense O(m·(|A| + m) + fill + m³); band
   ///   O((kl + ku + 1)·(|A| + m) + fill + m·kl·(kl + ku)); scalar O(|A| + fill).
-  /// - Throws: `.denseTooLarge` if a dense `S` exceeds `options.denseByteLimit`;
+  /// - Throws: `.cyclicBlockTooLarge` if a dense or band `S` exceeds `options.matrixByteLimit`;
   ///   `.singularJacobian` naming the feedback variable at the zero pivot, or at a
   ///   pivot `≤ m·ε·‖S‖₁` (numerically singular: see `LUFactorization.negligiblePivot`).
-  func factorReducedJacobian(
+  package func factorReducedJacobian(
     _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions
   ) throws(LagrangePropError) -> BlockFactorization {
     var scratch = BlockScratch()
@@ -104,11 +124,15 @@ extension Program {
     if m == 1 {
       propagate(seeds: stride(from: 0, to: 1, by: 1))
       let s = scratch.rows[0] - own(0)
-      guard s != 0 else {
+      let terms = abs(scratch.rows[0]) + own(0)
+      // Exactly zero, or cancelled to round-off (the 1 × 1 form of the pivot test
+      // `|u_kk| ≤ m·ε·‖S‖₁`): scale-invariant, as for the matrices below.
+      guard s.isFinite, abs(s) > (Double.ulpOfOne / 2) * terms else {
         throw .singularJacobian(
-          variable: name(position: block.feedbackStart), routine: "scalar block")
+          variable: name(position: block.feedbackStart),
+          routine: s == 0 ? "scalar block" : "scalar block (cancelled to round-off)")
       }
-      return .scalar(s)
+      return .scalar(s, terms: terms)
     }
     if let sparse = try factorSparseBlock(
       b, partials: partials, options: options, scratch: &scratch)
@@ -118,6 +142,8 @@ extension Program {
 
     if blockUsesBand(b) {
       let bw = blockReducedBandwidth[b]
+      try checkBlockMatrixSize(
+        b, cells: m.multipliedReportingOverflow(by: 2 * bw.lower + bw.upper + 1), options: options)
       let width = bw.lower + bw.upper + 1
       var s = BandMatrix(validOrder: m, lowerBandwidth: bw.lower, upperBandwidth: bw.upper)
       for group in 0..<min(width, m) {
@@ -138,18 +164,11 @@ extension Program {
       return .band(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
     }
 
-    let bytes = m.multipliedReportingOverflow(by: m).partialValue.multipliedReportingOverflow(by: 8)
-    if m.multipliedReportingOverflow(by: m).overflow || bytes.overflow
-      || bytes.partialValue > options.denseByteLimit
-    {
-      throw .denseTooLarge(
-        solver: "cyclic block of \(block.size) variables (reduced Jacobian)", order: m,
-        bytes: bytes.overflow ? Int.max : bytes.partialValue, limit: options.denseByteLimit)
-    }
+    try checkBlockMatrixSize(b, cells: m.multipliedReportingOverflow(by: m), options: options)
     if acyclicCount == 0 {
       return try factorTransposedFeedbackJacobian(b, partials: partials)
     }
-    var s = Matrix(rows: m, columns: m)
+    var s = Matrix(validRows: m, columns: m)
     s.elements.withUnsafeMutableBufferPointer { e in
       for c in 0..<m {
         propagate(seeds: stride(from: c, to: c + 1, by: 1))
@@ -164,6 +183,22 @@ extension Program {
     return .dense(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
   }
 
+  /// Throws `.cyclicBlockTooLarge` if a matrix of `cells` doubles for block `b`
+  /// exceeds `options.matrixByteLimit`.
+  func checkBlockMatrixSize(
+    _ b: Int, cells: (partialValue: Int, overflow: Bool), options: SolveOptions
+  ) throws(LagrangePropError) {
+    let bytes = cells.partialValue.multipliedReportingOverflow(by: 8)
+    if cells.overflow || bytes.overflow || bytes.partialValue > options.matrixByteLimit {
+      let block = blocks[b]
+      throw .cyclicBlockTooLarge(
+        variables: (block.start..<block.end).prefix(16).map { name(position: $0) },
+        order: block.feedbackCount,
+        bytes: cells.overflow || bytes.overflow ? Int.max : bytes.partialValue,
+        limit: options.matrixByteLimit)
+    }
+  }
+
   /// For a block with no acyclic part, `Sᵀ` straight from the partials: column
   /// `r` of `Sᵀ` is feedback constraint `r`'s row, read contiguously from its
   /// arguments, with its one-norm summed on the way; then `dgetrf` on `Sᵀ`.
@@ -174,7 +209,7 @@ extension Program {
   ) throws(LagrangePropError) -> BlockFactorization {
     let block = blocks[b]
     let m = block.feedbackCount
-    var t = Matrix(rows: m, columns: m)
+    var t = Matrix(validRows: m, columns: m)
     var oneNorm = 0.0
     t.elements.withUnsafeMutableBufferPointer { e in
       for r in 0..<m {

@@ -11,9 +11,15 @@ public struct GradientResult: Sendable {
   public let solver: Solver
   /// Why that solver was used (the `.automatic` choice, or "requested").
   public let solverReason: String
+  /// An estimate of the reciprocal condition number of the system solved (see
+  /// `Linearization.reciprocalCondition`): relative errors in the gradient are
+  /// bounded by about `m·ε / reciprocalCondition`. `nil` for acyclic programs
+  /// solved by substitution.
+  public let reciprocalCondition: Double?
   /// For results that used GMRES (`.krylov`, or a block `.automatic` gave to it):
   /// the achieved relative residual of the adjoint solve, recomputed from the
-  /// partials as `‖(D λ + ∇f)_z‖₂ / ‖∇f_z‖₂` over the non-input constraints;
+  /// partials as `‖R(D λ + ∇f)_z‖₂ / ‖R∇f_z‖₂` over the non-input constraints
+  /// (`R` the row equilibration GMRES uses);
   /// `nil` for direct solvers.
   public let krylovResidual: Double?
 }

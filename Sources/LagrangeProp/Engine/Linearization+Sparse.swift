@@ -10,8 +10,8 @@ extension Program {
   /// - Complexity: sparse LU: UMFPACK's symbolic + numeric factorization of
   ///   `D_zz`; GMRES: the ILU(0) preconditioner, O(Σ rows' fill-free products).
   /// - Throws: `.singularJacobian` naming the variable at a zero or negligible
-  ///   pivot; `.denseTooLarge` when the factors' size by the AMD ordering
-  ///   (`SparseFillEstimate.bytes`) exceeds `options.denseByteLimit`;
+  ///   pivot; `.sparseFactorTooLarge` when the factors' size by the AMD ordering
+  ///   (`SparseFillEstimate.bytes`) exceeds `options.matrixByteLimit`;
   ///   `.linearAlgebra(.outOfMemory)`.
   func sparseNonInputSystem(_ solver: Solver, state: ForwardState, options: SolveOptions)
     throws(LagrangePropError) -> SparseSystem
@@ -33,12 +33,11 @@ extension Program {
     }
     let estimate: SparseFillEstimate
     do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
-    if estimate.bytes > Double(options.denseByteLimit) {
-      throw .denseTooLarge(
-        solver:
-          "sparseLU (\(Int(estimate.factorNonzeros)) non-zeros in L + U of D_zz by AMD)",
-        order: matrix.order, bytes: Int(min(estimate.bytes, Double(Int.max))),
-        limit: options.denseByteLimit)
+    if estimate.bytes > Double(options.matrixByteLimit) {
+      throw .sparseFactorTooLarge(
+        variables: (inputCount..<variableCount).prefix(16).map { name(position: $0) },
+        order: matrix.order, factorNonzeros: Int(min(estimate.factorNonzeros, Double(Int.max))),
+        bytes: Int(min(estimate.bytes, Double(Int.max))), limit: options.matrixByteLimit)
     }
     return .lu(
       try mappingNonInputErrors { () throws(LinearAlgebraError) in
@@ -48,7 +47,7 @@ extension Program {
 
   /// `"; …"`: what was factored, for the sparse solvers and for block-triangular
   /// solves with a sparse block (appended to `solverReason`).
-  static func factorSummary(_ factor: LinearizationFactor, requested: Solver) -> String {
+  static func factorSummary(_ factor: LinearizationFactor) -> String {
     switch factor {
     case .sparse(let system):
       return "; \(system.summary)"

@@ -80,19 +80,19 @@ extension Program {
     let m = intermediateCount
     let (square, overflow1) = m.multipliedReportingOverflow(by: m)
     let (bytes, overflow2) = square.multipliedReportingOverflow(by: 8)
-    if overflow1 || overflow2 || bytes > options.denseByteLimit {
+    if overflow1 || overflow2 || bytes > options.matrixByteLimit {
       throw .denseTooLarge(
-        solver: solver.rawValue, order: m, bytes: overflow1 || overflow2 ? Int.max : bytes,
-        limit: options.denseByteLimit)
+        solver: solver, order: m, bytes: overflow1 || overflow2 ? Int.max : bytes,
+        limit: options.matrixByteLimit)
     }
   }
 
   /// The dense non-input block `D_zz` (`m × m`, program order).
   ///
   /// - Complexity: O(m² + edges) time, `8·m²` bytes.
-  func assembleDenseNonInputJacobian(partials: [Double]) -> Matrix {
+  package func assembleDenseNonInputJacobian(partials: [Double]) -> Matrix {
     let m = intermediateCount
-    var matrix = Matrix(rows: m, columns: m)
+    var matrix = Matrix(validRows: m, columns: m)
     matrix.elements.withUnsafeMutableBufferPointer { e in
       forEachNonInputEntry(partials: partials) { row, column, value in e[row + column * m] += value
       }
@@ -103,7 +103,8 @@ extension Program {
   /// `D_zz` in general band storage (room for LU fill-in), straight from the partials.
   ///
   /// - Complexity: O(m · (2·kl + ku + 1) + edges).
-  func assembleBandNonInputJacobian(partials: [Double], bandwidth: Bandwidth) -> BandMatrix {
+  package func assembleBandNonInputJacobian(partials: [Double], bandwidth: Bandwidth) -> BandMatrix
+  {
     var band = BandMatrix(
       validOrder: intermediateCount, lowerBandwidth: bandwidth.lower,
       upperBandwidth: bandwidth.upper)
@@ -120,7 +121,7 @@ extension Program {
   /// `D_zz` of an acyclic program in upper triangular band storage (`kd = upper`).
   ///
   /// - Complexity: O(m · (kd + 1) + edges).
-  func assembleTriangularBandNonInputJacobian(partials: [Double], bandwidth kd: Int)
+  package func assembleTriangularBandNonInputJacobian(partials: [Double], bandwidth kd: Int)
     -> TriangularBandMatrix
   {
     var band = TriangularBandMatrix(validOrder: intermediateCount, bandwidth: kd, triangle: .upper)
@@ -136,7 +137,7 @@ extension Program {
   /// The whole `n × n` constraint Jacobian in declaration order (for inspection and tests).
   func assembleFullJacobian(partials: [Double]) -> Matrix {
     let n = variableCount
-    var matrix = Matrix(rows: n, columns: n)
+    var matrix = Matrix(validRows: n, columns: n)
     for j in 0..<inputCount {
       let i = Int(order[j])
       matrix[i, i] = -1

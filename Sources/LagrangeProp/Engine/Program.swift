@@ -44,13 +44,13 @@ public struct Program: Sendable {
   /// variables (its reduced Jacobian then never changes, so Newton's last
   /// factorization can be reused for the linearization).
   let blocks: [BlockLayout]
-  let blockIsAffine: [Bool]
+  package let blockIsAffine: [Bool]
   /// Per cyclic block, whether every partial of its constraints is independent of
   /// the block's own variables (sums and linear maps of them): re-evaluating the
   /// block after a step then needs only values.
   let blockHasConstantPartials: [Bool]
   /// Per cyclic block, a structural bound on the bandwidth of its reduced Jacobian.
-  let blockReducedBandwidth: [Bandwidth]
+  package let blockReducedBandwidth: [Bandwidth]
   /// The in-block edges, transposed (for assembling reduced Jacobians by pushing).
   let blockConsumers: BlockConsumers
 
@@ -74,7 +74,7 @@ public struct Program: Sendable {
 
   /// For each cyclic block, the number of feedback variables: the order of the
   /// dense system the block-triangular solver factors for it.
-  public var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
+  package var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
 
   /// The inputs, in declaration order.
   public var inputs: [Variable] {
@@ -83,7 +83,7 @@ public struct Program: Sendable {
 
   /// The variables in program order (inputs first, then topological order of
   /// the components).
-  public var programOrder: [Variable] { (0..<variableCount).map { variable(position: $0) } }
+  package var programOrder: [Variable] { (0..<variableCount).map { variable(position: $0) } }
 
   /// The name of a variable (`x#j` / `z#i` when it was declared without one).
   ///

@@ -30,7 +30,7 @@ public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
   /// partials, and a sparse LU (SuiteSparse UMFPACK: fill-reducing ordering,
   /// multifrontal over BLAS) factored once for every solve, `Aᵀ` included. Cyclic
   /// blocks' Newton steps use a sparse LU of the block too. Memory O(nonzeros of
-  /// L + U), refused over `SolveOptions.denseByteLimit` by the symbolic estimate.
+  /// L + U), refused over `SolveOptions.matrixByteLimit` by the fill estimate.
   /// Any program. Excellent on grids; catastrophic fill on random sparse graphs.
   case sparseLU
   /// `D` (non-input block) in compressed sparse column storage and restarted GMRES

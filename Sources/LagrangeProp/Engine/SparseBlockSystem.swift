@@ -12,7 +12,7 @@ enum BlockMethod: Sendable, Equatable {
 
 /// A sparse solver of a whole block of `D` — a cyclic block's `D_BB` or the
 /// non-input `D_zz` — as a UMFPACK factorization or a preconditioned GMRES.
-enum SparseSystem: Sendable {
+package enum SparseSystem: Sendable {
   case lu(SparseLUFactorization)
   case krylov(KrylovSolver)
 
@@ -35,6 +35,14 @@ enum SparseSystem: Sendable {
     }
   }
 
+  /// UMFPACK's `min |u_kk| / max |u_kk|` for a sparse LU; `nil` for GMRES.
+  var reciprocalCondition: Double? {
+    switch self {
+    case .lu(let lu): lu.pivotRatio
+    case .krylov: nil
+    }
+  }
+
   /// A short description for `solverReason`.
   var summary: String {
     switch self {
@@ -53,7 +61,7 @@ enum SparseSystem: Sendable {
 /// first), `S` is the Schur complement `J_FF − J_FA·J_AA⁻¹·J_AF`, so
 /// `S·x = b ⇔ J·(y_A, x) = (0, b)` and `Sᵀ·x = b ⇔ Jᵀ·(y_A, x) = (0, b)`: one
 /// solve of order `|B|` with the right-hand side padded by zeros on `A`.
-struct SparseBlockSystem: Sendable {
+package struct SparseBlockSystem: Sendable {
   let system: SparseSystem
   /// `feedbackStart − start`: where the feedback variables begin in the block.
   let feedbackOffset: Int
@@ -119,8 +127,8 @@ extension Program {
   /// made once per solve and kept in `scratch` for the next Newton iteration.
   ///
   /// - Throws: `.singularJacobian` naming the variable whose constraint UMFPACK
-  ///   pivoted at a zero (or negligible) pivot; `.denseTooLarge` when a requested
-  ///   sparse LU's estimated factors exceed `options.denseByteLimit`;
+  ///   pivoted at a zero (or negligible) pivot; `.sparseFactorTooLarge` when a requested
+  ///   sparse LU's estimated factors exceed `options.matrixByteLimit`;
   ///   `.linearAlgebra(.outOfMemory)`.
   func factorSparseBlock(
     _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions,
@@ -149,12 +157,11 @@ extension Program {
       case .sparseLU:
         let estimate: SparseFillEstimate
         do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
-        if estimate.bytes > Double(options.denseByteLimit) {
-          throw .denseTooLarge(
-            solver:
-              "sparseLU of the cyclic block of \(block.size) variables (\(Int(estimate.factorNonzeros)) non-zeros in L + U by AMD)",
-            order: block.size, bytes: Int(min(estimate.bytes, Double(Int.max))),
-            limit: options.denseByteLimit)
+        if estimate.bytes > Double(options.matrixByteLimit) {
+          throw .sparseFactorTooLarge(
+            variables: (block.start..<block.end).prefix(16).map { name(position: $0) },
+            order: block.size, factorNonzeros: Int(min(estimate.factorNonzeros, Double(Int.max))),
+            bytes: Int(min(estimate.bytes, Double(Int.max))), limit: options.matrixByteLimit)
         }
         plan = SparseBlockPlan(pattern: pattern, analysis: nil, choice: .sparseLU)
       case .krylov:
@@ -193,7 +200,7 @@ extension Program {
   func automaticChoice(_ b: Int, matrix: SparseMatrix, options: SolveOptions)
     throws(LagrangePropError) -> (choice: SparseBlockPlan.Choice, reason: String)
   {
-    let limit = Double(options.denseByteLimit)
+    let limit = Double(options.matrixByteLimit)
     let reduced = reducedFactorizationFlops(b, options: options)
     let krylov = Self.krylovFlopsGuess(
       order: matrix.order, nonzeros: matrix.nonzeroCount, restart: options.krylovRestart)
@@ -232,7 +239,7 @@ extension Program {
       let ku = Double(blockReducedBandwidth[b].upper)
       return ("band LU", 2 * m * kl * (kl + ku) + (kl + ku + 1) * (edges + Double(block.size)))
     }
-    if 8 * m * m <= Double(options.denseByteLimit) {
+    if 8 * m * m <= Double(options.matrixByteLimit) {
       return ("dense LU", 2 * m * m * m / 3 + m * (edges + Double(block.size)))
     }
     return ("dense LU (over the memory limit)", .infinity)
@@ -240,6 +247,15 @@ extension Program {
 }
 
 extension SolveOptions {
+  /// These options with the block method `solver` implies: `.sparseLU` and
+  /// `.krylov` factor every block of more than one feedback variable their way,
+  /// the others let `.automatic` choose per block.
+  func withBlockMethod(for solver: Solver) -> SolveOptions {
+    var options = self
+    options.blockMethod = solver == .sparseLU ? .sparseLU : solver == .krylov ? .krylov : .automatic
+    return options
+  }
+
   /// The GMRES settings of these options.
   var krylovSettings: KrylovSettings {
     KrylovSettings(

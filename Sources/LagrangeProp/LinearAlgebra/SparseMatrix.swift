@@ -184,11 +184,12 @@ package struct SparseMatrix: Sendable, Equatable {
     return norm
   }
 
-  /// A dense copy (tests; refuse large orders at the call site).
+  /// A dense copy (tests and small systems).
   ///
   /// - Complexity: O(n²).
-  package var dense: Matrix {
-    var m = Matrix(rows: order, columns: order)
+  /// - Throws: `.invalidShape` if `8·n²` bytes exceed the machine's memory.
+  package func dense() throws(LinearAlgebraError) -> Matrix {
+    var m = try Matrix(rows: order, columns: order)
     for j in 0..<order {
       for k in columnStart[j]..<columnStart[j + 1] { m[rowIndices[k], j] = values[k] }
     }

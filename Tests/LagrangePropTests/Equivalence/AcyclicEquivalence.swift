@@ -2,6 +2,7 @@
 // by every fixture (blog example, random DAGs, the long chain).
 
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Every acyclic equivalence check on one program at one point.
@@ -195,7 +196,7 @@ struct AcyclicEquivalence {
     else { throw error }
     let bw = program.bandwidth
     let m = program.intermediateCount
-    XCTAssertEqual(name, solver.rawValue, label, file: file, line: line)
+    XCTAssertEqual(name, solver, label, file: file, line: line)
     XCTAssertEqual(order, m, label, file: file, line: line)
     XCTAssertEqual(lower, solver == .bandedLU ? bw.lower : 0, label, file: file, line: line)
     XCTAssertEqual(upper, bw.upper, label, file: file, line: line)

@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// A random sparse cyclic program (seeded): `n` unknowns `u_i`, each owned by a
