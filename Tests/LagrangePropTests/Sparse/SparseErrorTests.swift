@@ -1,0 +1,102 @@
+import LagrangeProp
+import SeededRandom
+import XCTest
+
+@testable import LagrangeBench
+
+/// Typed errors of the sparse paths: a singular block (sparse LU), GMRES that
+/// does not converge, factors over the memory limit, invalid Krylov options.
+final class SparseErrorTests: XCTestCase {
+  /// `n` unknowns in one cycle, `g_i = u_i − 0.5·u_{i+1} − x` for `i < n − 1`,
+  /// and the last constraint a copy of the first: structurally regular (a
+  /// perfect matching exists), exactly singular. At `x = 0`, `u = 0` solves it,
+  /// so the forward solve succeeds without a factorization and the linearization
+  /// meets the singular matrix.
+  static func singularCycle(_ n: Int) throws -> Program {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let u = (0..<n).map { graph.unknown("u\($0)") }
+    for i in 0..<(n - 1) {
+      try graph.constrain(u[i], residual: .linear([1, -0.5, -1]), u[i], u[i + 1], x)
+    }
+    try graph.constrain(u[n - 1], residual: .linear([1, -0.5, -1]), u[0], u[1], x)
+    return try graph.compile(objective: .linear((0...n).map { Double($0 % 3) - 1 }))
+  }
+
+  func testSingularBlockIsASingularJacobianNamingAVariable() throws {
+    let program = try Self.singularCycle(1000)
+    for solver in [Solver.sparseLU, .blockTriangular, .automatic] {
+      guard
+        case .singularJacobian(let variable, let routine)? = thrownError({
+          _ = try program.gradient(at: [0], solver: solver)
+        }) as? LagrangePropError
+      else { return XCTFail("\(solver): expected .singularJacobian") }
+      XCTAssertTrue(variable.hasPrefix("u"), "\(solver): \(variable)")
+      XCTAssertTrue(routine.hasPrefix("umfpack_dl_numeric"), "\(solver): \(routine)")
+    }
+  }
+
+  func testGMRESThatDoesNotConvergeIsATypedError() throws {
+    let grid = try PoissonGrid(dimensions: 2, size: 20, nonlinear: false, seed: 1)
+    var options = SolveOptions()
+    options.krylovMaxIterations = 3
+    guard
+      case .krylovNotConverged(let iterations, let residual, let tolerance)? = thrownError({
+        _ = try grid.program.gradient(at: grid.inputs, solver: .krylov, options: options)
+      }) as? LagrangePropError
+    else { return XCTFail("expected .krylovNotConverged") }
+    XCTAssertEqual(iterations, 3)
+    XCTAssertGreaterThan(residual, tolerance)
+    XCTAssertEqual(tolerance, 1e-12)
+  }
+
+  func testGMRESOnASingularSystemDoesNotReturnAnApproximateGradient() throws {
+    let program = try Self.singularCycle(50)
+    var options = SolveOptions()
+    options.krylovMaxIterations = 200
+    XCTAssertThrowsError(try program.gradient(at: [0], solver: .krylov, options: options)) {
+      guard case .krylovNotConverged = $0 as? LagrangePropError else {
+        return XCTFail("expected .krylovNotConverged, got \($0)")
+      }
+    }
+  }
+
+  func testSparseFactorsOverTheLimitAreRefused() throws {
+    let grid = try PoissonGrid(dimensions: 3, size: 10, nonlinear: false, seed: 1)
+    var options = SolveOptions()
+    options.matrixByteLimit = 100_000
+    guard
+      case .sparseFactorTooLarge(let variables, let order, let nonzeros, let bytes, let limit)? =
+        thrownError({
+          _ = try grid.program.gradient(at: grid.inputs, solver: .sparseLU, options: options)
+        }) as? LagrangePropError
+    else { return XCTFail("expected .sparseFactorTooLarge") }
+    XCTAssertEqual(order, 1000)
+    XCTAssertFalse(variables.isEmpty)
+    XCTAssertGreaterThan(nonzeros, 6400)  // more than the 6400 entries of D_zz: fill
+    XCTAssertGreaterThan(bytes, limit)
+    XCTAssertEqual(limit, 100_000)
+  }
+
+  func testInvalidKrylovOptionsAreRefused() throws {
+    let grid = try PoissonGrid(dimensions: 2, size: 4, nonlinear: false, seed: 1)
+    var bad = [(String, SolveOptions)]()
+    var options = SolveOptions()
+    options.krylovTolerance = 0
+    bad.append(("krylovTolerance", options))
+    options = SolveOptions()
+    options.krylovMaxIterations = 0
+    bad.append(("krylovMaxIterations", options))
+    options = SolveOptions()
+    options.krylovRestart = 0
+    bad.append(("krylovRestart", options))
+    for (name, options) in bad {
+      guard
+        case .invalidOption(let option, _)? = thrownError({
+          _ = try grid.program.gradient(at: grid.inputs, solver: .krylov, options: options)
+        }) as? LagrangePropError
+      else { return XCTFail("\(name): expected .invalidOption") }
+      XCTAssertEqual(option, name)
+    }
+  }
+}
