@@ -8,6 +8,8 @@ package enum LinearizationFactor: Sendable {
   case reusedBlockLU(BlockFactorization)
   case bandedTriangular(TriangularBandMatrix)
   case bandedLU(BandLUFactorization)
+  /// A band LU of `D_zz` in declaration order, where its band is narrower.
+  case permutedBandedLU(PermutedSystem<BandLUFactorization>)
   case blocks([BlockFactorization])
   /// A sparse LU or GMRES of `D_zz` (`.sparseLU`, `.krylov`).
   case sparse(SparseSystem)
@@ -155,7 +157,7 @@ public struct Linearization: Sendable {
         let tau = try tangentsInProgramOrder(seed)
         for p in 0..<n { z[Int(program.order[p]), j] = tau[p] }
       }
-    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .sparse:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .permutedBandedLU, .sparse:
       let m = program.intermediateCount
       var rhs = Matrix(validRows: m, columns: d)
       for p in d..<n {
@@ -200,7 +202,7 @@ public struct Linearization: Sendable {
       program.sweepAdjoints(&lambda, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularAdjoints(&lambda, partials: partials, factors: factors)
-    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .sparse:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .permutedBandedLU, .sparse:
       let d = program.inputCount
       var rhs = (d..<program.variableCount).map { -lambda[$0] }
       try solveNonInput(&rhs, transpose: false)
@@ -222,7 +224,7 @@ public struct Linearization: Sendable {
       program.sweepTangents(&tau, partials: partials)
     case .blocks(let factors):
       try program.blockTriangularTangents(&tau, partials: partials, factors: factors)
-    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .sparse:
+    case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU, .permutedBandedLU, .sparse:
       var rhs = program.nonInputTangentRightHandSide(tau, partials: partials)
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
@@ -241,6 +243,7 @@ public struct Linearization: Sendable {
     case .reusedBlockLU(.denseOfTranspose(let lu)): lu  // an LU of Sᵀ = D_zz
     case .bandedTriangular(let t): t
     case .bandedLU(let lu): lu
+    case .permutedBandedLU(let lu): lu
     case .sparse(let system): system.solver
     case .sweep, .blocks, .reusedBlockLU:
       preconditionFailure("no matrix factorization of D_zz for \(solver)")
@@ -360,11 +363,10 @@ extension Program {
         assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper)
       )
     case .bandedLU:
-      let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
-        try BandLUFactorization(
-          assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth))
-      }
-      factor = .bandedLU(try requireRegular(lu, unknownsFrom: inputCount, matrix: "D"))
+      let order = bandOrder()
+      let lu = try factorBandedNonInput(partials: state.partials, bandOrder: order)
+      factor =
+        order.position.map { .permutedBandedLU(PermutedSystem(lu, position: $0)) } ?? .bandedLU(lu)
       reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0
     case .blockTriangular:
       var factors: [BlockFactorization] = []

@@ -55,7 +55,8 @@ extension Program {
         }
       }
       let bandedBlocks = (0..<blocks.count).filter(blockUsesBand).count
-      let bw = bandwidth
+      let bandOrder = bandOrder()
+      let bw = bandOrder.bandwidth
       let ldab = 2 * bw.lower + bw.upper + 1
       let bandBytes = 8.0 * Double(m) * Double(ldab)
       let bandFlops =
@@ -64,7 +65,7 @@ extension Program {
         return SolverChoice(
           solver: .bandedLU,
           reason:
-            "cyclic program with a narrow band \(bw): band LU ≈ \(Self.flops(bandFlops)) < block-triangular ≈ \(Self.flops(blockFlops))"
+            "cyclic program with a narrow band \(bw) in \(bandOrder.name): band LU ≈ \(Self.flops(bandFlops)) < block-triangular ≈ \(Self.flops(blockFlops))"
         )
       }
       return SolverChoice(
@@ -83,8 +84,9 @@ extension Program {
       }
       try checkBandSize(solver, lower: 0, upper: kd, leadingDimension: kd + 1, options: options)
     case .bandedLU:
-      // General band storage is m·(2·kl + ku + 1) doubles against m² dense.
-      let bw = bandwidth
+      // General band storage is m·(2·kl + ku + 1) doubles against m² dense, in
+      // program or declaration order, whichever is narrower.
+      let bw = bandOrder().bandwidth
       if 2 * bw.lower + bw.upper + 1 >= m && m > 1 {
         throw .bandTooWide(solver: solver, lower: bw.lower, upper: bw.upper, order: m)
       }

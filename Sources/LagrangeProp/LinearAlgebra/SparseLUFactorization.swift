@@ -20,7 +20,8 @@ package struct SparseLUAnalysis: Sendable {
   package let symbolicPeakMemoryBytes: Double
   /// Estimated non-zeros of `L + U` (`UMFPACK_LNZ_ESTIMATE + UMFPACK_UNZ_ESTIMATE − n`).
   package let estimatedFactorNonzeros: Double
-  let symbolic: UMFPACK.Symbolic
+  /// `nil` for an empty pattern (UMFPACK refuses order 0).
+  let symbolic: UMFPACK.Symbolic?
   let control: [Double]
 
   /// Analyses the pattern of `matrix` (its values guide UMFPACK's strategy choice only).
@@ -29,6 +30,12 @@ package struct SparseLUAnalysis: Sendable {
   /// - Throws: `LinearAlgebraError.outOfMemory(routine: "umfpack_dl_symbolic", …)`.
   package init(_ matrix: SparseMatrix) throws(LinearAlgebraError) {
     let control = UMFPACK.defaultControl()
+    guard matrix.order > 0 else {
+      (order, nonzeroCount, estimatedFlops, estimatedPeakMemoryBytes) = (0, 0, 0, 0)
+      (symbolicPeakMemoryBytes, estimatedFactorNonzeros) = (0, 0)
+      (symbolic, self.control) = (nil, control)
+      return
+    }
     let (symbolic, estimates) = try UMFPACK.symbolic(matrix, control: control)
     self.order = matrix.order
     self.nonzeroCount = matrix.nonzeroCount
@@ -94,7 +101,8 @@ package struct SparseLUFactorization: LinearSystemSolver {
   /// `min |u_kk| / max |u_kk|` of the row-scaled factors (`UMFPACK_RCOND`): a
   /// crude reciprocal condition estimate.
   package let pivotRatio: Double
-  let numeric: UMFPACK.Numeric
+  /// `nil` for order 0.
+  let numeric: UMFPACK.Numeric?
 
   /// The routine named in errors.
   static let routine = "umfpack_dl_numeric"
@@ -126,18 +134,12 @@ package struct SparseLUFactorization: LinearSystemSolver {
     self.order = matrix.order
     self.matrix = matrix
     self.analysis = analysis
-    if matrix.order == 0 {
-      self.flops = 0
-      self.peakMemoryBytes = 0
-      self.factorNonzeros = 0
-      self.pivotRatio = 1
-      self.numeric = try UMFPACK.numeric(
-        matrix, symbolic: analysis.symbolic, control: analysis.control
-      ).0
+    guard matrix.order > 0, let symbolic = analysis.symbolic else {
+      (flops, peakMemoryBytes, factorNonzeros, pivotRatio, numeric) = (0, 0, 0, 1, nil)
       return
     }
     let (numeric, report) = try UMFPACK.numeric(
-      matrix, symbolic: analysis.symbolic, control: analysis.control)
+      matrix, symbolic: symbolic, control: analysis.control)
     self.numeric = numeric
     self.flops = report.flops
     self.peakMemoryBytes = report.peakMemoryBytes
@@ -159,7 +161,7 @@ package struct SparseLUFactorization: LinearSystemSolver {
   package func solve(
     _ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool
   ) throws(LinearAlgebraError) {
-    guard order > 0, rightHandSides > 0 else { return }
+    guard order > 0, rightHandSides > 0, let numeric else { return }
     var wi = [Int](repeating: 0, count: order)
     var w = [Double](repeating: 0, count: 5 * order)
     var x = [Double](repeating: 0, count: order)

@@ -198,7 +198,8 @@ final class BandedEquivalenceTests: XCTestCase {
 
   /// A tridiagonal system written with assignments: the block's acyclic part
   /// comes first in program order, which may interleave the nodes and widen
-  /// the band (the band is always that of program order). Whatever the layout,
+  /// the band; `.bandedLU` then measures it in declaration order too and takes
+  /// the narrower (see `bandedLUBandwidth`). Whatever the layout,
   /// a band solver either refuses with the bandwidths it saw or agrees with the
   /// dense paths and differences, and `.automatic` stays exact.
   func testAssignmentStencilInProgramOrder() throws {
