@@ -66,6 +66,12 @@ struct Sparse: ParsableCommand {
   @Option(help: "Seed of the random problems.")
   var seed: UInt64 = 7
 
+  func validate() throws {
+    try validateSizes(markovSizes, option: "--markov-sizes", minimum: 2)
+    try validateSizes(poisson2dSizes, option: "--poisson2d-sizes", minimum: 2)
+    try validateSizes(poisson3dSizes, option: "--poisson3d-sizes", minimum: 2)
+  }
+
   func run() throws {
     let harness = options.harness(command: Self.configuration.commandName!)
     let report = try runSparse(

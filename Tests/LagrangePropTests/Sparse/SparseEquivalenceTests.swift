@@ -2,8 +2,6 @@ import LagrangeProp
 import SeededRandom
 import XCTest
 
-@testable import LagrangeBench
-
 /// The equivalence suite for the sparse solvers: `.sparseLU`, `.krylov` and
 /// `.blockTriangular` (whose large blocks go to a sparse LU or GMRES) against
 /// `.lu` on seeded random sparse cyclic programs — non-symmetric, badly scaled,
@@ -91,17 +89,17 @@ final class SparseEquivalenceTests: XCTestCase {
   func testAutomaticPicksSparseLUForAGridAndGMRESForARandomGraph() throws {
     // Large blocks: a 3-D grid (moderate fill, a band too wide to pay) and a
     // random sparse graph (catastrophic fill).
-    let grid = try PoissonGrid(dimensions: 3, size: 14, nonlinear: false, seed: 3)
+    let grid = try PoissonGridFixture(dimensions: 3, size: 14, nonlinear: false, seed: 3)
     let gridResult = try grid.program.gradient(at: grid.inputs, solver: .blockTriangular)
     XCTAssertTrue(gridResult.solverReason.contains("sparse LU"), gridResult.solverReason)
-    let markov = try SparseMarkovReward(states: 3000, transitions: 8, seed: 4)
-    let markovResult = try markov.program.gradient(at: markov.inputs)
+    let markov = try SparseMarkovFixture(states: 3000, transitions: 8, seed: 4)
+    let markovResult = try markov.program.gradient(at: markov.rewards)
     XCTAssertEqual(markovResult.solver, .blockTriangular)
     XCTAssertTrue(markovResult.solverReason.contains("GMRES"), markovResult.solverReason)
     XCTAssertNotNil(markovResult.krylovResidual)
     // Both against the closed form / dense reference.
     assertClose(
-      markovResult.gradient, try markov.referenceGradient(), relative: 1e-10, "Markov")
+      markovResult.gradient, markov.referenceGradient(), relative: 1e-10, "Markov")
     let gridReference = try grid.program.gradient(at: grid.inputs, solver: .lu)
     assertClose(gridResult.gradient, gridReference.gradient, relative: 1e-10, "grid")
   }

@@ -2,8 +2,6 @@ import LagrangeProp
 import SeededRandom
 import XCTest
 
-@testable import LagrangeBench
-
 /// Typed errors of the sparse paths: a singular block (sparse LU), GMRES that
 /// does not converge, factors over the memory limit, invalid Krylov options.
 final class SparseErrorTests: XCTestCase {
@@ -37,7 +35,7 @@ final class SparseErrorTests: XCTestCase {
   }
 
   func testGMRESThatDoesNotConvergeIsATypedError() throws {
-    let grid = try PoissonGrid(dimensions: 2, size: 20, nonlinear: false, seed: 1)
+    let grid = try PoissonGridFixture(dimensions: 2, size: 20, nonlinear: false, seed: 1)
     var options = SolveOptions()
     options.krylovMaxIterations = 3
     guard
@@ -62,7 +60,7 @@ final class SparseErrorTests: XCTestCase {
   }
 
   func testSparseFactorsOverTheLimitAreRefused() throws {
-    let grid = try PoissonGrid(dimensions: 3, size: 10, nonlinear: false, seed: 1)
+    let grid = try PoissonGridFixture(dimensions: 3, size: 10, nonlinear: false, seed: 1)
     var options = SolveOptions()
     options.matrixByteLimit = 100_000
     guard
@@ -79,7 +77,7 @@ final class SparseErrorTests: XCTestCase {
   }
 
   func testInvalidKrylovOptionsAreRefused() throws {
-    let grid = try PoissonGrid(dimensions: 2, size: 4, nonlinear: false, seed: 1)
+    let grid = try PoissonGridFixture(dimensions: 2, size: 4, nonlinear: false, seed: 1)
     var bad = [(String, SolveOptions)]()
     var options = SolveOptions()
     options.krylovTolerance = 0
