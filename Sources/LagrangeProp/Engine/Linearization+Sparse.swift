@@ -80,11 +80,14 @@ extension Linearization {
   /// Whether any solve of this linearization runs GMRES.
   var usesKrylov: Bool {
     switch factor {
-    case .sparse(.krylov): return true
+    case .sparse(.krylov), .sparse(.frozenLU): return true
     case .blocks(let factors):
       return factors.contains {
-        if case .sparse(let s) = $0, case .krylov = s.system { return true }
-        return false
+        guard case .sparse(let s) = $0 else { return false }
+        switch s.system {
+        case .krylov, .frozenLU: return true
+        case .lu: return false
+        }
       }
     default: return false
     }

@@ -372,6 +372,7 @@ extension Program {
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
       var scratch = BlockScratch()
+      scratch.sparsePlans = state.sparsePlans
       for b in 0..<blocks.count {
         let blockFactor: BlockFactorization
         if let reusable = state.reusableBlockFactors[b] {

@@ -7,6 +7,9 @@ package struct ForwardState {
   /// Per cyclic block: Newton's last LU of `S`, kept only when the block is
   /// affine in its own variables (so `S` does not change with them).
   package var reusableBlockFactors: [BlockFactorization?]
+  /// Per large cyclic block, its sparse pattern, choice and last sparse LU, for
+  /// the linearization to start from.
+  var sparsePlans: [Int: SparseBlockPlan] = [:]
 }
 
 extension Program {
@@ -87,6 +90,7 @@ extension Program {
       count = arguments.count
     }
     var factors = [BlockFactorization?](repeating: nil, count: blocks.count)
+    var sparsePlans: [Int: SparseBlockPlan] = [:]
     if let guess = options.initialGuess, guess.count != variableCount {
       throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
     }
@@ -107,10 +111,13 @@ extension Program {
               p += 1
             }
           }
+          sparsePlans = scratch.sparsePlans
         }
       }
     }
-    return ForwardState(values: values, partials: partials, reusableBlockFactors: factors)
+    var state = ForwardState(values: values, partials: partials, reusableBlockFactors: factors)
+    state.sparsePlans = sparsePlans
+    return state
   }
 
   // MARK: - Cyclic blocks

@@ -4,8 +4,10 @@
 /// accepts, and refuses with a typed error a program it cannot handle.
 public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
   /// Chooses: `.sweep` for acyclic programs, `.blockTriangular` for cyclic ones
-  /// (or a banded solver where the band is narrow). The choice and its reason are
-  /// reported on the result.
+  /// (or `.bandedLU` where the band — in program or declaration order — is narrow),
+  /// and inside `.blockTriangular` a method per block (scalar, band, dense or sparse
+  /// LU, GMRES: see `.blockTriangular`). The choice and its reason are reported on
+  /// the result.
   case automatic
   /// Back-substitution straight on the local partials (reverse-mode automatic
   /// differentiation): O(n + edges), no matrix. Acyclic programs only.
@@ -20,11 +22,16 @@ public enum Solver: String, Sendable, CaseIterable, CustomStringConvertible {
   /// affine cyclic block of feedback variables (`v = r + γPv`, say), the forward
   /// solve's LU of `S = D_zzᵀ` is reused: the gradient costs one `dgetrf`.
   case lu
-  /// `D` in band storage, LU with `dgbtrf` once and `dgbtrs` per solve: O(m·k²). Any program.
+  /// `D` in band storage, LU with `dgbtrf` once and `dgbtrs` per solve: O(m·k²). Any
+  /// program. The band is measured in program order and in declaration order, and
+  /// stored in the narrower (a problem declared in its natural order keeps its band).
   case bandedLU
   /// Strongly connected components in topological order: the sweep across the
-  /// acyclic parts and one dense LU per cyclic block, of the size of the block's
-  /// feedback variables. O(edges + Σ m_b³). Any program.
+  /// acyclic parts and, per cyclic block, a factorization of its reduced Jacobian
+  /// (the size of the block's feedback variables: a division, band LU or dense LU)
+  /// or, for a large block where it is cheaper, a sparse LU or GMRES on the whole
+  /// block, chosen from a breadth-first fill screen and the AMD ordering's exact
+  /// count of the sparse LU's flops. O(edges + Σ m_b³) with dense blocks. Any program.
   case blockTriangular
   /// `D` (non-input block) in compressed sparse column storage, assembled from the
   /// partials, and a sparse LU (SuiteSparse UMFPACK: fill-reducing ordering,

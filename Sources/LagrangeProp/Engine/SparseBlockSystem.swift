@@ -15,12 +15,16 @@ enum BlockMethod: Sendable, Equatable {
 package enum SparseSystem: Sendable {
   case lu(SparseLUFactorization)
   case krylov(KrylovSolver)
+  /// GMRES preconditioned by the sparse LU of a nearby matrix (Newton's frozen
+  /// Jacobian); where it does not converge within its few iterations, a fresh
+  /// sparse LU of the matrix (with `analysis`) solves instead.
+  case frozenLU(KrylovSolver, analysis: SparseLUAnalysis?)
 
   /// The solver, for the dense-like paths of `Linearization`.
   var solver: any LinearSystemSolver {
     switch self {
     case .lu(let lu): lu
-    case .krylov(let krylov): krylov
+    case .krylov(let krylov), .frozenLU(let krylov, _): krylov
     }
   }
 
@@ -32,6 +36,15 @@ package enum SparseSystem: Sendable {
     switch self {
     case .lu(let lu): try lu.solve(b, rightHandSides: 1, transpose: transpose)
     case .krylov(let krylov): _ = try krylov.solve(b, transpose: transpose, tolerance: tolerance)
+    case .frozenLU(let krylov, let analysis):
+      let saved = Array(b)
+      do {
+        _ = try krylov.solve(b, transpose: transpose, tolerance: tolerance)
+      } catch .krylovNotConverged {
+        for i in 0..<saved.count { b[i] = saved[i] }
+        let fresh = try SparseLUFactorization(krylov.matrix, analysis: analysis)
+        try fresh.solve(b, rightHandSides: 1, transpose: transpose)
+      }
     }
   }
 
@@ -39,7 +52,7 @@ package enum SparseSystem: Sendable {
   var reciprocalCondition: Double? {
     switch self {
     case .lu(let lu): lu.pivotRatio
-    case .krylov: nil
+    case .krylov, .frozenLU: nil
     }
   }
 
@@ -48,6 +61,8 @@ package enum SparseSystem: Sendable {
     switch self {
     case .lu(let lu):
       "sparse LU of order \(lu.order) (UMFPACK, \(lu.matrix.nonzeroCount) non-zeros, \(lu.factorNonzeros) in L + U, \(Program.flops(lu.flops)))"
+    case .frozenLU(let krylov, _):
+      "GMRES(\(krylov.settings.restart)) preconditioned by the sparse LU of Newton's previous Jacobian, order \(krylov.order) (\(krylov.matrix.nonzeroCount) non-zeros)"
     case .krylov(let krylov):
       "GMRES(\(krylov.settings.restart)) + \(krylov.preconditioner.kind == .incompleteLU ? "ILU(0)" : krylov.preconditioner.kind.rawValue) of order \(krylov.order) (\(krylov.matrix.nonzeroCount) non-zeros)"
     }
@@ -97,6 +112,10 @@ struct SparseBlockPlan {
   let pattern: SparseJacobianPattern
   var analysis: SparseLUAnalysis?
   var choice: Choice
+  /// The last sparse LU made for this block in this solve (`.automatic` only):
+  /// later Newton steps and the linearization precondition GMRES with it
+  /// instead of refactoring.
+  var frozen: SparseLUFactorization? = nil
   /// The estimates behind `.automatic`'s choice.
   var reason: String = ""
 }
@@ -105,6 +124,9 @@ extension Program {
   /// Blocks with at most this many feedback variables are factored dense (or
   /// band) by `.automatic`, without a sparse analysis: `⅔·400³ ≈ 43 Mflop`.
   static let smallBlockFeedbackCount = 400
+
+  /// The GMRES iterations a frozen-LU solve may take before a fresh sparse LU.
+  static let frozenLUIterations = 20
 
   /// `.automatic` factors a block's reduced Jacobian (dense or band) without a
   /// sparse analysis when that costs at most this many flops.
@@ -174,9 +196,21 @@ extension Program {
     case .reduced:
       return nil
     case .sparseLU:
+      if method == .automatic, let frozen = plan.frozen {
+        let settings = KrylovSettings(
+          tolerance: options.krylovTolerance, maxIterations: Self.frozenLUIterations,
+          restart: Self.frozenLUIterations)
+        system = .frozenLU(
+          KrylovSolver(
+            matrix, settings: settings, preconditioner: SparsePreconditioner(factorization: frozen)),
+          analysis: plan.analysis)
+        break
+      }
       do {
         if plan.analysis == nil { plan.analysis = try SparseLUAnalysis(matrix) }
-        system = .lu(try SparseLUFactorization(matrix, analysis: plan.analysis))
+        let lu = try SparseLUFactorization(matrix, analysis: plan.analysis)
+        if method == .automatic { plan.frozen = lu }
+        system = .lu(lu)
       } catch {
         throw singularityError(error, unknownsFrom: block.start)
       }

@@ -33,9 +33,21 @@ package struct KrylovSolver: LinearSystemSolver {
     _ matrix: SparseMatrix, settings: KrylovSettings = KrylovSettings(),
     preconditioner: KrylovPreconditionerKind = .incompleteLU
   ) {
+    self.init(
+      matrix, settings: settings, preconditioner: SparsePreconditioner(matrix, kind: preconditioner)
+    )
+  }
+
+  /// A solver for `matrix` with a preconditioner built elsewhere (e.g. the
+  /// sparse LU of a nearby matrix).
+  ///
+  /// - Complexity: O(nonzeros) for the equilibration.
+  package init(
+    _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner
+  ) {
     self.matrix = matrix
     self.settings = settings
-    self.preconditioner = SparsePreconditioner(matrix, kind: preconditioner)
+    self.preconditioner = preconditioner
     var rowMax = [Double](repeating: 0, count: matrix.order)
     var columnMax = [Double](repeating: 0, count: matrix.order)
     for j in 0..<matrix.order {

@@ -8,6 +8,10 @@ package enum KrylovPreconditionerKind: String, Sendable, CaseIterable {
   /// program order it eliminates a block's acyclic part exactly, so GMRES works
   /// on (an approximation of) the feedback variables' Schur complement.
   case incompleteLU
+  /// A sparse LU (UMFPACK) of the matrix — or, built with
+  /// `init(factorization:)`, of a nearby one (Newton's previous Jacobian): GMRES
+  /// then converges in a few iterations while the matrix drifts.
+  case sparseLU
 }
 
 /// A preconditioner `M ≈ A` for `SparseMatrix` systems, applicable as `M⁻¹`
@@ -18,7 +22,8 @@ package enum KrylovPreconditionerKind: String, Sendable, CaseIterable {
 /// `B`'s pattern. Then `M⁻ᵀ = (L·U)⁻¹` is a forward and a backward row sweep,
 /// and `M⁻¹ = (Uᵀ·Lᵀ)⁻¹` the same sweeps by columns.
 package struct SparsePreconditioner: Sendable {
-  /// The kind actually built (ILU(0) falls back to Jacobi on a zero pivot).
+  /// The kind actually built (ILU(0) falls back to Jacobi on a zero pivot, a
+  /// sparse LU to ILU(0) on a singular matrix).
   package let kind: KrylovPreconditionerKind
   private let order: Int
   private let columnStart: [Int]
@@ -27,6 +32,18 @@ package struct SparsePreconditioner: Sendable {
   /// slots; Jacobi: the inverted diagonal.
   private let values: [Double]
   private let diagonal: [Int]
+  private let factorization: SparseLUFactorization?
+
+  /// `M` = a sparse LU of a matrix of the same order (a frozen Newton Jacobian).
+  package init(factorization: SparseLUFactorization) {
+    kind = .sparseLU
+    order = factorization.order
+    columnStart = []
+    rowIndices = []
+    values = []
+    diagonal = []
+    self.factorization = factorization
+  }
 
   /// Builds a preconditioner of `kind` for `matrix`.
   ///
@@ -36,7 +53,16 @@ package struct SparsePreconditioner: Sendable {
     columnStart = matrix.columnStart
     rowIndices = matrix.rowIndices
     diagonal = matrix.diagonalPositions
-    if requested == .incompleteLU, let factors = Self.incompleteLU(matrix, diagonal: diagonal) {
+    if requested == .sparseLU, let lu = try? SparseLUFactorization(matrix) {
+      kind = .sparseLU
+      values = []
+      factorization = lu
+      return
+    }
+    factorization = nil
+    if requested == .incompleteLU || requested == .sparseLU,
+      let factors = Self.incompleteLU(matrix, diagonal: diagonal)
+    {
       kind = .incompleteLU
       values = factors
       return
@@ -97,6 +123,10 @@ package struct SparsePreconditioner: Sendable {
     switch kind {
     case .identity:
       return
+    case .sparseLU:
+      // A solve with a regular factorization of finite values: nothing to throw
+      // but a non-finite result, which GMRES then reports as non-finite.
+      try? factorization?.solve(v, rightHandSides: 1, transpose: transpose)
     case .jacobi:
       values.withUnsafeBufferPointer { inverse in for i in 0..<n { v[i] *= inverse[i] } }
     case .incompleteLU:
