@@ -117,7 +117,7 @@ extension ConstraintGraph {
     }
 
     let program = Program(
-      graphID: id, variableCount: n, inputCount: inputIndices.count, order: layout.order,
+      graphIdentity: self.identity, variableCount: n, inputCount: inputIndices.count, order: layout.order,
       position: position,
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,

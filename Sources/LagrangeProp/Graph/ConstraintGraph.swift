@@ -19,9 +19,12 @@
 /// let program = try graph.compile(objective: .variable(a))
 /// ```
 public struct ConstraintGraph: Sendable {
-  /// A random identity shared by copies of this graph, so that handles of
-  /// another graph are recognised and refused.
-  let id = UInt64.random(in: 1...UInt64.max)
+  /// The graph's identity, shared by copies until one of them declares a variable
+  /// (then that copy forks a fresh identity), so that handles made by a copy after
+  /// the copies diverged are refused by the other.
+  var identity = GraphIdentity()
+  /// Names given, by declaration index; shorter than the graph when the last
+  /// variables are unnamed (an unnamed graph stores no name at all).
   var names: [String?] = []
   var roles: [ConstraintRole] = []
   var opCodes: [OpCode] = []
@@ -34,9 +37,16 @@ public struct ConstraintGraph: Sendable {
   var customs: [CustomFunction] = []
   /// The inputs in declaration order.
   var inputIndices: [Int32] = []
+  /// Whether the arguments of every variable lie in `argumentPool` in declaration
+  /// order, back to back (no `unknown` was defined out of order), so that `compile`
+  /// can use the pool as its CSR argument list without copying.
+  var argumentsInDeclarationOrder = true
 
   /// An empty graph.
   public init() {}
+
+  /// The identity stamped on this graph's handles.
+  var id: UInt64 { identity.id }
 
   /// The number of variables declared so far.
   public var variableCount: Int { roles.count }
@@ -47,25 +57,39 @@ public struct ConstraintGraph: Sendable {
 
   /// The name of a variable: the one given, or `x#j` (inputs) / `z#i`.
   ///
-  /// - Throws: `LagrangePropError.unknownVariable` for a handle of another graph.
+  /// - Throws: `LagrangePropError.unknownVariable` for a handle of another graph,
+  ///   or of a copy of this graph made after the two diverged.
   public func name(of variable: Variable) throws(LagrangePropError) -> String {
     try check(variable)
     return name(ofIndex: variable.index)
   }
 
-  /// Whether `variable` is a handle of this graph.
+  /// Whether `variable` is a handle of this graph: made by it, or by a copy of it
+  /// before the two diverged.
   public func contains(_ variable: Variable) -> Bool {
-    variable.graphID == id && variable.index >= 0 && variable.index < roles.count
+    identity.accepts(variable, count: roles.count)
   }
 
+  @inline(__always)
   func check(_ variable: Variable) throws(LagrangePropError) {
     guard contains(variable) else { throw .unknownVariable(index: variable.index) }
   }
 
   func name(ofIndex i: Int) -> String {
-    if let name = names[i] { return name }
-    if roles[i] == .input, let j = inputIndices.firstIndex(of: Int32(i)) { return "x#\(j)" }
+    if i < names.count, let name = names[i] { return name }
+    if i < roles.count, roles[i] == .input, let j = inputIndices.firstIndex(of: Int32(i)) {
+      return "x#\(j)"
+    }
     return "z#\(i)"
+  }
+
+  /// Gives variable `i` a name (padding the name table with `nil` up to it).
+  mutating func setName(_ name: String, ofIndex i: Int) {
+    if names.count <= i {
+      names.reserveCapacity(i + 1)
+      while names.count <= i { names.append(nil) }
+    }
+    names[i] = name
   }
 
   /// Declares an input `x_j`; inputs are numbered in declaration order.
@@ -104,13 +128,15 @@ public struct ConstraintGraph: Sendable {
   public mutating func define(_ name: String?, _ function: LocalFunction, _ arguments: [Variable])
     throws(LagrangePropError) -> Variable
   {
-    let v = appendVariable(name: name, role: .undefined)
-    do {
-      try setConstraint(of: v, role: .assignment, function: function, arguments: arguments)
-    } catch {
-      removeLastVariable()
-      throw error
-    }
+    let i = roles.count
+    for a in arguments { try check(a) }
+    try checkArity(function, count: arguments.count, variable: i, name: name)
+    let (op, payload) = try encode(function, variable: i, name: name)
+    let v = appendVariable(name: name, role: .assignment)
+    opCodes[i] = op
+    payloads[i] = payload
+    argumentCount[i] = Int32(arguments.count)
+    for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
     return v
   }
 
@@ -183,24 +209,20 @@ public struct ConstraintGraph: Sendable {
 
   // MARK: - Storage
 
-  private mutating func appendVariable(name: String?, role: ConstraintRole) -> Variable {
+  /// Appends a variable with no constraint yet (`.input` op code, no arguments),
+  /// forking the identity first if a copy of this graph shares it.
+  mutating func appendVariable(name: String?, role: ConstraintRole) -> Variable {
     let index = roles.count
-    names.append(name)
+    if !isKnownUniquelyReferenced(&identity) {
+      identity = GraphIdentity(forkedFrom: identity, count: index)
+    }
+    if let name { setName(name, ofIndex: index) }
     roles.append(role)
     opCodes.append(.input)
     payloads.append(0)
     argumentOffset.append(argumentPool.count)
     argumentCount.append(0)
-    return Variable(index, graph: id)
-  }
-
-  private mutating func removeLastVariable() {
-    names.removeLast()
-    roles.removeLast()
-    opCodes.removeLast()
-    payloads.removeLast()
-    argumentOffset.removeLast()
-    argumentCount.removeLast()
+    return Variable(index, graph: identity.id)
   }
 
   private mutating func setConstraint(
@@ -208,41 +230,58 @@ public struct ConstraintGraph: Sendable {
   ) throws(LagrangePropError) {
     try check(variable)
     let i = variable.index
+    try checkUndefined(i)
+    for a in arguments { try check(a) }
+    try checkArity(function, count: arguments.count, variable: i, name: nil)
+    let (op, payload) = try encode(function, variable: i, name: nil)
+    roles[i] = role
+    opCodes[i] = op
+    payloads[i] = payload
+    if argumentOffset[i] != argumentPool.count || i != roles.count - 1 {
+      argumentsInDeclarationOrder = false
+    }
+    argumentOffset[i] = argumentPool.count
+    argumentCount[i] = Int32(arguments.count)
+    for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
+  }
+
+  /// Throws unless variable `i` was declared with `unknown` and has no constraint yet.
+  func checkUndefined(_ i: Int) throws(LagrangePropError) {
     switch roles[i] {
     case .input: throw .cannotDefineInput(variable: name(ofIndex: i))
     case .assignment, .residual: throw .definedTwice(variable: name(ofIndex: i))
     case .undefined: break
     }
-    for a in arguments { try check(a) }
-    guard function.accepts(argumentCount: arguments.count) else {
-      throw .wrongArity(
-        variable: name(ofIndex: i), function: function.name, expected: function.arityDescription,
-        actual: arguments.count)
-    }
-    let (op, payload) = try encode(function, variable: i)
-    roles[i] = role
-    opCodes[i] = op
-    payloads[i] = payload
-    argumentOffset[i] = argumentPool.count
-    argumentCount[i] = Int32(arguments.count)
-    for a in arguments { argumentPool.append(Int32(a.index)) }
   }
 
-  private mutating func encode(_ function: LocalFunction, variable i: Int) throws(LagrangePropError)
-    -> (OpCode, Int32)
+  private func checkArity(_ function: LocalFunction, count: Int, variable i: Int, name: String?)
+    throws(LagrangePropError)
   {
-    func checkFinite(_ values: [Double]) throws(LagrangePropError) {
-      if values.contains(where: { !$0.isFinite }) {
+    guard function.accepts(argumentCount: count) else {
+      throw .wrongArity(
+        variable: name ?? self.name(ofIndex: i), function: function.name,
+        expected: function.arityDescription, actual: count)
+    }
+  }
+
+  /// The op code and payload of `function` for variable `i` (named `name` if it is
+  /// not declared yet), appending its constants to the table.
+  private mutating func encode(_ function: LocalFunction, variable i: Int, name: String?)
+    throws(LagrangePropError) -> (OpCode, Int32)
+  {
+    func checkFinite(_ values: [Double], _ extra: Double = 0) throws(LagrangePropError) {
+      if !extra.isFinite || values.contains(where: { !$0.isFinite }) {
         throw .invalidFunction(
-          variable: name(ofIndex: i), function: function.name, reason: "constants must be finite")
+          variable: name ?? self.name(ofIndex: i), function: function.name,
+          reason: "constants must be finite")
       }
     }
-    let start = Int32(constants.count)
+    let start = Int32(truncatingIfNeeded: constants.count)
     switch function.kind {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product:
       return (function.kind.opCode, 0)
     case .power(let p):
-      try checkFinite([p])
+      try checkFinite([], p)
       constants.append(p)
       return (.power, start)
     case .linear(let c):
@@ -250,13 +289,13 @@ public struct ConstraintGraph: Sendable {
       constants.append(contentsOf: c)
       return (.linear, start)
     case .affine(let c0, let c):
-      try checkFinite([c0] + c)
+      try checkFinite(c, c0)
       constants.append(c0)
       constants.append(contentsOf: c)
       return (.affine, start)
     case .custom(let f):
       customs.append(f)
-      return (.custom, Int32(customs.count - 1))
+      return (.custom, Int32(truncatingIfNeeded: customs.count - 1))
     }
   }
 }

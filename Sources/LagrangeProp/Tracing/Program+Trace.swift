@@ -1,0 +1,72 @@
+extension Program {
+  /// Records `body` — ordinary Swift code on `Traced` values — as a constraint
+  /// program, and compiles it with the returned value as the objective.
+  ///
+  /// ```swift
+  /// let program = try Program.trace(inputs: ["x", "y"]) { t in
+  ///   let x = t.inputs[0], y = t.inputs[1]
+  ///   let a = exp(x), b = a * a, c = a + b + y
+  ///   return tanh(c) + sin(c)
+  /// }
+  /// let g = try program.gradient(at: [0.5, -1.0])
+  /// ```
+  ///
+  /// The program is the one `ConstraintGraph` calls would build: inputs in the
+  /// order given, one constraint per nonlinear operation, affine operations folded
+  /// into `.sum` / `.linear` / `.affine` constraints, unknowns with their `define` /
+  /// `constrain` constraints. The same solvers, errors and results apply.
+  ///
+  /// - Parameters:
+  ///   - inputs: the inputs' names (in errors and `program.name(of:)`), in order.
+  ///   - body: records the program with the `Tracer` it is given and returns the
+  ///     objective. It runs once, synchronously.
+  /// - Complexity: O(variables + edges) to record and compile, about the cost of
+  ///   building the graph by hand.
+  /// - Throws: the first misuse the tracer recorded (`.foreignTraced`,
+  ///   `.notAnUnknown`, `.definedTwice`, `.nonFiniteConstant`, `.wrongLength`,
+  ///   `.emptyTracedReduction`), else an error `body` threw, else the errors of
+  ///   `ConstraintGraph.compile(objective:)` (`.neverDefined` for an unknown left
+  ///   without constraint, `.structurallySingular`).
+  public static func trace(inputs: [String], _ body: (Tracer) throws -> Traced) throws -> Program {
+    try trace(inputNames: inputs.map { Optional($0) }, body)
+  }
+
+  /// As `trace(inputs:_:)`, with `inputCount` unnamed inputs (`x#0`, `x#1`, …).
+  ///
+  /// - Throws: `.wrongInputCount` if `inputCount` is negative; otherwise as
+  ///   `trace(inputs:_:)`.
+  public static func trace(inputCount: Int, _ body: (Tracer) throws -> Traced) throws -> Program {
+    guard inputCount >= 0 else {
+      throw LagrangePropError.wrongInputCount(expected: 0, actual: inputCount)
+    }
+    return try trace(inputNames: [String?](repeating: nil, count: inputCount), body)
+  }
+
+  static func trace(inputNames: [String?], _ body: (Tracer) throws -> Traced) throws -> Program {
+    let tracer = Tracer(inputNames: inputNames)
+    defer { tracer.close() }
+    let objective: Traced
+    do {
+      objective = try body(tracer)
+    } catch {
+      throw tracer.firstError ?? error
+    }
+    let index = tracer.accept(objective) ? tracer.store(objective) : -1
+    if let error = tracer.firstError { throw error }
+    guard index >= 0 else {
+      throw LagrangePropError.invalidObjective(reason: "the traced objective is not a valid value")
+    }
+    return try tracer.graph.compile(
+      objective: .variable(Variable(Int(index), graph: tracer.graph.id)))
+  }
+}
+
+extension Tracer {
+  /// Ends the trace: values made by it are refused from now on, and the graph's
+  /// storage is released (the names stay, for messages about stale values).
+  func close() {
+    isOpen = false
+    graph.releaseStorage()
+    unknownIndices = []
+  }
+}
