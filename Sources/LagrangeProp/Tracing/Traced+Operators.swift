@@ -68,10 +68,10 @@ extension Traced {
   public static func * (c: Double, x: Traced) -> Traced { x * c }
 
   /// `x / c = x · (1/c)` (pending affine). `c = 0` is a recorded misuse
-  /// (`.nonFiniteConstant`).
+  /// (`.nonFiniteConstant` with the constant `1/c`).
   public static func / (x: Traced, c: Double) -> Traced {
     guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
-    return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: c)
+    return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: 1 / c)
   }
 
   /// `c / x = c · x⁻¹`: one `.power(-1)` constraint.

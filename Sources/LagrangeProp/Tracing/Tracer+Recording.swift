@@ -182,8 +182,9 @@ extension Tracer {
     _ indices: SIMD8<Int32>, _ coefficients: SIMD8<Double>, constant: Double, count: Int32,
     operation: String, operand: Traced
   ) -> Traced {
-    var bad: Double? = constant.isFinite ? nil : constant
+    var bad: Double?
     for k in 0..<Int(count) where bad == nil && !coefficients[k].isFinite { bad = coefficients[k] }
+    if bad == nil && !constant.isFinite { bad = constant }
     if let bad {
       record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: bad))
       return Traced(poisonedBy: self)
