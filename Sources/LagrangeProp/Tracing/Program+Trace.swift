@@ -60,13 +60,3 @@ extension Program {
       objective: .variable(Variable(Int(index), graph: tracer.graph.id)))
   }
 }
-
-extension Tracer {
-  /// Ends the trace: values made by it are refused from now on, and the graph's
-  /// storage is released (the names stay, for messages about stale values).
-  func close() {
-    isOpen = false
-    graph.releaseStorage()
-    unknownIndices = []
-  }
-}

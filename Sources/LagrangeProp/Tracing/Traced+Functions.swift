@@ -34,13 +34,14 @@ public func pow(_ x: Traced, _ p: Double) -> Traced {
   }
   if p == 1 { return x }
   if p == 2 { return t.multiply(x, x) }
-  return t.unary(.power, payload: t.graph.appendConstant(p), x)
+  let exponent = t.graph.appendConstant(p)
+  return t.unary(.power, payload: exponent, x)
 }
 
-/// `Σ_k xs[k]`: pending when the terms fit inline (≤ 8 distinct variables), else
-/// one `.sum` / `.linear` / `.affine` constraint over every term (affine elements
-/// are flattened, not stored). An empty array is a misuse, recorded by the trace
-/// the result meets (`.emptyTracedReduction`).
+/// `Σ_k xs[k]`: one pending affine value over every term of every element (pending
+/// elements are flattened, not stored), stored as one `.sum` / `.linear` /
+/// `.affine` constraint when needed. An empty array is a misuse, recorded by the
+/// trace the result meets (`.emptyTracedReduction`).
 ///
 /// - Complexity: O(total terms).
 public func sum(_ xs: [Traced]) -> Traced {
@@ -80,57 +81,21 @@ extension Tracer {
     return unary(op, x)
   }
 
-  /// `Σ_k w_k·xs[k]` (`w_k = 1` without weights).
+  /// `Σ_k w_k·xs[k]` (`w_k = 1` without weights): one pending value with every
+  /// term (no merging of repeated variables: the engine sums repeated arguments).
   func combination(_ xs: [Traced], weights: [Double]?, operation: String) -> Traced {
-    var total = 0
     for (k, x) in xs.enumerated() {
       guard accept(x) else { return Traced(poisonedBy: self) }
       if let w = weights?[k], !w.isFinite {
         record(.nonFiniteConstant(variable: describe(x), operation: operation, value: w))
         return Traced(poisonedBy: self)
       }
-      total += Int(x.count)
     }
-    if total <= Int(Traced.capacity) {
-      var result = weights.map { xs[0] * $0[0] } ?? xs[0]
-      for k in 1..<xs.count {
-        result = add(result, xs[k], scale: weights?[k] ?? 1, operation: operation)
-      }
-      return result
-    }
-    // One constraint over every term.
-    let offset = graph.argumentPool.count
-    var coefficients: [Double] = []
-    coefficients.reserveCapacity(total)
+    if xs.count == 1 && weights == nil { return xs[0] }
+    let start = termIndices.count
     var constant = 0.0
-    var unit = true
-    for (k, x) in xs.enumerated() {
-      let w = weights?[k] ?? 1
-      constant += w * x.constant
-      for j in 0..<Int(x.count) {
-        graph.argumentPool.append(x.indices[j])
-        let c = w * x.coefficients[j]
-        coefficients.append(c)
-        if c != 1 { unit = false }
-      }
-    }
-    if let bad = ([constant] + coefficients).first(where: { !$0.isFinite }) {
-      graph.argumentPool.removeLast(total)
-      record(.nonFiniteConstant(variable: describe(xs[0]), operation: operation, value: bad))
-      return Traced(poisonedBy: self)
-    }
-    let op: OpCode
-    var payload: Int32 = 0
-    if unit && constant == 0 {
-      op = .sum
-    } else {
-      payload = Int32(truncatingIfNeeded: graph.constants.count)
-      if constant != 0 { graph.constants.append(constant) }
-      graph.constants.append(contentsOf: coefficients)
-      op = constant != 0 ? .affine : .linear
-    }
-    let i = graph.appendRecordedAssignment(op, payload: payload, offset: offset, count: total)
-    return Traced(variable: i, tracer: self)
+    for (k, x) in xs.enumerated() { constant += appendTerms(of: x, times: weights?[k] ?? 1) }
+    return finishComposite(start: start, constant: constant, operation: operation, operand: xs[0])
   }
 
   /// `Π_k xs[k]`.
@@ -142,9 +107,9 @@ extension Tracer {
     var arguments: [Int32] = []
     arguments.reserveCapacity(xs.count)
     for x in xs {
-      if x.isScaledVariable {
-        c *= x.coefficients[0]
-        arguments.append(x.indices[0])
+      if let (i, ci) = scaledVariable(x) {
+        c *= ci
+        arguments.append(i)
       } else {
         arguments.append(store(x))
       }

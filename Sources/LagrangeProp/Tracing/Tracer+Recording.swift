@@ -1,18 +1,21 @@
-/// How the tracer checks operands, records misuse and stores values in its graph.
+/// How the tracer checks operands, records misuse, builds pending affine values
+/// and stores values in its graph.
 extension Tracer {
   /// A closed tracer that owns the poisoned results of reductions over no values
-  /// (`sum([])`), which have no tracer of their own.
+  /// (`sum([])`), which have no tracer of their own; their `id` is the function's
+  /// index in `reductionNames`.
   nonisolated(unsafe) static let empty: Tracer = {
     let tracer = Tracer(inputNames: [])
     tracer.isOpen = false
     return tracer
   }()
 
-  /// A fresh serial for a composite value.
-  @inline(__always)
-  func drawSerial() -> UInt64 {
-    lastSerial &+= 1
-    return lastSerial
+  static let reductionNames = ["sum", "product", "dot"]
+
+  /// The poisoned result of a reduction (`sum`, `product`, `dot`) over no values.
+  static func emptyReduction(_ function: String) -> Traced {
+    let code = reductionNames.firstIndex(of: function) ?? 0
+    return Traced(variable: Int32(code), tracer: Tracer.empty)
   }
 
   /// Records `error` unless an earlier misuse was recorded.
@@ -33,34 +36,22 @@ extension Tracer {
 
   private func refuseForeign(_ value: Traced) {
     if value.tracer === Tracer.empty {
-      record(.emptyTracedReduction(function: Tracer.reductionName(value.serial)))
+      let code = Int(value.id)
+      let name = code >= 0 && code < Tracer.reductionNames.count ? Tracer.reductionNames[code] : "sum"
+      record(.emptyTracedReduction(function: name))
     } else {
       record(.foreignTraced(variable: value.tracer.describe(value)))
     }
   }
 
-  /// The poisoned result of a reduction (`sum`, `product`, `dot`) over no values.
-  static func emptyReduction(_ function: String) -> Traced {
-    var value = Traced(poisonedBy: Tracer.empty)
-    value.serial = reductionNames.firstIndex(of: function).map { UInt64($0) } ?? 0
-    return value
-  }
-
-  private static let reductionNames = ["sum", "product", "dot"]
-
-  private static func reductionName(_ code: UInt64) -> String {
-    code < reductionNames.count ? reductionNames[Int(code)] : "reduction"
-  }
-
-  /// The common tracer of two operands, or `nil` (misuse recorded) with the tracer
-  /// that should own the poisoned result.
+  /// The common tracer of two operands and whether both may be used; with values
+  /// of two traces, each open tracer records the other's value.
   @inline(__always)
   static func common(_ a: Traced, _ b: Traced) -> (tracer: Tracer, valid: Bool) {
     if a.tracer === b.tracer {
       let t = a.tracer
       return (t, t.isOpen && !a.isPoisoned && !b.isPoisoned)
     }
-    // Values of two traces: each open tracer records the other's value.
     let aOpen = a.tracer.isOpen
     if aOpen { _ = a.tracer.accept(b) }
     if b.tracer.isOpen { _ = b.tracer.accept(a) }
@@ -71,83 +62,159 @@ extension Tracer {
   /// pending affine value.
   func describe(_ value: Traced) -> String {
     if value.isPoisoned { return "(invalid value)" }
-    if value.isPlain { return graph.name(ofIndex: Int(value.indices[0])) }
-    let shown = (0..<min(Int(value.count), 3)).map { "'\(graph.name(ofIndex: Int(value.indices[$0])))'" }
-    let more = value.count > 3 ? ", …" : ""
+    if value.isVariable { return graph.name(ofIndex: Int(value.id)) }
+    let c = value.composite
+    guard c + 1 < compositeStart.count else { return "pending affine value" }
+    let terms = compositeStart[c]..<compositeStart[c + 1]
+    let shown = terms.prefix(3).map { "'\(graph.name(ofIndex: Int(termIndices[$0])))'" }
+    let more = terms.count > 3 ? ", …" : ""
     return "affine expression in \(shown.joined(separator: ", "))\(more)"
+  }
+
+  // MARK: - Pending affine values
+
+  /// The number of terms of `value` (1 for a variable).
+  @inline(__always)
+  func termCount(_ value: Traced) -> Int {
+    value.isVariable ? 1 : compositeStart[value.composite + 1] - compositeStart[value.composite]
+  }
+
+  /// `(i, c)` when `value` is `c·z_i` (a variable, or one term without constant).
+  @inline(__always)
+  func scaledVariable(_ value: Traced) -> (index: Int32, coefficient: Double)? {
+    if value.isVariable { return (value.id, 1) }
+    let c = value.composite
+    let start = compositeStart[c]
+    guard compositeStart[c + 1] == start + 1 && compositeConstant[c] == 0 else { return nil }
+    return (termIndices[start], termCoefficients[start])
+  }
+
+  /// Appends the terms of `value` times `s` to the pending value being built and
+  /// returns its constant times `s`. With `merging`, a variable already among the
+  /// terms from `from` on gets its coefficient increased instead.
+  @inline(__always)
+  func appendTerms(of value: Traced, times s: Double, mergingFrom from: Int? = nil) -> Double {
+    if value.isVariable {
+      appendTerm(value.id, s, mergingFrom: from)
+      return 0
+    }
+    let c = value.composite
+    for k in compositeStart[c]..<compositeStart[c + 1] {
+      appendTerm(termIndices[k], s * termCoefficients[k], mergingFrom: from)
+    }
+    return s * compositeConstant[c]
+  }
+
+  @inline(__always)
+  private func appendTerm(_ i: Int32, _ coefficient: Double, mergingFrom from: Int?) {
+    if let from {
+      for k in from..<termIndices.count where termIndices[k] == i {
+        termCoefficients[k] += coefficient
+        return
+      }
+    }
+    termIndices.append(i)
+    termCoefficients.append(coefficient)
+  }
+
+  /// Closes the pending value whose terms start at `start`, or discards it and
+  /// returns a poisoned value if a coefficient or the constant is not finite
+  /// (recorded as `.nonFiniteConstant` naming `operand`).
+  @inline(__always)
+  func finishComposite(start: Int, constant: Double, operation: String, operand: Traced)
+    -> Traced
+  {
+    var bad: Double?
+    for k in start..<termCoefficients.count where !termCoefficients[k].isFinite {
+      bad = termCoefficients[k]
+      break
+    }
+    if bad == nil && !constant.isFinite { bad = constant }
+    if let bad {
+      termIndices.removeLast(termIndices.count - start)
+      termCoefficients.removeLast(termCoefficients.count - start)
+      record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: bad))
+      return Traced(poisonedBy: self)
+    }
+    let c = compositeConstant.count
+    compositeConstant.append(constant)
+    compositeStored.append(-1)
+    compositeStart.append(termIndices.count)
+    return Traced(composite: Int32(truncatingIfNeeded: c), tracer: self)
+  }
+
+  /// `value` itself, or the variable it is stored in when it has more than
+  /// `foldLimit` terms.
+  @inline(__always)
+  func limited(_ value: Traced) -> Traced {
+    termCount(value) > Tracer.foldLimit ? Traced(variable: store(value), tracer: self) : value
   }
 
   // MARK: - Storing values
 
-  /// The declaration index of the variable holding `value` (a plain variable, or a
-  /// composite value stored now or earlier).
+  /// The declaration index of the variable holding `value`: a variable itself, or a
+  /// pending value stored now (one `.sum` / `.linear` / `.affine` constraint) or earlier.
   ///
   /// - Precondition: `accept(value)`.
   @inline(__always)
   func store(_ value: Traced) -> Int32 {
-    if value.isPlain { return value.indices[0] }
-    let slot = Int(value.serial & UInt64(Tracer.storeCacheSize - 1))
-    if storedSerials[slot] == value.serial { return storedIndices[slot] }
-    let (op, payload, offset, count) = appendTerms(of: value)
+    if value.isVariable { return value.id }
+    let c = value.composite
+    let stored = compositeStored[c]
+    if stored >= 0 { return stored }
+    let (op, payload, offset, count) = emitAffine(value)
     let i = graph.appendRecordedAssignment(op, payload: payload, offset: offset, count: count)
-    remember(value, at: i)
+    compositeStored[c] = i
     return i
   }
 
-  /// The stored variable of a composite value, if it was stored (and not evicted).
-  func storedIndex(of value: Traced) -> Int32? {
-    if value.isPlain { return value.indices[0] }
-    let slot = Int(value.serial & UInt64(Tracer.storeCacheSize - 1))
-    return storedSerials[slot] == value.serial ? storedIndices[slot] : nil
-  }
-
-  /// Remembers that the composite `value` is held by variable `i`.
-  @inline(__always)
-  func remember(_ value: Traced, at i: Int32) {
-    guard value.serial != 0 else { return }
-    let slot = Int(value.serial & UInt64(Tracer.storeCacheSize - 1))
-    storedSerials[slot] = value.serial
-    storedIndices[slot] = i
-  }
-
-  /// Appends the arguments (and constants) of the affine function of `value` and
-  /// returns its encoding: `.sum` when every coefficient is 1 and there is no
-  /// constant, `.linear` without a constant, `.affine` otherwise.
-  @inline(__always)
-  func appendTerms(of value: Traced) -> (OpCode, Int32, Int, Int) {
-    let n = Int(value.count)
+  /// Appends the arguments (and constants) of the affine function `value` to the
+  /// graph and returns its encoding: `.sum` when every coefficient is 1 and there
+  /// is no constant, `.linear` without a constant, `.affine` otherwise.
+  func emitAffine(_ value: Traced) -> (OpCode, Int32, Int, Int) {
     let offset = graph.argumentPool.count
-    var unit = value.constant == 0
-    for k in 0..<n {
-      graph.argumentPool.append(value.indices[k])
-      if value.coefficients[k] != 1 { unit = false }
+    if value.isVariable {
+      graph.argumentPool.append(value.id)
+      return (.sum, 0, offset, 1)
     }
-    if unit { return (.sum, 0, offset, n) }
+    let c = value.composite
+    let terms = compositeStart[c]..<compositeStart[c + 1]
+    let constant = compositeConstant[c]
+    graph.argumentPool.append(contentsOf: termIndices[terms])
+    var unit = constant == 0
+    for k in terms where termCoefficients[k] != 1 {
+      unit = false
+      break
+    }
+    if unit { return (.sum, 0, offset, terms.count) }
     let start = Int32(truncatingIfNeeded: graph.constants.count)
-    if value.constant != 0 { graph.constants.append(value.constant) }
-    for k in 0..<n { graph.constants.append(value.coefficients[k]) }
-    return (value.constant != 0 ? .affine : .linear, start, offset, n)
+    if constant != 0 { graph.constants.append(constant) }
+    graph.constants.append(contentsOf: termCoefficients[terms])
+    return (constant != 0 ? .affine : .linear, start, offset, terms.count)
   }
 
   /// Records `variable = value` (`.assignment`) or `value = 0` (`.residual`) for an unknown.
   func setConstraint(of variable: Traced, role: ConstraintRole, _ value: Traced) {
     guard accept(variable) else { return }
     guard accept(value) else { return }
-    guard variable.isPlain, unknownIndices.contains(variable.indices[0]) else {
+    guard variable.isVariable, unknownIndices.contains(variable.id) else {
       record(.notAnUnknown(variable: describe(variable)))
       return
     }
-    let i = Int(variable.indices[0])
+    let i = Int(variable.id)
     do {
       try graph.checkUndefined(i)
     } catch {
       record(error)
       return
     }
-    let (op, payload, offset, count) = appendTerms(of: value)
+    let (op, payload, offset, count) = emitAffine(value)
     graph.setRecordedConstraint(
       of: i, role: role, op, payload: payload, offset: offset, count: count)
-    if role == .assignment { remember(value, at: Int32(truncatingIfNeeded: i)) }
+    // The unknown now holds the value: later uses of it read the unknown.
+    if role == .assignment && !value.isVariable && compositeStored[value.composite] < 0 {
+      compositeStored[value.composite] = variable.id
+    }
   }
 
   // MARK: - Recording operations
@@ -163,84 +230,25 @@ extension Tracer {
   /// `.nonFiniteConstant` naming `operand`.
   @inline(__always)
   func scaled(_ i: Int32, by c: Double, operation: String, operand: Traced) -> Traced {
-    var value = Traced(variable: i, tracer: self)
-    if c != 1 {
-      guard c.isFinite else {
-        record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: c))
-        return Traced(poisonedBy: self)
-      }
-      value.coefficients[0] = c
-      value.serial = drawSerial()
-    }
-    return value
+    if c == 1 { return Traced(variable: i, tracer: self) }
+    let start = termIndices.count
+    termIndices.append(i)
+    termCoefficients.append(c)
+    return finishComposite(start: start, constant: 0, operation: operation, operand: operand)
   }
 
-  /// A composite value with a fresh serial, or a poisoned one if a coefficient or
-  /// the constant is not finite (recorded as `.nonFiniteConstant` naming `operand`).
-  @inline(__always)
-  func composite(
-    _ indices: SIMD8<Int32>, _ coefficients: SIMD8<Double>, constant: Double, count: Int32,
-    operation: String, operand: Traced
-  ) -> Traced {
-    var bad: Double?
-    for k in 0..<Int(count) where bad == nil && !coefficients[k].isFinite { bad = coefficients[k] }
-    if bad == nil && !constant.isFinite { bad = constant }
-    if let bad {
-      record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: bad))
-      return Traced(poisonedBy: self)
-    }
-    return Traced(
-      tracer: self, indices: indices, coefficients: coefficients, constant: constant, count: count)
-  }
-
-  /// `a + s·b` as one pending value if the terms fit, else `nil`.
-  @inline(__always)
-  static func merged(_ a: Traced, _ b: Traced, scale s: Double) -> (
-    SIMD8<Int32>, SIMD8<Double>, Int32
-  )? {
-    var indices = a.indices
-    var coefficients = a.coefficients
-    var n = Int(a.count)
-    for k in 0..<Int(b.count) {
-      let i = b.indices[k]
-      var found = false
-      for j in 0..<n where indices[j] == i {
-        coefficients[j] += s * b.coefficients[k]
-        found = true
-        break
-      }
-      if !found {
-        guard n < Int(Traced.capacity) else { return nil }
-        indices[n] = i
-        coefficients[n] = s * b.coefficients[k]
-        n += 1
-      }
-    }
-    return (indices, coefficients, Int32(n))
-  }
-
-  /// `a + s·b` (`s = ±1`), folded into one pending affine value; when the terms do
-  /// not fit, the larger operand is stored first.
+  /// `a + s·b` (`s = ±1`), folded into one pending affine value.
   func add(_ a: Traced, _ b: Traced, scale s: Double, operation: String) -> Traced {
-    var a = a
-    var b = b
-    while true {
-      if let (indices, coefficients, n) = Tracer.merged(a, b, scale: s) {
-        return composite(
-          indices, coefficients, constant: a.constant + s * b.constant, count: n,
-          operation: operation, operand: a)
-      }
-      if a.count >= b.count && !a.isPlain {
-        a = Traced(variable: store(a), tracer: self)
-      } else {
-        b = Traced(variable: store(b), tracer: self)
-      }
-    }
+    let a = limited(a)
+    let b = limited(b)
+    let start = termIndices.count
+    var constant = appendTerms(of: a, times: 1)
+    constant += appendTerms(of: b, times: s, mergingFrom: start)
+    return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
 
-  /// `a·c + d` for constants `c`, `d`.
-  /// `c·a + d` for finite constants `c`, `d` (one pending value); the user's
-  /// constant `given` is recorded as `.nonFiniteConstant` if it is not finite.
+  /// `c·a + d` (one pending value); the user's constant `given` is recorded as
+  /// `.nonFiniteConstant` if it is not finite.
   func affine(_ a: Traced, times c: Double, plus d: Double, operation: String, given: Double)
     -> Traced
   {
@@ -249,9 +257,10 @@ extension Tracer {
       return Traced(poisonedBy: self)
     }
     if c == 1 && d == 0 { return a }
-    return composite(
-      a.indices, a.coefficients * c, constant: a.constant * c + d, count: a.count,
-      operation: operation, operand: a)
+    let a = limited(a)
+    let start = termIndices.count
+    let constant = appendTerms(of: a, times: c) + d
+    return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
 
   /// `a·b`: one `.product` (or `.square`) constraint on the variables, scalar
@@ -259,16 +268,16 @@ extension Tracer {
   func multiply(_ a: Traced, _ b: Traced) -> Traced {
     var c = 1.0
     let u: Int32
-    if a.isScaledVariable {
-      c *= a.coefficients[0]
-      u = a.indices[0]
+    if let (i, ci) = scaledVariable(a) {
+      c *= ci
+      u = i
     } else {
       u = store(a)
     }
     let w: Int32
-    if b.isScaledVariable {
-      c *= b.coefficients[0]
-      w = b.indices[0]
+    if let (i, ci) = scaledVariable(b) {
+      c *= ci
+      w = i
     } else {
       w = store(b)
     }
@@ -283,13 +292,27 @@ extension Tracer {
   func reciprocal(_ a: Traced) -> Traced {
     var c = 1.0
     let u: Int32
-    if a.isScaledVariable {
-      c = 1 / a.coefficients[0]
-      u = a.indices[0]
+    if let (i, ci) = scaledVariable(a) {
+      c = 1 / ci
+      u = i
     } else {
       u = store(a)
     }
-    let node = graph.appendRecordedAssignment(.power, payload: graph.appendConstant(-1), u)
+    let exponent = graph.appendConstant(-1)
+    let node = graph.appendRecordedAssignment(.power, payload: exponent, u)
     return scaled(node, by: c, operation: "/", operand: a)
+  }
+
+  /// Ends the trace: values made by it are refused from now on, and the graph's
+  /// and pending values' storage is released (the names stay, for messages about
+  /// stale values, and where pending values were stored, for `Traced.variable`).
+  func close() {
+    isOpen = false
+    graph.releaseStorage()
+    unknownIndices = []
+    termIndices = []
+    termCoefficients = []
+    compositeStart = []
+    compositeConstant = []
   }
 }

@@ -20,23 +20,30 @@
 /// poisoned value, and `Program.trace` throws the recorded error when the body
 /// returns.
 ///
-/// A tracer is only valid inside its trace body, on the thread running it.
+/// A tracer is only valid inside its trace body, on the thread running it (it is
+/// not `Sendable`); its state is a plain class whose accesses are not checked for
+/// exclusivity at run time — the recording methods never overlap.
 public final class Tracer {
   /// The graph being recorded.
-  var graph = ConstraintGraph()
+  @exclusivity(unchecked) var graph = ConstraintGraph()
   /// Whether the trace body is still running.
-  var isOpen = true
+  @exclusivity(unchecked) var isOpen = true
   /// The first misuse recorded.
-  var firstError: LagrangePropError?
+  @exclusivity(unchecked) var firstError: LagrangePropError?
   /// The declaration indices of the variables made by `unknown`.
-  var unknownIndices = Set<Int32>()
-  /// Serials of composite values already stored, direct-mapped (slot = serial mod size).
-  var storedSerials = [UInt64](repeating: 0, count: Tracer.storeCacheSize)
-  var storedIndices = [Int32](repeating: 0, count: Tracer.storeCacheSize)
-  var lastSerial: UInt64 = 0
+  @exclusivity(unchecked) var unknownIndices = Set<Int32>()
+  /// Pending affine values: value `c` is `compositeConstant[c] + Σ_k termCoefficients[k]·z[termIndices[k]]`
+  /// over `k ∈ compositeStart[c] ..< compositeStart[c + 1]`, stored in variable
+  /// `compositeStored[c]` once something needs it as a variable (`-1` before).
+  @exclusivity(unchecked) var termIndices: [Int32] = []
+  @exclusivity(unchecked) var termCoefficients: [Double] = []
+  @exclusivity(unchecked) var compositeStart: [Int] = [0]
+  @exclusivity(unchecked) var compositeConstant: [Double] = []
+  @exclusivity(unchecked) var compositeStored: [Int32] = []
 
-  /// Slots of the cache of stored composite values (a power of two).
-  static let storeCacheSize = 256
+  /// `+` and scaling store an operand with more terms than this first, so that a
+  /// chain `s = s + x` costs O(terms) per step instead of copying a growing list.
+  static let foldLimit = 64
 
   /// The inputs, in the order of `Program.trace(inputs:)`.
   public private(set) var inputs: [Traced] = []
