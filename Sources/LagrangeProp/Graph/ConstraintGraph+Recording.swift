@@ -13,15 +13,9 @@ extension ConstraintGraph {
   mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32, offset: Int, count: Int)
     -> Int32
   {
-    let index = roles.count
-    if !isKnownUniquelyReferenced(&identity) {
-      identity = GraphIdentity(forkedFrom: identity, count: index)
-    }
-    roles.append(.assignment)
-    opCodes.append(op)
-    payloads.append(payload)
-    argumentOffset.append(offset)
-    argumentCount.append(Int32(truncatingIfNeeded: count))
+    let index = appendVariable(
+      name: nil, role: .assignment, op: op, payload: payload, offset: offset, count: count
+    ).index
     return Int32(truncatingIfNeeded: index)
   }
 
@@ -29,6 +23,7 @@ extension ConstraintGraph {
   @inline(__always)
   mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32 = 0, _ a: Int32) -> Int32 {
     let offset = argumentPool.count
+    reserveAhead(&argumentPool)
     argumentPool.append(a)
     return appendRecordedAssignment(op, payload: payload, offset: offset, count: 1)
   }
@@ -39,6 +34,7 @@ extension ConstraintGraph {
     -> Int32
   {
     let offset = argumentPool.count
+    reserveAhead(&argumentPool, adding: 2)
     argumentPool.append(a)
     argumentPool.append(b)
     return appendRecordedAssignment(op, payload: payload, offset: offset, count: 2)
@@ -47,6 +43,7 @@ extension ConstraintGraph {
   /// Appends one constant to the table and returns its index (a payload).
   @inline(__always)
   mutating func appendConstant(_ c: Double) -> Int32 {
+    reserveAhead(&constants)
     constants.append(c)
     return Int32(truncatingIfNeeded: constants.count - 1)
   }

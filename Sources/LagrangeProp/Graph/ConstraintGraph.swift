@@ -86,7 +86,7 @@ public struct ConstraintGraph: Sendable {
   /// Gives variable `i` a name (padding the name table with `nil` up to it).
   mutating func setName(_ name: String, ofIndex i: Int) {
     if names.count <= i {
-      names.reserveCapacity(i + 1)
+      reserveAhead(&names, adding: i + 1 - names.count)
       while names.count <= i { names.append(nil) }
     }
     names[i] = name
@@ -132,12 +132,12 @@ public struct ConstraintGraph: Sendable {
     for a in arguments { try check(a) }
     try checkArity(function, count: arguments.count, variable: i, name: name)
     let (op, payload) = try encode(function, variable: i, name: name)
-    let v = appendVariable(name: name, role: .assignment)
-    opCodes[i] = op
-    payloads[i] = payload
-    argumentCount[i] = Int32(arguments.count)
+    let offset = argumentPool.count
+    reserveAhead(&argumentPool, adding: arguments.count)
     for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
-    return v
+    return appendVariable(
+      name: name, role: .assignment, op: op, payload: payload, offset: offset,
+      count: arguments.count)
   }
 
   /// Declares an unnamed `z = f(arguments)` (no string is made: for large graphs).
@@ -209,20 +209,37 @@ public struct ConstraintGraph: Sendable {
 
   // MARK: - Storage
 
-  /// Appends a variable with no constraint yet (`.input` op code, no arguments),
-  /// forking the identity first if a copy of this graph shares it.
-  mutating func appendVariable(name: String?, role: ConstraintRole) -> Variable {
+  /// Appends a variable with its constraint (`op` over `argumentPool[offset ..< offset + count]`,
+  /// already appended), or with none yet (`.input` op code, no arguments), forking
+  /// the identity first if a copy of this graph shares it.
+  @inline(__always)
+  mutating func appendVariable(
+    name: String?, role: ConstraintRole, op: OpCode = .input, payload: Int32 = 0,
+    offset: Int? = nil, count: Int = 0
+  ) -> Variable {
     let index = roles.count
     if !isKnownUniquelyReferenced(&identity) {
       identity = GraphIdentity(forkedFrom: identity, count: index)
     }
     if let name { setName(name, ofIndex: index) }
+    if index == roles.capacity { growRows() }
     roles.append(role)
-    opCodes.append(.input)
-    payloads.append(0)
-    argumentOffset.append(argumentPool.count)
-    argumentCount.append(0)
+    opCodes.append(op)
+    payloads.append(payload)
+    argumentOffset.append(offset ?? argumentPool.count)
+    argumentCount.append(Int32(truncatingIfNeeded: count))
     return Variable(index, graph: identity.id)
+  }
+
+  /// Grows the per-variable arrays together (see `reserveAhead`).
+  @inline(never)
+  mutating func growRows() {
+    let needed = roles.count + 1
+    growAhead(&roles, needed: needed)
+    growAhead(&opCodes, needed: needed)
+    growAhead(&payloads, needed: needed)
+    growAhead(&argumentOffset, needed: needed)
+    growAhead(&argumentCount, needed: needed)
   }
 
   private mutating func setConstraint(
@@ -242,6 +259,7 @@ public struct ConstraintGraph: Sendable {
     }
     argumentOffset[i] = argumentPool.count
     argumentCount[i] = Int32(arguments.count)
+    reserveAhead(&argumentPool, adding: arguments.count)
     for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
   }
 
@@ -282,14 +300,17 @@ public struct ConstraintGraph: Sendable {
       return (function.kind.opCode, 0)
     case .power(let p):
       try checkFinite([], p)
+      reserveAhead(&constants)
       constants.append(p)
       return (.power, start)
     case .linear(let c):
       try checkFinite(c)
+      reserveAhead(&constants, adding: c.count)
       constants.append(contentsOf: c)
       return (.linear, start)
     case .affine(let c0, let c):
       try checkFinite(c, c0)
+      reserveAhead(&constants, adding: c.count + 1)
       constants.append(c0)
       constants.append(contentsOf: c)
       return (.affine, start)

@@ -115,6 +115,7 @@ extension Tracer {
       }
     }
     let offset = graph.argumentPool.count
+    reserveAhead(&graph.argumentPool, adding: arguments.count)
     graph.argumentPool.append(contentsOf: arguments)
     let i = graph.appendRecordedAssignment(.product, payload: 0, offset: offset, count: xs.count)
     return scaled(i, by: c, operation: "product", operand: xs[0])

@@ -113,6 +113,8 @@ extension Tracer {
         return
       }
     }
+    reserveAhead(&termIndices)
+    reserveAhead(&termCoefficients)
     termIndices.append(i)
     termCoefficients.append(coefficient)
   }
@@ -137,6 +139,11 @@ extension Tracer {
       return Traced(poisonedBy: self)
     }
     let c = compositeConstant.count
+    if c == compositeConstant.capacity {
+      growAhead(&compositeConstant, needed: c + 1)
+      growAhead(&compositeStored, needed: c + 1)
+      growAhead(&compositeStart, needed: c + 2)
+    }
     compositeConstant.append(constant)
     compositeStored.append(-1)
     compositeStart.append(termIndices.count)
@@ -174,12 +181,14 @@ extension Tracer {
   func emitAffine(_ value: Traced) -> (OpCode, Int32, Int, Int) {
     let offset = graph.argumentPool.count
     if value.isVariable {
+      reserveAhead(&graph.argumentPool)
       graph.argumentPool.append(value.id)
       return (.sum, 0, offset, 1)
     }
     let c = value.composite
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let constant = compositeConstant[c]
+    reserveAhead(&graph.argumentPool, adding: terms.count)
     graph.argumentPool.append(contentsOf: termIndices[terms])
     var unit = constant == 0
     for k in terms where termCoefficients[k] != 1 {
@@ -188,6 +197,7 @@ extension Tracer {
     }
     if unit { return (.sum, 0, offset, terms.count) }
     let start = Int32(truncatingIfNeeded: graph.constants.count)
+    reserveAhead(&graph.constants, adding: terms.count + 1)
     if constant != 0 { graph.constants.append(constant) }
     graph.constants.append(contentsOf: termCoefficients[terms])
     return (constant != 0 ? .affine : .linear, start, offset, terms.count)
@@ -232,6 +242,8 @@ extension Tracer {
   func scaled(_ i: Int32, by c: Double, operation: String, operand: Traced) -> Traced {
     if c == 1 { return Traced(variable: i, tracer: self) }
     let start = termIndices.count
+    reserveAhead(&termIndices)
+    reserveAhead(&termCoefficients)
     termIndices.append(i)
     termCoefficients.append(c)
     return finishComposite(start: start, constant: 0, operation: operation, operand: operand)
