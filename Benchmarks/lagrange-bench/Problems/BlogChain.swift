@@ -60,9 +60,9 @@ struct BlogChain {
   /// The same function recorded by `Program.trace` as ordinary Swift:
   /// `a = exp(0.5·x)`, `c = a + a·a + y`, `x = tanh(c) + sin(c)`, objective the mean
   /// of the `x_k`. The tracer folds `0.5·(d + e)` into one `.linear` constraint and
-  /// `a + b + y` into one `.sum`, so the program has `6K + 3` variables, as the
-  /// hand-built one (its objective is one `.linear` constraint over the `2K` values
-  /// `d`, `e` instead of a linear objective).
+  /// `a + b + y` into one `.sum`, and makes the mean a linear objective over the
+  /// `2K` values `d`, `e`: `6K + 2` variables, one fewer than the hand-built chain
+  /// (whose first `.linear` reads `x₀` alone; the traced one never stores `x_K`).
   ///
   /// - Precondition: `steps ≥ 1`.
   static func traced(steps: Int) throws -> Program {

@@ -14,7 +14,11 @@ extension Program {
   /// The program is the one `ConstraintGraph` calls would build: inputs in the
   /// order given, one constraint per nonlinear operation, affine operations folded
   /// into `.sum` / `.linear` / `.affine` constraints, unknowns with their `define` /
-  /// `constrain` constraints. The same solvers, errors and results apply.
+  /// `constrain` constraints. The same solvers, errors and results apply. An
+  /// objective that is a pending linear combination (`tanh(c) + sin(c)`,
+  /// `sum(v)`, `dot(w, xs)`) becomes an `Objective.linear` over its terms rather
+  /// than a variable of its own — unless it was stored (e.g. by asking for its
+  /// `variable`), or has a constant term.
   ///
   /// - Parameters:
   ///   - inputs: the inputs' names (in errors and `program.name(of:)`), in order.
@@ -51,12 +55,30 @@ extension Program {
     } catch {
       throw tracer.firstError ?? error
     }
-    let index = tracer.accept(objective) ? tracer.store(objective) : -1
-    if let error = tracer.firstError { throw error }
-    guard index >= 0 else {
-      throw LagrangePropError.invalidObjective(reason: "the traced objective is not a valid value")
+    guard tracer.accept(objective) else {
+      throw tracer.firstError
+        ?? LagrangePropError.invalidObjective(reason: "the traced objective is not a valid value")
     }
-    return try tracer.graph.compile(
-      objective: .variable(Variable(Int(index), graph: tracer.graph.id)))
+    if let error = tracer.firstError { throw error }
+    return try tracer.graph.compile(objective: tracer.objective(objective))
+  }
+}
+
+extension Tracer {
+  /// The objective for `value`: a linear objective over its terms when it is a
+  /// pending linear combination never stored (no variable is added for it), else
+  /// the variable holding it.
+  func objective(_ value: Traced) -> Objective {
+    if !value.isVariable {
+      let c = value.composite
+      if compositeStored[c] < 0 && compositeConstant[c] == 0 {
+        var weights = [Double](repeating: 0, count: graph.variableCount)
+        for k in compositeStart[c]..<compositeStart[c + 1] {
+          weights[Int(termIndices[k])] += termCoefficients[k]
+        }
+        return .linear(weights)
+      }
+    }
+    return .variable(Variable(Int(store(value)), graph: graph.id))
   }
 }
