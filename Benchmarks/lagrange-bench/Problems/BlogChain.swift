@@ -42,13 +42,14 @@ struct BlogChain {
     var h = try graph.define(nil, .linear([0.5]), [x0])
     var halves: [Variable] = []
     halves.reserveCapacity(steps)
+    let half = LocalFunction.linear([0.5, 0.5])
     for _ in 0..<steps {
       let a = try graph.define(nil, .exp, [h])
       let b = try graph.define(nil, .square, [a])
       let c = try graph.define(nil, .sum, [a, b, y])
       let d = try graph.define(nil, .tanh, [c])
       let e = try graph.define(nil, .sin, [c])
-      h = try graph.define(nil, .linear([0.5, 0.5]), [d, e])
+      h = try graph.define(nil, half, [d, e])
       halves.append(h)
     }
     // f = (1/K) Σ x_k = (2/K) Σ h_k.

@@ -93,6 +93,7 @@ extension Tracer {
     }
     if xs.count == 1 && weights == nil { return xs[0] }
     let start = termIndices.count
+    reserveTerms(xs.reduce(0) { $0 + termCount($1) })
     var constant = 0.0
     for (k, x) in xs.enumerated() { constant += appendTerms(of: x, times: weights?[k] ?? 1) }
     return finishComposite(start: start, constant: constant, operation: operation, operand: xs[0])

@@ -105,6 +105,7 @@ extension Tracer {
     return s * compositeConstant[c]
   }
 
+  /// Appends one term (capacity reserved by the caller with `reserveTerms`).
   @inline(__always)
   private func appendTerm(_ i: Int32, _ coefficient: Double, mergingFrom from: Int?) {
     if let from {
@@ -113,10 +114,15 @@ extension Tracer {
         return
       }
     }
-    reserveAhead(&termIndices)
-    reserveAhead(&termCoefficients)
     termIndices.append(i)
     termCoefficients.append(coefficient)
+  }
+
+  /// Reserves room for `count` more terms (see `reserveAhead`).
+  @inline(__always)
+  func reserveTerms(_ count: Int) {
+    termIndices.reserve(count)
+    termCoefficients.reserve(count)
   }
 
   /// Closes the pending value whose terms start at `start`, or discards it and
@@ -139,11 +145,6 @@ extension Tracer {
       return Traced(poisonedBy: self)
     }
     let c = compositeConstant.count
-    if c == compositeConstant.capacity {
-      growAhead(&compositeConstant, needed: c + 1)
-      growAhead(&compositeStored, needed: c + 1)
-      growAhead(&compositeStart, needed: c + 2)
-    }
     compositeConstant.append(constant)
     compositeStored.append(-1)
     compositeStart.append(termIndices.count)
@@ -189,7 +190,7 @@ extension Tracer {
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let constant = compositeConstant[c]
     reserveAhead(&graph.argumentPool, adding: terms.count)
-    graph.argumentPool.append(contentsOf: termIndices[terms])
+    termIndices.withBuffer(terms) { graph.argumentPool.append(contentsOf: $0) }
     var unit = constant == 0
     for k in terms where termCoefficients[k] != 1 {
       unit = false
@@ -199,7 +200,7 @@ extension Tracer {
     let start = Int32(truncatingIfNeeded: graph.constants.count)
     reserveAhead(&graph.constants, adding: terms.count + 1)
     if constant != 0 { graph.constants.append(constant) }
-    graph.constants.append(contentsOf: termCoefficients[terms])
+    termCoefficients.withBuffer(terms) { graph.constants.append(contentsOf: $0) }
     return (constant != 0 ? .affine : .linear, start, offset, terms.count)
   }
 
@@ -242,8 +243,7 @@ extension Tracer {
   func scaled(_ i: Int32, by c: Double, operation: String, operand: Traced) -> Traced {
     if c == 1 { return Traced(variable: i, tracer: self) }
     let start = termIndices.count
-    reserveAhead(&termIndices)
-    reserveAhead(&termCoefficients)
+    reserveTerms(1)
     termIndices.append(i)
     termCoefficients.append(c)
     return finishComposite(start: start, constant: 0, operation: operation, operand: operand)
@@ -254,6 +254,7 @@ extension Tracer {
     let a = limited(a)
     let b = limited(b)
     let start = termIndices.count
+    reserveTerms(termCount(a) + termCount(b))
     var constant = appendTerms(of: a, times: 1)
     constant += appendTerms(of: b, times: s, mergingFrom: start)
     return finishComposite(start: start, constant: constant, operation: operation, operand: a)
@@ -271,6 +272,7 @@ extension Tracer {
     if c == 1 && d == 0 { return a }
     let a = limited(a)
     let start = termIndices.count
+    reserveTerms(termCount(a))
     let constant = appendTerms(of: a, times: c) + d
     return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
@@ -322,9 +324,9 @@ extension Tracer {
     isOpen = false
     graph.releaseStorage()
     unknownIndices = []
-    termIndices = []
-    termCoefficients = []
-    compositeStart = []
-    compositeConstant = []
+    termIndices.removeAll()
+    termCoefficients.removeAll()
+    compositeStart.removeAll()
+    compositeConstant.removeAll()
   }
 }

@@ -35,11 +35,11 @@ public final class Tracer {
   /// Pending affine values: value `c` is `compositeConstant[c] + Σ_k termCoefficients[k]·z[termIndices[k]]`
   /// over `k ∈ compositeStart[c] ..< compositeStart[c + 1]`, stored in variable
   /// `compositeStored[c]` once something needs it as a variable (`-1` before).
-  @exclusivity(unchecked) var termIndices: [Int32] = []
-  @exclusivity(unchecked) var termCoefficients: [Double] = []
-  @exclusivity(unchecked) var compositeStart: [Int] = [0]
-  @exclusivity(unchecked) var compositeConstant: [Double] = []
-  @exclusivity(unchecked) var compositeStored: [Int32] = []
+  @exclusivity(unchecked) var termIndices = AppendBuffer<Int32>()
+  @exclusivity(unchecked) var termCoefficients = AppendBuffer<Double>()
+  @exclusivity(unchecked) var compositeStart = AppendBuffer<Int>()
+  @exclusivity(unchecked) var compositeConstant = AppendBuffer<Double>()
+  @exclusivity(unchecked) var compositeStored = AppendBuffer<Int32>()
 
   /// `+` and scaling store an operand with more terms than this first, so that a
   /// chain `s = s + x` costs O(terms) per step instead of copying a growing list.
@@ -50,6 +50,7 @@ public final class Tracer {
 
   /// A tracer with `names.count` inputs, named when `names` are given.
   init(inputNames names: [String?]) {
+    compositeStart.append(0)
     inputs.reserveCapacity(names.count)
     for name in names {
       let v = graph.input(name)
