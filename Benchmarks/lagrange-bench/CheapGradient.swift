@@ -299,7 +299,8 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
       goal: "≤ \(Int(CheapGradient.buildBytesPerVariableGoal)) bytes per variable while building "
         + "and compiling",
       met: worstBuildBytes.bytes <= CheapGradient.buildBytesPerVariableGoal,
-      detail: "worst \(String(format: "%.1f", worstBuildBytes.bytes)) B at K = \(worstBuildBytes.k) "
+      detail:
+        "worst \(String(format: "%.1f", worstBuildBytes.bytes)) B at K = \(worstBuildBytes.k) "
         + "(\(worstBuildBytes.path))"),
   ]
   report.notes = [

@@ -124,7 +124,8 @@ extension ConstraintGraph {
     }
 
     let program = Program(
-      graphIdentity: self.identity, variableCount: n, inputCount: inputIndices.count, order: layout.order,
+      graphIdentity: self.identity, variableCount: n, inputCount: inputIndices.count,
+      order: layout.order,
       position: position,
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodesP, payloads: payloadsP, isResidual: residualP, argumentStart: startP,

@@ -1,5 +1,7 @@
 /// Elementary functions and reductions of traced values. Each elementary function
-/// records one constraint with the matching `LocalFunction` (exact partials).
+/// records one constraint with the matching `LocalFunction` (exact partials), in
+/// O(1) amortised time (plus O(terms) to store a pending argument); misuse is
+/// recorded by the tracer and thrown by `Program.trace`.
 
 /// `eˣ` (`.exp`).
 public func exp(_ x: Traced) -> Traced { x.tracer.elementary(.exp, x) }

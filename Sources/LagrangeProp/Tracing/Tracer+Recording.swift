@@ -37,7 +37,8 @@ extension Tracer {
   private func refuseForeign(_ value: Traced) {
     if value.tracer === Tracer.empty {
       let code = Int(value.id)
-      let name = code >= 0 && code < Tracer.reductionNames.count ? Tracer.reductionNames[code] : "sum"
+      let name =
+        code >= 0 && code < Tracer.reductionNames.count ? Tracer.reductionNames[code] : "sum"
       record(.emptyTracedReduction(function: name))
     } else {
       record(.foreignTraced(variable: value.tracer.describe(value)))

@@ -41,7 +41,7 @@ final class TracingDocumentationExampleTests: XCTestCase {
 
     let x = [0.9, 1, 2, 3]  // γ, r₀, r₁, r₂
     let g = try program.gradient(at: x)
-    print(g.value, g.gradient, g.solver)  // Σ_i v_i, [uᵀPv, u] with u = (I − γP)⁻ᵀ 1, blockTriangular
+    print(g.value, g.gradient, g.solver)  // Σv, [uᵀPv, u] (u = (I − γP)⁻ᵀ1), blockTriangular
     let dvdx = try program.linearize(at: x).implicitJacobian()  // dv/dr: (I − γP)⁻¹
     print(dvdx[v[0].variable.index, 1])  // ∂v₀/∂r₀
     // end example
@@ -51,7 +51,8 @@ final class TracingDocumentationExampleTests: XCTestCase {
     assertClose(g.gradient, [expected.dGamma] + expected.u, relative: 1e-10)
     XCTAssertEqual(g.solver, .blockTriangular)
     let a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1 : 0) - 0.9 * p[i][j] } }
-    assertClose(dvdx[v[0].variable.index, 1], CyclicReference.solve(a, [1, 0, 0])[0], relative: 1e-10)
+    assertClose(
+      dvdx[v[0].variable.index, 1], CyclicReference.solve(a, [1, 0, 0])[0], relative: 1e-10)
   }
 
   func testRidgeHyperparameterTraced() throws {

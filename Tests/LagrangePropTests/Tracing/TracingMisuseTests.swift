@@ -145,7 +145,9 @@ final class TracingMisuseTests: XCTestCase {
     }
     // A coefficient that overflows while folding.
     assertLagrangePropError(
-      .nonFiniteConstant(variable: "affine expression in 'x'", operation: "*", value: .infinity), mentioning: []) {
+      .nonFiniteConstant(variable: "affine expression in 'x'", operation: "*", value: .infinity),
+      mentioning: []
+    ) {
       _ = try Program.trace(inputs: ["x"]) { t in exp((1e200 * t.inputs[0]) * 1e200) }
     }
   }
@@ -157,7 +159,9 @@ final class TracingMisuseTests: XCTestCase {
     assertLagrangePropError(.emptyTracedReduction(function: "product"), mentioning: []) {
       _ = try Program.trace(inputs: ["x"]) { _ in product([]) }
     }
-    assertLagrangePropError(.wrongLength(argument: "dot weights", expected: 2, actual: 3), mentioning: []) {
+    assertLagrangePropError(
+      .wrongLength(argument: "dot weights", expected: 2, actual: 3), mentioning: []
+    ) {
       _ = try Program.trace(inputs: ["x", "y"]) { t in dot([1, 2, 3], t.inputs) }
     }
   }
@@ -214,7 +218,9 @@ final class TracingMisuseTests: XCTestCase {
     let never = try XCTUnwrap(pending).variable
     XCTAssertEqual(never.index, -1)
     XCTAssertFalse(program.contains(never))
-    assertLagrangePropError(.unknownVariable(index: -1), mentioning: []) { _ = try program.name(of: never) }
+    assertLagrangePropError(.unknownVariable(index: -1), mentioning: []) {
+      _ = try program.name(of: never)
+    }
     // A value stored during the trace keeps its variable.
     let kept = try XCTUnwrap(stored).variable
     XCTAssertTrue(program.contains(kept))

@@ -107,7 +107,8 @@ final class TracingTwinTests: XCTestCase {
       }
       let out = try graph.define(.sigmoid, try graph.define(.sum, products + [c]))
       terms.append(try graph.define(.log, out))
-      terms.append(try graph.define(.log, try graph.define(.affine(constant: 1, coefficients: [-1]), out)))
+      terms.append(
+        try graph.define(.log, try graph.define(.affine(constant: 1, coefficients: [-1]), out)))
       weights += [-y / Double(samples.count), -(1 - y) / Double(samples.count)]
     }
     let loss = try graph.define(.linear(weights), terms)
@@ -160,7 +161,8 @@ final class TracingTwinTests: XCTestCase {
       XCTAssertEqual(try traced.name(of: tracedV[i].variable), "v[\(i)]")
     }
     let expected = MarkovRewardClosedForm(p: p, gamma: 0.9, r: [1, 2, 3], weights: [1, 1, 1])
-    assertClose(try traced.gradient(at: x).gradient, [expected.dGamma] + expected.u, relative: 1e-10)
+    assertClose(
+      try traced.gradient(at: x).gradient, [expected.dGamma] + expected.u, relative: 1e-10)
   }
 
   /// With γ folded into the coefficients the tracer stores one constraint per state.
