@@ -124,7 +124,8 @@ extension ConstraintGraph {
     }
 
     let program = Program(
-      graphIdentity: self.identity, variableCount: n, inputCount: inputIndices.count,
+      graphIdentity: GraphIdentity(snapshotOf: self.identity), variableCount: n,
+      inputCount: inputIndices.count,
       order: layout.order,
       position: position,
       isIdentityOrder: identity, names: names, inputDeclarationIndices: inputIndices,
@@ -199,7 +200,8 @@ extension ConstraintGraph {
       compiledObjective = .custom(value: value, gradient: gradient)
     }
     let program = Program(
-      graphIdentity: identity, variableCount: n, inputCount: d, order: order, position: order,
+      graphIdentity: GraphIdentity(snapshotOf: identity), variableCount: n, inputCount: d,
+      order: order, position: order,
       isIdentityOrder: true, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodes, payloads: payloads, isResidual: [Bool](repeating: false, count: n),
       argumentStart: argumentStart, arguments: argumentPool, constants: constants,

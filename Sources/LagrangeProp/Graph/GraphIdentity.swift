@@ -39,6 +39,14 @@ final class GraphIdentity: Sendable {
     ancestors = parent.ancestors + [Ancestor(id: parent.id, count: count)]
   }
 
+  /// The same identity in a separate object, for a compiled `Program`: the graph
+  /// keeps sole ownership of its own object, so compiling does not make its next
+  /// variable fork.
+  init(snapshotOf other: GraphIdentity) {
+    id = other.id
+    ancestors = other.ancestors
+  }
+
   /// Whether `variable` is a handle of a graph with this identity and `count` variables.
   @inline(__always)
   func accepts(_ variable: Variable, count: Int) -> Bool {

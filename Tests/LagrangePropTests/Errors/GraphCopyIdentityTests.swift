@@ -103,4 +103,18 @@ final class GraphCopyIdentityTests: XCTestCase {
     XCTAssertEqual(try first.compile(objective: .variable(v)).evaluate(at: [0]), 1)
     XCTAssertEqual(try second.compile(objective: .variable(v)).evaluate(at: [0]), 0)
   }
+
+  /// Compiling shares nothing that would make the graph fork: handles made after a
+  /// compile are refused by that program (they are not in it) and accepted by the next.
+  func testCompileThenExtend() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let a = try graph.define("a", .exp, x)
+    let first = try graph.compile(objective: .variable(a))
+    let b = try graph.define("b", .sin, a)
+    XCTAssertFalse(first.contains(b))
+    let second = try graph.compile(objective: .variable(b))
+    XCTAssertTrue(second.contains(x) && second.contains(a) && second.contains(b))
+    XCTAssertEqual(try second.evaluate(at: [0]), Foundation.sin(1), accuracy: 1e-15)
+  }
 }
