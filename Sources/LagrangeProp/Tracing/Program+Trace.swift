@@ -60,7 +60,10 @@ extension Program {
         ?? LagrangePropError.invalidObjective(reason: "the traced objective is not a valid value")
     }
     if let error = tracer.firstError { throw error }
-    return try tracer.graph.compile(objective: tracer.objective(objective))
+    // On its own line: storing the objective may add a variable, and the graph must
+    // be read after that.
+    let compiledObjective = tracer.objective(objective)
+    return try tracer.graph.compile(objective: compiledObjective)
   }
 }
 
