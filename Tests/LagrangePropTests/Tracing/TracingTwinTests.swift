@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Traced programs against their `define`-built twins: the blog example, an
