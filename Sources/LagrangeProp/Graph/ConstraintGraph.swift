@@ -12,6 +12,11 @@
 /// `x#j` and `z#i` in errors). `compile(objective:)` checks the graph and
 /// produces an immutable `Program`.
 ///
+/// A graph is a value: copies share their handles until they diverge. The first
+/// copy to declare a variable while shared takes a fresh identity, so each copy
+/// then refuses the handles the other declares (`.unknownVariable`), while the
+/// handles made before the copy stay valid in both.
+///
 /// ```swift
 /// var graph = ConstraintGraph()
 /// let x = graph.input("x")
