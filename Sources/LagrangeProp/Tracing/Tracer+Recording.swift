@@ -320,9 +320,11 @@ extension Tracer {
 
   /// Ends the trace: values made by it are refused from now on, and the graph's
   /// and pending values' storage is released (the names stay, for messages about
-  /// stale values, and where pending values were stored, for `Traced.variable`).
+  /// stale values, and where pending values were stored, for `Traced.variable`);
+  /// the tracer itself is freed with the last `Traced` that refers to it.
   func close() {
     isOpen = false
+    inputs = []  // they hold the tracer: keeping them would keep it alive forever
     graph.releaseStorage()
     unknownIndices = []
     termIndices.removeAll()

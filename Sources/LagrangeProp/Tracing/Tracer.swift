@@ -45,8 +45,9 @@ public final class Tracer {
   /// chain `s = s + x` costs O(terms) per step instead of copying a growing list.
   static let foldLimit = 64
 
-  /// The inputs, in the order of `Program.trace(inputs:)`.
-  public private(set) var inputs: [Traced] = []
+  /// The inputs, in the order of `Program.trace(inputs:)` (empty once the trace
+  /// has returned).
+  public internal(set) var inputs: [Traced] = []
 
   /// A tracer with `names.count` inputs, named when `names` are given.
   init(inputNames names: [String?]) {

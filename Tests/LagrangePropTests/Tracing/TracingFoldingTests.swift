@@ -94,4 +94,19 @@ final class TracingFoldingTests: XCTestCase {
       return x
     }
   }
+
+  /// A tracer is freed once its trace has returned and no value refers to it (its
+  /// inputs refer to it, so they must not keep it alive).
+  func testTracerIsFreedAfterItsTrace() throws {
+    weak var weakTracer: Tracer?
+    var kept: Traced?
+    _ = try Program.trace(inputs: ["x"]) { t in
+      weakTracer = t
+      kept = exp(t.inputs[0])
+      return kept!
+    }
+    XCTAssertNotNil(weakTracer, "a value still refers to the tracer")
+    kept = nil
+    XCTAssertNil(weakTracer, "the tracer leaked")
+  }
 }
