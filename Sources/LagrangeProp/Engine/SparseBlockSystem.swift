@@ -281,12 +281,15 @@ extension Program {
 }
 
 extension SolveOptions {
-  /// These options with the block method `solver` implies: `.sparseLU` and
-  /// `.krylov` factor every block of more than one feedback variable their way,
-  /// the others let `.automatic` choose per block.
+  /// These options with the block method `solver` implies: `.krylov` solves every
+  /// block of more than one feedback variable by (inexact-Newton) GMRES; the
+  /// others, `.sparseLU` included, let `.automatic` choose per block, so that the
+  /// direct solvers share one forward solve (on a nearly singular block, Newton's
+  /// solution is determined only to `tolerance / rcond`, and two methods would
+  /// return two different, equally valid points).
   func withBlockMethod(for solver: Solver) -> SolveOptions {
     var options = self
-    options.blockMethod = solver == .sparseLU ? .sparseLU : solver == .krylov ? .krylov : .automatic
+    options.blockMethod = solver == .krylov ? .krylov : .automatic
     return options
   }
 

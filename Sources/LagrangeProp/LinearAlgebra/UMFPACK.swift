@@ -18,6 +18,11 @@ enum UMFPACK {
     // METIS attempt) keeps the analysis cheap and matches `minimumDegreeEstimate`.
     control[Int(UMFPACK_STRATEGY)] = Double(UMFPACK_STRATEGY_SYMMETRIC)
     control[Int(UMFPACK_ORDERING)] = Double(UMFPACK_ORDERING_AMD)
+    // Partial pivoting as strict as LAPACK's (a diagonal pivot only if it is the
+    // largest in its column): UMFPACK's default thresholds (0.001 for diagonal
+    // pivots) let the growth factor ruin nearly singular systems.
+    control[Int(UMFPACK_PIVOT_TOLERANCE)] = 1
+    control[Int(UMFPACK_SYM_PIVOT_TOLERANCE)] = 1
     return control
   }
 

@@ -164,4 +164,25 @@ final class CyclicDocumentationExampleTests: XCTestCase {
     let dRho = numerator / ((1 - rhoN) * (1 - rhoN))
     assertClose(g.gradient[0], dRho * (-1 / (0.45 * 0.45)), relative: 1e-10)
   }
+
+  /// The README's large-sparse example: a Markov chain too random for a sparse LU.
+  func testReadmeLargeSparseExample() throws {
+    let markov = try SparseMarkovFixture(states: 3000, transitions: 8, seed: 11)
+    let program = markov.program
+    let r = markov.rewards
+    // program: v = r + γPv with 8 random transitions per state, 3000 states.
+    let g = try program.gradient(at: r)  // .automatic: GMRES + ILU(0) on the block
+    print(g.solver, g.krylovResidual ?? 0)  // blockTriangular, a residual below 1e-12
+    var options = SolveOptions()
+    options.krylovTolerance = 1e-10
+    let h = try program.gradient(at: r, solver: .krylov, options: options)
+
+    XCTAssertEqual(g.solver, .blockTriangular)
+    XCTAssertTrue(g.solverReason.contains("GMRES(50) + ILU(0)"), g.solverReason)
+    XCTAssertLessThanOrEqual(try XCTUnwrap(g.krylovResidual), 1e-12)
+    XCTAssertLessThanOrEqual(try XCTUnwrap(h.krylovResidual), 1e-10)
+    let reference = markov.referenceGradient()
+    assertClose(g.gradient, reference, relative: 1e-10)
+    assertClose(h.gradient, reference, relative: 1e-8)
+  }
 }
