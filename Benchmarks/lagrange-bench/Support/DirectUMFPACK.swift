@@ -2,7 +2,7 @@ import CSuiteSparse
 
 /// Solves `A·x = b` (or `Aᵀ·x = b`) with UMFPACK called directly — symbolic,
 /// numeric, one solve, freeing both objects — with the Control the library's
-/// wrapper uses (symmetric strategy, AMD ordering): the baseline of the
+/// wrapper uses (symmetric strategy, AMD ordering, strict partial pivoting): the baseline of the
 /// wrapper-overhead row, and an independent reference for answer checks.
 ///
 /// - Throws: `DirectUMFPACKError` with the failing routine's status.
@@ -14,6 +14,8 @@ func directUMFPACKSolve(
   umfpack_dl_defaults(&control)
   control[Int(UMFPACK_STRATEGY)] = Double(UMFPACK_STRATEGY_SYMMETRIC)
   control[Int(UMFPACK_ORDERING)] = Double(UMFPACK_ORDERING_AMD)
+  control[Int(UMFPACK_PIVOT_TOLERANCE)] = 1
+  control[Int(UMFPACK_SYM_PIVOT_TOLERANCE)] = 1
   var info = [Double](repeating: 0, count: Int(UMFPACK_INFO))
   var symbolic: UnsafeMutableRawPointer?
   var numeric: UnsafeMutableRawPointer?
