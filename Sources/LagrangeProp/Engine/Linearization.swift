@@ -372,7 +372,13 @@ extension Program {
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
       var scratch = BlockScratch()
-      scratch.sparsePlans = state.sparsePlans
+      // The forward solve's patterns, choices and symbolic analyses, but not its
+      // frozen LU: the linearization factors the Jacobian at the solution itself.
+      scratch.sparsePlans = state.sparsePlans.mapValues { plan in
+        var plan = plan
+        plan.frozen = nil
+        return plan
+      }
       for b in 0..<blocks.count {
         let blockFactor: BlockFactorization
         if let reusable = state.reusableBlockFactors[b] {

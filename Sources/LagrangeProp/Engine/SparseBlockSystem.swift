@@ -113,8 +113,8 @@ struct SparseBlockPlan {
   var analysis: SparseLUAnalysis?
   var choice: Choice
   /// The last sparse LU made for this block in this solve (`.automatic` only):
-  /// later Newton steps and the linearization precondition GMRES with it
-  /// instead of refactoring.
+  /// later Newton steps precondition GMRES with it instead of refactoring (the
+  /// linearization factors the Jacobian at the solution afresh).
   var frozen: SparseLUFactorization? = nil
   /// The estimates behind `.automatic`'s choice.
   var reason: String = ""
