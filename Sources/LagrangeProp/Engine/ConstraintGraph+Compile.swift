@@ -111,7 +111,9 @@ extension ConstraintGraph {
     switch objective.kind {
     case .variable(let v): compiledObjective = .variable(Int(position[v.index]))
     case .linear(let w):
-      compiledObjective = .linear(identity ? w : (0..<n).map { w[Int(layout.order[$0])] })
+      let weights = identity ? w : (0..<n).map { w[Int(layout.order[$0])] }
+      compiledObjective = .linear(
+        weights, support: weights.indices.filter { weights[$0] != 0 }.map { Int32($0) })
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }

@@ -87,10 +87,36 @@ public struct Linearization: Sendable {
   ///
   /// - Throws: as `adjoints(objectiveGradient:)`.
   public func gradient() throws(LagrangePropError) -> GradientResult {
-    let lambda = try adjointsInProgramOrder(program.objectiveGradient(programValues))
+    try gradient(reusing: Program.Workspace())
+  }
+
+  /// `gradient()` with the multiplier buffers of `workspace` (the result's
+  /// `adjoints` shares one of them, copy-on-write).
+  func gradient(reusing workspace: Program.Workspace) throws(LagrangePropError) -> GradientResult {
+    let n = program.variableCount
+    var lambda = takeBuffer(&workspace.multipliers, count: n)
+    do {
+      try program.writeObjectiveGradient(programValues, into: &lambda)
+      lambda = try adjointsInProgramOrder(consume lambda)
+    } catch {
+      workspace.multipliers = []
+      throw error
+    }
+    defer { workspace.multipliers = lambda }
+    let adjoints: [Double]
+    if program.isIdentityOrder {
+      adjoints = lambda
+    } else {
+      var out = takeBuffer(&workspace.declarationMultipliers, count: n)
+      out.withUnsafeMutableBufferPointer { o in
+        for p in 0..<n { o[Int(program.order[p])] = lambda[p] }
+      }
+      workspace.declarationMultipliers = out
+      adjoints = out
+    }
     return GradientResult(
       value: try objectiveValue(), gradient: Array(lambda[0..<program.inputCount]),
-      adjoints: program.toDeclarationOrder(lambda), solver: solver, solverReason: solverReason)
+      adjoints: adjoints, solver: solver, solverReason: solverReason)
   }
 
   /// The tangents `τ` solving `Dᵀ τ = −v` (forward mode). With `v = e_j` for input
@@ -247,8 +273,22 @@ extension Program {
   public func linearize(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> Linearization {
+    try linearize(at: inputs, solver: solver, options: options, workspace: Workspace())
+  }
+
+  /// `linearize(at:solver:options:)` with the buffers of `workspace`: the
+  /// linearization shares its values and partials (copy-on-write); once it is
+  /// released, the next call with the workspace writes over them instead of
+  /// allocating.
+  ///
+  /// - Complexity: as `linearize(at:solver:options:)`.
+  /// - Throws: as `linearize(at:solver:options:)`.
+  public func linearize(
+    at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
+    workspace: Workspace
+  ) throws(LagrangePropError) -> Linearization {
     let (chosen, reason) = try chooseSolver(solver, options: options)
-    let state = try forward(at: inputs, options: options)
+    let state = try forward(at: inputs, options: options, workspace: workspace)
     let factor: LinearizationFactor
     switch chosen {
     case .sweep, .automatic:
@@ -310,7 +350,21 @@ extension Program {
   public func gradient(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> GradientResult {
-    try linearize(at: inputs, solver: solver, options: options).gradient()
+    try gradient(at: inputs, solver: solver, options: options, workspace: Workspace())
+  }
+
+  /// `gradient(at:solver:options:)` with the buffers of `workspace`: repeated
+  /// calls allocate nothing proportional to the program once the previous result
+  /// is released (its `adjoints` shares a buffer with the workspace).
+  ///
+  /// - Complexity: as `gradient(at:solver:options:)`.
+  /// - Throws: as `linearize(at:solver:options:)`.
+  public func gradient(
+    at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
+    workspace: Workspace
+  ) throws(LagrangePropError) -> GradientResult {
+    try linearize(at: inputs, solver: solver, options: options, workspace: workspace)
+      .gradient(reusing: workspace)
   }
 
   /// The forward solve's factorization, when it is one of `D_zz` already: the

@@ -39,29 +39,51 @@ extension Program {
   public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions())
     throws(LagrangePropError) -> Double
   {
+    try evaluate(at: inputs, options: options, workspace: Workspace())
+  }
+
+  /// The objective `f(z(x))` at the given inputs, with the buffers of `workspace`:
+  /// repeated calls allocate nothing proportional to the program.
+  ///
+  /// - Complexity: O(n + edges) for acyclic programs.
+  /// - Throws: as `evaluate(at:options:)`.
+  public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions(), workspace: Workspace)
+    throws(LagrangePropError) -> Double
+  {
     if isAcyclic {
       if let guess = options.initialGuess, guess.count != variableCount {
         throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
       }
-      var values = try checkedInputs(inputs)
+      var values = try checkedInputs(inputs, into: takeBuffer(&workspace.values, count: variableCount))
+      defer { workspace.values = values }
       try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
-          for p in inputCount..<variableCount { v[p] = try kernel.evaluateValue(p, values: v) }
+          try kernel.evaluate(
+            range: inputCount..<variableCount, values: v, partials: kernel.scratchPartials,
+            writingPartials: false)
         }
       }
       return try objectiveValue(values)
     }
-    return try objectiveValue(try forward(at: inputs, options: options).values)
+    let state = try forward(at: inputs, options: options, workspace: workspace)
+    return try objectiveValue(state.values)
   }
 
   // MARK: - Forward pass
 
   /// Values in program order with the inputs filled in; checks count and finiteness.
   func checkedInputs(_ inputs: [Double]) throws(LagrangePropError) -> [Double] {
+    try checkedInputs(inputs, into: [Double](repeating: 0, count: variableCount))
+  }
+
+  /// `checkedInputs(_:)` into `values` (`n` entries; the non-inputs are left as they are).
+  func checkedInputs(_ inputs: [Double], into values: consuming [Double]) throws(LagrangePropError)
+    -> [Double]
+  {
     guard inputs.count == inputCount else {
       throw .wrongInputCount(expected: inputCount, actual: inputs.count)
     }
-    var values = [Double](repeating: 0, count: variableCount)
+    var values = values
     for j in 0..<inputCount {
       guard inputs[j].isFinite else {
         throw .nonFiniteInput(variable: name(position: j), value: inputs[j])
@@ -74,33 +96,41 @@ extension Program {
   /// One pass writing all values and local partials (aligned with `arguments`).
   func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState
   {
-    var values = try checkedInputs(inputs)
-    // Every edge's partial is written by its constraint's evaluation before it
-    // is read, so the buffer is not zero-filled first.
-    var partials = [Double](unsafeUninitializedCapacity: arguments.count) { _, count in
-      count = arguments.count
-    }
-    var factors = [BlockFactorization?](repeating: nil, count: blocks.count)
+    try forward(at: inputs, options: options, workspace: Workspace())
+  }
+
+  /// `forward(at:options:)` into the buffers of `workspace`; the state returned
+  /// shares them (copy-on-write) and the workspace keeps them for the next call.
+  func forward(at inputs: [Double], options: SolveOptions, workspace: Workspace)
+    throws(LagrangePropError) -> ForwardState
+  {
+    var values = try checkedInputs(inputs, into: takeBuffer(&workspace.values, count: variableCount))
     if let guess = options.initialGuess, guess.count != variableCount {
+      workspace.values = values
       throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
     }
+    // Every edge's partial is written by its constraint's evaluation before it
+    // is read, so the buffer is not zero-filled first.
+    var partials = takeBuffer(&workspace.partials, count: arguments.count)
+    defer {
+      workspace.values = values
+      workspace.partials = partials
+    }
+    var factors = [BlockFactorization?](repeating: nil, count: blocks.count)
     try withKernel { (kernel) throws(LagrangePropError) in
       try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
         try partials.withUnsafeMutableBufferPointer { (dp) throws(LagrangePropError) in
           var p = inputCount
-          var b = 0
           var scratch = BlockScratch()
-          while p < variableCount {
-            if b < blocks.count, p == blocks[b].start {
-              factors[b] = try solveBlock(
-                b, kernel: kernel, values: v, partials: dp, options: options, scratch: &scratch)
-              p = blocks[b].end
-              b += 1
-            } else {
-              v[p] = try kernel.evaluate(p, values: v, partials: dp)
-              p += 1
-            }
+          for b in 0..<blocks.count {
+            try kernel.evaluate(
+              range: p..<blocks[b].start, values: v, partials: dp, writingPartials: true)
+            factors[b] = try solveBlock(
+              b, kernel: kernel, values: v, partials: dp, options: options, scratch: &scratch)
+            p = blocks[b].end
           }
+          try kernel.evaluate(
+            range: p..<variableCount, values: v, partials: dp, writingPartials: true)
         }
       }
     }

@@ -150,7 +150,9 @@ public struct Program: Sendable {
 /// The objective in program order.
 enum CompiledObjective: Sendable {
   case variable(Int)
-  case linear([Double])
+  /// The weights `w` (program order) and the positions where they are non-zero
+  /// (ascending), so that `f` and `∇f` cost O(support), not O(n).
+  case linear([Double], support: [Int32])
   case custom(
     value: @Sendable ([Double]) -> Double, gradient: @Sendable ([Double]) -> [Double])
 }

@@ -1,0 +1,109 @@
+import CLAPACKE
+import Foundation
+
+extension Kernel {
+  /// Evaluates the acyclic positions `range` in program order: each value, and
+  /// each local partial when `writingPartials` (the forward pass of `gradient`
+  /// and `linearize`; `false` for the value-only pass of `evaluate`).
+  ///
+  /// The common op codes have their own cases: the argument list is walked by a
+  /// running edge cursor (one-argument functions read no `argumentStart` entry),
+  /// value-only passes write no partial at all, and `sin`/`cos` with partials take
+  /// both from one `sincos` call (the same bits as `sin` and `cos`). The other op
+  /// codes go through `evaluate(_:values:partials:)`, unchanged. The partials of
+  /// the special cases are finite whenever their value and arguments are (`eˣ`,
+  /// `1 − tanh²`, `±sin`/`cos`, `2x`, constants), so only the value is checked.
+  ///
+  /// - Complexity: O(|range| + its edges).
+  /// - Throws: `LagrangePropError.nonFinite` naming the first variable whose value
+  ///   or partial is NaN or infinite; `.customGradientLength`.
+  @inline(__always)
+  func evaluate(
+    range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
+    partials dp: UnsafeMutableBufferPointer<Double>, writingPartials: Bool
+  ) throws(LagrangePropError) {
+    guard !range.isEmpty else { return }
+    var k = Int(argumentStart[range.lowerBound])
+    for p in range {
+      let y: Double
+      switch opCodes[p] {
+      case .exp:
+        y = Foundation.exp(v[Int(arguments[k])])
+        if writingPartials { dp[k] = y }
+        k &+= 1
+      case .tanh:
+        y = Foundation.tanh(v[Int(arguments[k])])
+        if writingPartials { dp[k] = 1 - y * y }
+        k &+= 1
+      case .sin:
+        let x = v[Int(arguments[k])]
+        if writingPartials {
+          var sine = 0.0
+          var cosine = 0.0
+          lagrangeprop_sincos(x, &sine, &cosine)
+          y = sine
+          dp[k] = cosine
+        } else {
+          y = Foundation.sin(x)
+        }
+        k &+= 1
+      case .cos:
+        let x = v[Int(arguments[k])]
+        if writingPartials {
+          var sine = 0.0
+          var cosine = 0.0
+          lagrangeprop_sincos(x, &sine, &cosine)
+          y = cosine
+          dp[k] = -sine
+        } else {
+          y = Foundation.cos(x)
+        }
+        k &+= 1
+      case .square:
+        let x = v[Int(arguments[k])]
+        y = x * x
+        if writingPartials { dp[k] = 2 * x }
+        k &+= 1
+      case .sum:
+        let e = Int(argumentStart[p &+ 1])
+        var total = 0.0
+        while k < e {
+          total += v[Int(arguments[k])]
+          if writingPartials { dp[k] = 1 }
+          k &+= 1
+        }
+        y = total
+      case .linear:
+        let e = Int(argumentStart[p &+ 1])
+        var c = Int(payloads[p])
+        var total = 0.0
+        while k < e {
+          let a = constants[c]
+          total += a * v[Int(arguments[k])]
+          if writingPartials { dp[k] = a }
+          c &+= 1
+          k &+= 1
+        }
+        y = total
+      default:
+        v[p] =
+          writingPartials
+          ? try evaluate(p, values: v, partials: dp) : try evaluateValue(p, values: v)
+        k = Int(argumentStart[p &+ 1])
+        continue
+      }
+      guard y.isFinite else { throw valueError(p, value: y, values: v) }
+      v[p] = y
+    }
+  }
+
+  /// The error for the non-finite value `value` at position `p` (cold path).
+  @inline(never)
+  func valueError(_ p: Int, value: Double, values: UnsafeMutableBufferPointer<Double>)
+    -> LagrangePropError
+  {
+    // The partials are not shown for a non-finite value: the scratch buffer stands in.
+    nonFiniteError(
+      p, value: value, values: values, partials: scratchPartials, base: Int(argumentStart[p]))
+  }
+}
