@@ -162,37 +162,42 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
       row["evaluate_working_set_mb"] = .number(Double(bytes) / 1e6)
     }
 
-    let evaluate = try harness.measure("\(rowName) · evaluate") {
-      blackHole(try program.evaluate(at: point))
-    }
-    let gradient = try harness.measure("\(rowName) · gradient") {
-      blackHole(try program.gradient(at: point, solver: .sweep).gradient)
-    }
-    let hand = harness.measure("\(rowName) · hand-written") {
-      blackHole(BlogChain.handWrittenGradient(steps: k, x0: point[0], y: point[1]).gradient)
-    }
-    // The same calls with a workspace: buffers reused across calls.
+    // Every contender in alternation (one sample of each per round), so that the
+    // ratios are not skewed by the machine's load drifting between measurements.
     let workspace = Program.Workspace()
-    let evaluateWorkspace = try harness.measure("\(rowName) · evaluate (workspace)") {
-      blackHole(try program.evaluate(at: point, workspace: workspace))
-    }
-    let gradientWorkspace = try harness.measure("\(rowName) · gradient (workspace)") {
-      blackHole(try program.gradient(at: point, solver: .sweep, workspace: workspace).gradient)
-    }
+    // The C floor: a plain loop, and the hand-written adjoint on a tape allocated once.
+    var tape = [Double](repeating: 0, count: 3 * k)
+    var cGradient = [0.0, 0.0]
+    let timings = try harness.measureInterleaved([
+      Contender("\(rowName) · evaluate") { blackHole(try program.evaluate(at: point)) },
+      Contender("\(rowName) · gradient") {
+        blackHole(try program.gradient(at: point, solver: .sweep).gradient)
+      },
+      Contender("\(rowName) · evaluate (workspace)") {
+        blackHole(try program.evaluate(at: point, workspace: workspace))
+      },
+      Contender("\(rowName) · gradient (workspace)") {
+        blackHole(try program.gradient(at: point, solver: .sweep, workspace: workspace).gradient)
+      },
+      Contender("\(rowName) · hand-written") {
+        blackHole(BlogChain.handWrittenGradient(steps: k, x0: point[0], y: point[1]).gradient)
+      },
+      Contender("\(rowName) · C forward") {
+        blackHole(lp_blog_chain_forward(k, point[0], point[1]))
+      },
+      Contender("\(rowName) · C adjoint") {
+        blackHole(lp_blog_chain_gradient(k, point[0], point[1], &tape, &cGradient))
+      },
+    ])
+    let (evaluate, gradient, evaluateWorkspace, gradientWorkspace) = (
+      timings[0], timings[1], timings[2], timings[3]
+    )
+    let (hand, cForward, cAdjoint) = (timings[4], timings[5], timings[6])
     let fresh = try PageFaults.freshBytesPerCall {
       blackHole(try program.gradient(at: point, solver: .sweep).gradient)
     }
     let workspaceFresh = try PageFaults.freshBytesPerCall {
       blackHole(try program.gradient(at: point, solver: .sweep, workspace: workspace).gradient)
-    }
-    // The C floor: a plain loop, and the hand-written adjoint on a tape allocated once.
-    var tape = [Double](repeating: 0, count: 3 * k)
-    var cGradient = [0.0, 0.0]
-    let cForward = harness.measure("\(rowName) · C forward") {
-      blackHole(lp_blog_chain_forward(k, point[0], point[1]))
-    }
-    let cAdjoint = harness.measure("\(rowName) · C adjoint") {
-      blackHole(lp_blog_chain_gradient(k, point[0], point[1], &tape, &cGradient))
     }
     let ratio = gradient.median / evaluate.median
     if ratio > worstRatio.ratio { worstRatio = (ratio, k) }

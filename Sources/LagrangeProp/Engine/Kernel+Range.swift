@@ -107,3 +107,83 @@ extension Kernel {
       p, value: value, values: values, partials: scratchPartials, base: Int(argumentStart[p]))
   }
 }
+
+extension Kernel {
+  /// The reverse sweep over the acyclic positions `range`, in reverse program
+  /// order, with each local partial recomputed from the values instead of read
+  /// from a stored array: `λ_{a_k} += ∂f_p/∂z_{a_k} · λ_p`.
+  ///
+  /// The partials are the same expressions as the forward pass's (`eˣ` and
+  /// `1 − tanh²` from the value, `cos x`, `2x`, the constants; other op codes
+  /// through `evaluateIntoScratch`), so `λ` is the same, bit for bit, as the sweep
+  /// on stored partials; the pushes run in the same order. Positions with
+  /// `λ_p = 0` push nothing; their partials are still evaluated for the op codes
+  /// whose partial can fail to be finite (so that such a failure is never missed).
+  ///
+  /// - Complexity: O(|range| + its edges).
+  /// - Throws: `.nonFinite` for a non-finite partial (then not necessarily the
+  ///   first in program order: the caller reruns the forward pass for the error).
+  @inline(__always)
+  func pushAdjoints(
+    range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
+    lambda: UnsafeMutableBufferPointer<Double>
+  ) throws(LagrangePropError) {
+    guard !range.isEmpty else { return }
+    var e = Int(argumentStart[range.upperBound])
+    var p = range.upperBound &- 1
+    while p >= range.lowerBound {
+      let l = lambda[p]
+      switch opCodes[p] {
+      case .exp:
+        e &-= 1
+        if l != 0 { lambda[Int(arguments[e])] += v[p] * l }
+      case .tanh:
+        e &-= 1
+        if l != 0 {
+          let y = v[p]
+          lambda[Int(arguments[e])] += (1 - y * y) * l
+        }
+      case .sin:
+        e &-= 1
+        if l != 0 {
+          let a = Int(arguments[e])
+          lambda[a] += Foundation.cos(v[a]) * l
+        }
+      case .cos:
+        e &-= 1
+        if l != 0 {
+          let a = Int(arguments[e])
+          lambda[a] += -Foundation.sin(v[a]) * l
+        }
+      case .square:
+        e &-= 1
+        if l != 0 {
+          let a = Int(arguments[e])
+          lambda[a] += 2 * v[a] * l
+        }
+      case .sum:
+        let s = Int(argumentStart[p])
+        if l != 0 { for k in s..<e { lambda[Int(arguments[k])] += l } }
+        e = s
+      case .linear:
+        let s = Int(argumentStart[p])
+        if l != 0 {
+          var c = Int(payloads[p])
+          for k in s..<e {
+            lambda[Int(arguments[k])] += constants[c] * l
+            c &+= 1
+          }
+        }
+        e = s
+      default:
+        let s = Int(argumentStart[p])
+        _ = try evaluateIntoScratch(p, values: v)
+        if l != 0 {
+          for k in s..<e { lambda[Int(arguments[k])] += scratchPartials[k &- s] * l }
+        }
+        e = s
+      }
+      p &-= 1
+    }
+  }
+}

@@ -363,7 +363,13 @@ extension Program {
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
     workspace: Workspace
   ) throws(LagrangePropError) -> GradientResult {
-    try linearize(at: inputs, solver: solver, options: options, workspace: workspace)
+    if isAcyclic {
+      let (chosen, reason) = try chooseSolver(solver, options: options)
+      if chosen == .sweep {
+        return try sweepGradient(at: inputs, options: options, reason: reason, workspace: workspace)
+      }
+    }
+    return try linearize(at: inputs, solver: solver, options: options, workspace: workspace)
       .gradient(reusing: workspace)
   }
 

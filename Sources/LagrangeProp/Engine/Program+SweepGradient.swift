@@ -1,0 +1,63 @@
+extension Program {
+  /// `gradient(at:solver: .sweep)` of an acyclic program in two passes over
+  /// memory instead of four: a value-only forward pass (as `evaluate`), then the
+  /// reverse sweep recomputing each local partial from the values
+  /// (`Kernel.pushAdjoints`) instead of storing all of them and reading them back.
+  /// The result is the same, bit for bit, as `linearize(at:solver: .sweep).gradient()`.
+  ///
+  /// On any failure the ordinary path is rerun, so that the error is the one it
+  /// reports (the first non-finite value or partial in program order).
+  ///
+  /// - Complexity: O(n + edges); no allocation proportional to the program when
+  ///   `workspace`'s buffers are free.
+  /// - Throws: as `gradient(at:solver:options:)`.
+  func sweepGradient(
+    at inputs: [Double], options: SolveOptions, reason: String, workspace: Workspace
+  ) throws(LagrangePropError) -> GradientResult {
+    let n = variableCount
+    let d = inputCount
+    do throws(LagrangePropError) {
+      if let guess = options.initialGuess, guess.count != n {
+        throw LagrangePropError.wrongLength(
+          argument: "initialGuess", expected: n, actual: guess.count)
+      }
+      var values = try checkedInputs(inputs, into: takeBuffer(&workspace.values, count: n))
+      defer { workspace.values = values }
+      var lambda = takeBuffer(&workspace.multipliers, count: n)
+      defer { workspace.multipliers = lambda }
+      try withKernel { (kernel) throws(LagrangePropError) in
+        try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
+          try kernel.evaluate(
+            range: d..<n, values: v, partials: kernel.scratchPartials, writingPartials: false)
+        }
+      }
+      try writeObjectiveGradient(values, into: &lambda)
+      try withKernel { (kernel) throws(LagrangePropError) in
+        try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
+          try lambda.withUnsafeMutableBufferPointer { (l) throws(LagrangePropError) in
+            try kernel.pushAdjoints(range: d..<n, values: v, lambda: l)
+          }
+        }
+      }
+      let adjoints: [Double]
+      if isIdentityOrder {
+        adjoints = lambda
+      } else {
+        var out = takeBuffer(&workspace.declarationMultipliers, count: n)
+        out.withUnsafeMutableBufferPointer { o in
+          for p in 0..<n { o[Int(order[p])] = lambda[p] }
+        }
+        workspace.declarationMultipliers = out
+        adjoints = out
+      }
+      return GradientResult(
+        value: try objectiveValue(values), gradient: Array(lambda[0..<d]), adjoints: adjoints,
+        solver: .sweep, solverReason: reason)
+    } catch {
+      // The cold path: the ordinary passes report the error they would have.
+      _ = try linearize(at: inputs, solver: .sweep, options: options, workspace: Workspace())
+        .gradient()
+      throw error
+    }
+  }
+}
