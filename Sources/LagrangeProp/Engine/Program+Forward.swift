@@ -47,14 +47,17 @@ extension Program {
   ///
   /// - Complexity: O(n + edges) for acyclic programs.
   /// - Throws: as `evaluate(at:options:)`.
-  public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions(), workspace: Workspace)
+  public func evaluate(
+    at inputs: [Double], options: SolveOptions = SolveOptions(), workspace: Workspace
+  )
     throws(LagrangePropError) -> Double
   {
     if isAcyclic {
       if let guess = options.initialGuess, guess.count != variableCount {
         throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
       }
-      var values = try checkedInputs(inputs, into: takeBuffer(&workspace.values, count: variableCount))
+      var values = try checkedInputs(
+        inputs, into: takeBuffer(&workspace.values, count: variableCount))
       defer { workspace.values = values }
       try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
@@ -104,7 +107,8 @@ extension Program {
   func forward(at inputs: [Double], options: SolveOptions, workspace: Workspace)
     throws(LagrangePropError) -> ForwardState
   {
-    var values = try checkedInputs(inputs, into: takeBuffer(&workspace.values, count: variableCount))
+    var values = try checkedInputs(
+      inputs, into: takeBuffer(&workspace.values, count: variableCount))
     if let guess = options.initialGuess, guess.count != variableCount {
       workspace.values = values
       throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)

@@ -38,8 +38,9 @@ extension Program {
     ///
     /// - Complexity: O(1).
     public var byteCount: Int {
-      8 * (values.capacity + partials.capacity + multipliers.capacity
-        + declarationMultipliers.capacity)
+      8
+        * (values.capacity + partials.capacity + multipliers.capacity
+          + declarationMultipliers.capacity)
     }
   }
 }

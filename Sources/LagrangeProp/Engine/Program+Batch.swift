@@ -1,0 +1,87 @@
+import Dispatch
+import Foundation
+
+extension Program {
+  /// Value, gradient `∂f/∂x` and multipliers at each of `points`, spread over
+  /// every core: one worker per core (at most one per point), each with its own
+  /// `Workspace`, taking the points `w, w + workers, w + 2·workers, …`.
+  ///
+  /// Each result is the one `gradient(at:solver:options:)` returns for that point,
+  /// bit for bit (the calls are independent; the program is immutable).
+  ///
+  /// ```swift
+  /// let results = try program.gradients(at: points)   // results[k] for points[k]
+  /// ```
+  ///
+  /// Dense and band solvers call LAPACK from every worker at once: with a
+  /// multithreaded OpenBLAS, set `OPENBLAS_NUM_THREADS=1` for batches of small
+  /// systems, so that the workers are not slowed down by OpenBLAS's own threads.
+  ///
+  /// - Complexity: `points.count` gradients over `min(points.count, cores)` threads.
+  /// - Throws: the error of the first point (lowest index) whose gradient fails,
+  ///   as `gradient(at:solver:options:)` throws it.
+  public func gradients(
+    at points: [[Double]], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
+  ) throws(LagrangePropError) -> [GradientResult] {
+    let count = points.count
+    guard count > 0 else { return [] }
+    let workers = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    if workers == 1 {
+      let workspace = Workspace()
+      return try points.map { (point) throws(LagrangePropError) in
+        try gradient(at: point, solver: solver, options: options, workspace: workspace)
+      }
+    }
+    let slots = BatchSlots(count: count)
+    defer { slots.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      let workspace = Workspace()
+      var k = worker
+      while k < count {
+        do throws(LagrangePropError) {
+          slots.store(
+            .success(
+              try gradient(at: points[k], solver: solver, options: options, workspace: workspace)),
+            at: k)
+        } catch {
+          slots.store(.failure(error), at: k)
+          return  // later points of this worker are not needed: an earlier error wins
+        }
+        k += workers
+      }
+    }
+    var results: [GradientResult] = []
+    results.reserveCapacity(count)
+    for k in 0..<count {
+      // A worker that failed leaves its later slots empty; an earlier failure
+      // (in its own or another worker's slots) is met first.
+      guard let result = slots.result(at: k) else { continue }
+      results.append(try result.get())
+    }
+    return results
+  }
+}
+
+/// One result slot per point, each written by exactly one worker and read after
+/// all workers have finished (`concurrentPerform` returns only then).
+private final class BatchSlots: @unchecked Sendable {
+  private let slots: UnsafeMutablePointer<Result<GradientResult, LagrangePropError>?>
+  private let count: Int
+
+  init(count: Int) {
+    self.count = count
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil, count: count)
+  }
+
+  func store(_ result: Result<GradientResult, LagrangePropError>, at k: Int) {
+    slots[k] = result
+  }
+
+  func result(at k: Int) -> Result<GradientResult, LagrangePropError>? { slots[k] }
+
+  func deallocate() {
+    slots.deinitialize(count: count)
+    slots.deallocate()
+  }
+}
