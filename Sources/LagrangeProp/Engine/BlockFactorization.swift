@@ -135,9 +135,10 @@ extension Program {
         bytes: bytes.overflow ? Int.max : bytes.partialValue, limit: options.denseByteLimit)
     }
     if acyclicCount == 0 {
-      return try factorTransposedFeedbackJacobian(b, partials: partials)
+      return try factorTransposedFeedbackJacobian(
+        b, partials: partials, storage: scratch.takeMatrix(order: m))
     }
-    var s = Matrix(rows: m, columns: m)
+    var s = scratch.takeMatrix(order: m)
     s.elements.withUnsafeMutableBufferPointer { e in
       for c in 0..<m {
         propagate(seeds: stride(from: c, to: c + 1, by: 1))
@@ -158,11 +159,11 @@ extension Program {
   ///
   /// - Complexity: O(m² + block edges + m³).
   private func factorTransposedFeedbackJacobian(
-    _ b: Int, partials: UnsafeBufferPointer<Double>
+    _ b: Int, partials: UnsafeBufferPointer<Double>, storage: consuming Matrix
   ) throws(LagrangePropError) -> BlockFactorization {
     let block = blocks[b]
     let m = block.feedbackCount
-    var t = Matrix(rows: m, columns: m)
+    var t = storage
     var oneNorm = 0.0
     t.elements.withUnsafeMutableBufferPointer { e in
       for r in 0..<m {
@@ -195,6 +196,23 @@ extension Program {
 struct BlockScratch {
   var tau: [Double] = []
   var rows: [Double] = []
+  /// A recycled dense matrix buffer (from a `Program.Workspace`), or empty.
+  var matrix: [Double] = []
+
+  /// An `m × m` zero matrix, over the recycled buffer when it has the right size
+  /// (the buffer then moves into the matrix: a second dense factorization in the
+  /// same solve allocates its own).
+  ///
+  /// - Complexity: O(m²) (a zero fill; no fresh pages when recycled).
+  mutating func takeMatrix(order m: Int) -> Matrix {
+    var buffer: [Double] = []
+    swap(&buffer, &matrix)
+    if buffer.count == m * m {
+      fill(&buffer, count: m * m, with: 0)
+      if let recycled = try? Matrix(rows: m, columns: m, columnMajor: buffer) { return recycled }
+    }
+    return Matrix(rows: m, columns: m)
+  }
 
   /// Makes room for a block with `acyclic` and `feedback` variables.
   mutating func reserve(acyclic: Int, feedback: Int) {

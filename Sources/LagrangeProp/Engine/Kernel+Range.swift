@@ -187,3 +187,55 @@ extension Kernel {
     }
   }
 }
+
+extension Kernel {
+  /// The value of the local function at position `p` (a feedback constraint of a
+  /// cyclic block) and the size of its terms, `Σ_k |∂g/∂z_{a_k} · z_{a_k}|`, in
+  /// one pass over its arguments for `linear`, `affine` and `sum` (whose partials
+  /// are their coefficients); partials written unless `valuesOnly` (then the
+  /// stored partials, unchanged since the block's partials are constant, give
+  /// the terms).
+  ///
+  /// - Complexity: O(fan-in).
+  /// - Throws: as `evaluate(_:values:partials:)`.
+  @inline(__always)
+  func evaluateWithTerms(
+    _ p: Int, values v: UnsafeMutableBufferPointer<Double>,
+    partials dp: UnsafeMutableBufferPointer<Double>, valuesOnly: Bool
+  ) throws(LagrangePropError) -> (value: Double, terms: Double) {
+    let s = Int(argumentStart[p])
+    let e = Int(argumentStart[p &+ 1])
+    var total = 0.0
+    var terms = 0.0
+    switch opCodes[p] {
+    case .linear, .affine:
+      var c = Int(payloads[p])
+      if opCodes[p] == .affine {
+        total = constants[c]
+        c &+= 1
+      }
+      for k in s..<e {
+        let a = constants[c]
+        let t = a * v[Int(arguments[k])]
+        total += t
+        terms += abs(t)
+        if !valuesOnly { dp[k] = a }
+        c &+= 1
+      }
+    case .sum:
+      for k in s..<e {
+        let t = v[Int(arguments[k])]
+        total += t
+        terms += abs(t)
+        if !valuesOnly { dp[k] = 1 }
+      }
+    default:
+      let value =
+        valuesOnly ? try evaluateValue(p, values: v) : try evaluate(p, values: v, partials: dp)
+      for k in s..<e { terms += abs(dp[k] * v[Int(arguments[k])]) }
+      return (value, terms)
+    }
+    guard total.isFinite else { throw valueError(p, value: total, values: v) }
+    return (total, terms)
+  }
+}

@@ -369,8 +369,13 @@ extension Program {
         return try sweepGradient(at: inputs, options: options, reason: reason, workspace: workspace)
       }
     }
-    return try linearize(at: inputs, solver: solver, options: options, workspace: workspace)
-      .gradient(reusing: workspace)
+    let linearization = try linearize(
+      at: inputs, solver: solver, options: options, workspace: workspace)
+    let result = try linearization.gradient(reusing: workspace)
+    // The linearization is released on return: its dense factor's storage becomes
+    // the workspace's alone, for the next call's factorization.
+    workspace.recycle(linearization.factor)
+    return result
   }
 
   /// The forward solve's factorization, when it is one of `D_zz` already: the

@@ -126,6 +126,8 @@ extension Program {
         try partials.withUnsafeMutableBufferPointer { (dp) throws(LagrangePropError) in
           var p = inputCount
           var scratch = BlockScratch()
+          swap(&scratch.matrix, &workspace.matrix)
+          defer { swap(&scratch.matrix, &workspace.matrix) }
           for b in 0..<blocks.count {
             try kernel.evaluate(
               range: p..<blocks[b].start, values: v, partials: dp, writingPartials: true)
@@ -166,13 +168,11 @@ extension Program {
     var relative = 0.0
     for r in 0..<block.feedbackCount {
       let p = block.feedbackStart + r
-      let g =
-        valuesOnly
-        ? try kernel.evaluateValue(p, values: values)
-        : try kernel.evaluate(p, values: values, partials: partials)
+      // One pass over the arguments for the value, the partials and the terms.
+      let (g, argumentTerms) = try kernel.evaluateWithTerms(
+        p, values: values, partials: partials, valuesOnly: valuesOnly)
       residual[r] = isResidual[p] ? g : g - values[p]
-      var terms = abs(residual[r]) + (isResidual[p] ? 0 : abs(values[p]))
-      for k in argumentRange(p) { terms += abs(partials[k] * values[Int(arguments[k])]) }
+      let terms = abs(residual[r]) + (isResidual[p] ? 0 : abs(values[p])) + argumentTerms
       absolute = max(absolute, abs(residual[r]))
       if residual[r] != 0 { relative = max(relative, abs(residual[r]) / terms) }
     }

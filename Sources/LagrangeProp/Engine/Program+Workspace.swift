@@ -28,6 +28,28 @@ extension Program {
     var multipliers: [Double] = []
     /// Multipliers in declaration order, when the two orders differ (`n`).
     var declarationMultipliers: [Double] = []
+    /// The storage of the last dense factorization of a `gradient` call (a cyclic
+    /// block's `m × m` LU), recycled for the next call's.
+    var matrix: [Double] = []
+
+    /// Keeps the largest dense LU of `factor` for the next call (called when the
+    /// linearization holding it is about to be released).
+    func recycle(_ factor: LinearizationFactor) {
+      var largest: [Double] = []
+      func consider(_ f: BlockFactorization) {
+        switch f {
+        case .dense(let lu), .denseOfTranspose(let lu):
+          if lu.factors.elements.count > largest.count { largest = lu.factors.elements }
+        case .scalar, .band: break
+        }
+      }
+      switch factor {
+      case .reusedBlockLU(let f): consider(f)
+      case .blocks(let factors): factors.forEach(consider)
+      case .sweep, .triangular, .lu, .bandedTriangular, .bandedLU: break
+      }
+      if !largest.isEmpty { matrix = largest }
+    }
 
     /// An empty workspace; the first call with it sizes its buffers.
     ///
