@@ -332,7 +332,7 @@ func runBanded(
   if !skippedDense.isEmpty {
     report.notes.append(
       "dense paths skipped for n = \(skippedDense.sorted().map(String.init).joined(separator: ", ")) "
-        + "(over --dense-max-n \(denseMaxN) or --dense-limit \(formatBytes(Double(harness.denseByteLimit))))."
+        + "(over --dense-max-n \(denseMaxN) or --dense-limit \(formatBytes(Double(harness.matrixByteLimit))))."
     )
   }
   report.notes += [

@@ -93,7 +93,7 @@ func runCyclesPart(
   if !skipped.isEmpty {
     report.notes.append(
       "(b) .lu skipped for n = \(skipped.map(String.init).joined(separator: ", ")) "
-        + "(over --dense-max-n \(denseMaxN) or --dense-limit \(formatBytes(Double(harness.denseByteLimit))))."
+        + "(over --dense-max-n \(denseMaxN) or --dense-limit \(formatBytes(Double(harness.matrixByteLimit))))."
     )
   }
   report.goals.append(

@@ -24,7 +24,7 @@ struct Harness: Sendable {
   /// than this takes fewer samples (at least one); `Timing.samples` says how many.
   var maximumSecondsPerMeasurement: Double = 30
   /// The largest dense matrix (`8·m²` bytes) that a dense path may allocate.
-  var denseByteLimit: Int = 2 << 30
+  var matrixByteLimit: Int = 2 << 30
   /// Whether progress messages go to standard error.
   var showsProgress: Bool = false
   /// The command name, prefixed to progress messages.
@@ -163,11 +163,11 @@ struct Harness: Sendable {
     return corruption.apply(to: answer)
   }
 
-  /// Whether a dense `m × m` matrix fits under `denseByteLimit`.
+  /// Whether a dense `m × m` matrix fits under `matrixByteLimit`.
   func denseFits(order m: Int) -> Bool {
     let (square, o1) = m.multipliedReportingOverflow(by: m)
     let (bytes, o2) = square.multipliedReportingOverflow(by: 8)
-    return !o1 && !o2 && bytes <= denseByteLimit
+    return !o1 && !o2 && bytes <= matrixByteLimit
   }
 }
 

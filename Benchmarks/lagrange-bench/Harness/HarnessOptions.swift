@@ -60,7 +60,7 @@ struct HarnessOptions: ParsableArguments {
   func harness(command: String) -> Harness {
     Harness(
       repeats: repeats, warmups: 1, minimumSampleSeconds: minSampleMs / 1000,
-      maximumSecondsPerMeasurement: maxSecondsPerMeasurement, denseByteLimit: denseLimit,
+      maximumSecondsPerMeasurement: maxSecondsPerMeasurement, matrixByteLimit: denseLimit,
       showsProgress: !quiet, command: "lagrange-bench \(command)")
   }
 

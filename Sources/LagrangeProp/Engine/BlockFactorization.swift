@@ -4,7 +4,10 @@
 /// takes at most half of dense storage — e.g. a discretised boundary-value
 /// problem, whose `S` is tridiagonal.
 enum BlockFactorization: Sendable {
-  case scalar(Double)
+  /// `S = s` for a block with one feedback variable; `terms` is the sum of the
+  /// magnitudes of what was added to form `s` (the feedback path's derivative and
+  /// the `−1` of an assignment), the scale against which `s` is judged.
+  case scalar(Double, terms: Double)
   case dense(LUFactorization)
   /// An LU of `Sᵀ` (assembled column by column from the feedback rows when the
   /// block has no acyclic part: contiguous writes, no strided reads).
@@ -19,12 +22,26 @@ enum BlockFactorization: Sendable {
     }
   }
 
+  /// An estimate of `S`'s reciprocal condition number: `|s| / terms` for a scalar
+  /// (how much of `s` survived cancellation), LAPACK `dgecon` / `dgbcon` of the
+  /// equilibrated matrix otherwise.
+  ///
+  /// - Complexity: O(1) scalar, O(m²) dense, O(m·(kl + ku)) band.
+  func reciprocalCondition() -> Double {
+    switch self {
+    case .scalar(let s, let terms): return terms > 0 ? min(1, abs(s) / terms) : 0
+    case .dense(let lu), .denseOfTranspose(let lu):
+      return (try? lu.reciprocalConditionNumber()) ?? 0
+    case .band(let lu): return (try? lu.reciprocalConditionNumber()) ?? 0
+    }
+  }
+
   /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs` or `dgbtrs`).
   ///
   /// - Throws: `.nonFinite` if the solution is not finite.
   func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
     switch self {
-    case .scalar(let s):
+    case .scalar(let s, _):
       b[0] /= s
       if !b[0].isFinite { throw .nonFinite(routine: "scalar block solve") }
     case .dense(let lu): try lu.solve(inPlace: &b, transpose: transpose)
@@ -55,7 +72,7 @@ extension Program {
   ///
   /// - Complexity: dense O(m·(|A| + m) + fill + m³); band
   ///   O((kl + ku + 1)·(|A| + m) + fill + m·kl·(kl + ku)); scalar O(|A| + fill).
-  /// - Throws: `.denseTooLarge` if a dense `S` exceeds `options.denseByteLimit`;
+  /// - Throws: `.cyclicBlockTooLarge` if a dense or band `S` exceeds `options.matrixByteLimit`;
   ///   `.singularJacobian` naming the feedback variable at the zero pivot, or at a
   ///   pivot `≤ m·ε·‖S‖₁` (numerically singular: see `LUFactorization.negligiblePivot`).
   func factorReducedJacobian(
@@ -97,15 +114,21 @@ extension Program {
     if m == 1 {
       propagate(seeds: stride(from: 0, to: 1, by: 1))
       let s = scratch.rows[0] - own(0)
-      guard s != 0 else {
+      let terms = abs(scratch.rows[0]) + own(0)
+      // Exactly zero, or cancelled to round-off (the 1 × 1 form of the pivot test
+      // `|u_kk| ≤ m·ε·‖S‖₁`): scale-invariant, as for the matrices below.
+      guard s.isFinite, abs(s) > (Double.ulpOfOne / 2) * terms else {
         throw .singularJacobian(
-          variable: name(position: block.feedbackStart), routine: "scalar block")
+          variable: name(position: block.feedbackStart),
+          routine: s == 0 ? "scalar block" : "scalar block (cancelled to round-off)")
       }
-      return .scalar(s)
+      return .scalar(s, terms: terms)
     }
 
     if blockUsesBand(b) {
       let bw = blockReducedBandwidth[b]
+      try checkBlockMatrixSize(
+        b, cells: m.multipliedReportingOverflow(by: 2 * bw.lower + bw.upper + 1), options: options)
       let width = bw.lower + bw.upper + 1
       var s = BandMatrix(validOrder: m, lowerBandwidth: bw.lower, upperBandwidth: bw.upper)
       for group in 0..<min(width, m) {
@@ -126,14 +149,7 @@ extension Program {
       return .band(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
     }
 
-    let bytes = m.multipliedReportingOverflow(by: m).partialValue.multipliedReportingOverflow(by: 8)
-    if m.multipliedReportingOverflow(by: m).overflow || bytes.overflow
-      || bytes.partialValue > options.denseByteLimit
-    {
-      throw .denseTooLarge(
-        solver: "cyclic block of \(block.size) variables (reduced Jacobian)", order: m,
-        bytes: bytes.overflow ? Int.max : bytes.partialValue, limit: options.denseByteLimit)
-    }
+    try checkBlockMatrixSize(b, cells: m.multipliedReportingOverflow(by: m), options: options)
     if acyclicCount == 0 {
       return try factorTransposedFeedbackJacobian(
         b, partials: partials, storage: scratch.takeMatrix(order: m))
@@ -151,6 +167,22 @@ extension Program {
       throw singularityError(error, unknownsFrom: block.feedbackStart)
     }
     return .dense(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
+  }
+
+  /// Throws `.cyclicBlockTooLarge` if a matrix of `cells` doubles for block `b`
+  /// exceeds `options.matrixByteLimit`.
+  func checkBlockMatrixSize(
+    _ b: Int, cells: (partialValue: Int, overflow: Bool), options: SolveOptions
+  ) throws(LagrangePropError) {
+    let bytes = cells.partialValue.multipliedReportingOverflow(by: 8)
+    if cells.overflow || bytes.overflow || bytes.partialValue > options.matrixByteLimit {
+      let block = blocks[b]
+      throw .cyclicBlockTooLarge(
+        variables: (block.start..<block.end).prefix(16).map { name(position: $0) },
+        order: block.feedbackCount,
+        bytes: cells.overflow || bytes.overflow ? Int.max : bytes.partialValue,
+        limit: options.matrixByteLimit)
+    }
   }
 
   /// For a block with no acyclic part, `Sᵀ` straight from the partials: column
@@ -211,7 +243,7 @@ struct BlockScratch {
       fill(&buffer, count: m * m, with: 0)
       if let recycled = try? Matrix(rows: m, columns: m, columnMajor: buffer) { return recycled }
     }
-    return Matrix(rows: m, columns: m)
+    return Matrix(validRows: m, columns: m)
   }
 
   /// Makes room for a block with `acyclic` and `feedback` variables.

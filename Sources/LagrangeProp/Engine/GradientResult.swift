@@ -11,4 +11,9 @@ public struct GradientResult: Sendable {
   public let solver: Solver
   /// Why that solver was used (the `.automatic` choice, or "requested").
   public let solverReason: String
+  /// An estimate of the reciprocal condition number of the system solved (see
+  /// `Linearization.reciprocalCondition`): relative errors in the gradient are
+  /// bounded by about `m·ε / reciprocalCondition`. `nil` for acyclic programs
+  /// solved by substitution.
+  public let reciprocalCondition: Double?
 }

@@ -32,9 +32,27 @@ public struct Linearization: Sendable {
   public let solverReason: String
   /// The inputs `x`.
   public let point: [Double]
+  /// An estimate of the reciprocal condition number of the system solved, in
+  /// `(0, 1]` (LAPACK `dgecon` / `dgbcon`, one-norm, of the row- and
+  /// column-equilibrated matrix, as LAPACK's expert drivers report it):
+  /// `.lu` and `.bandedLU` for `D_zz`; `.blockTriangular` the smallest over the
+  /// cyclic blocks' reduced Jacobians (for a block of one feedback variable,
+  /// `|s| / Σ|terms of s|`: how much survived cancellation).
+  ///
+  /// Relative errors of adjoints, tangents and `dz/dx` are bounded by about
+  /// `m·ε / reciprocalCondition` (`ε ≈ 1.1e-16`): `1e-8` means expect about 8
+  /// correct digits, and solvers agree with each other only to that level.
+  ///
+  /// `nil` for acyclic programs solved by substitution (`.sweep`, `.triangular`,
+  /// `.bandedTriangular`, and `.blockTriangular` with no cyclic block): `D` is
+  /// then unit triangular (diagonal `−1`), never singular, and substitution is
+  /// componentwise accurate, so a normwise estimate would mislead.
+  public let reciprocalCondition: Double?
   let programValues: [Double]
   let partials: [Double]
   let factor: LinearizationFactor
+  /// `SolveOptions.matrixByteLimit` of the call that made it (caps `implicitJacobian()`).
+  let matrixByteLimit: Int
 
   /// All variable values `z(x)` (declaration order).
   public var values: [Double] { program.toDeclarationOrder(programValues) }
@@ -69,8 +87,9 @@ public struct Linearization: Sendable {
   ///
   /// - Complexity: sweep O(n + edges); triangular O(m²) (`dtrsv`); LU O(m²) (`dgetrs`);
   ///   banded O(m·k) (`dtbtrs` / `dgbtrs`); block-triangular O(edges + Σ|F_b|²).
-  /// - Throws: `.wrongLength` if `w.count ≠ n`; `.nonFiniteObjective` for a non-finite
-  ///   entry; `.singularJacobian` / `.linearAlgebra` from the solve.
+  /// - Throws: `.wrongLength` if `w.count ≠ n`; `.nonFiniteArgument` for a non-finite
+  ///   entry; `.nonFiniteResult` if a multiplier overflows; `.singularJacobian` /
+  ///   `.linearAlgebra` from the solve.
   public func adjoints(objectiveGradient w: [Double]) throws(LagrangePropError) -> [Double] {
     try checkVector(w, "objectiveGradient")
     return program.toDeclarationOrder(try adjointsInProgramOrder(program.toProgramOrder(w)))
@@ -116,7 +135,8 @@ public struct Linearization: Sendable {
     }
     return GradientResult(
       value: try objectiveValue(), gradient: Array(lambda[0..<program.inputCount]),
-      adjoints: adjoints, solver: solver, solverReason: solverReason)
+      adjoints: adjoints, solver: solver, solverReason: solverReason,
+      reciprocalCondition: reciprocalCondition)
   }
 
   /// The tangents `τ` solving `Dᵀ τ = −v` (forward mode). With `v = e_j` for input
@@ -124,7 +144,9 @@ public struct Linearization: Sendable {
   /// `i` gives the response of every variable to perturbing constraint `i`.
   ///
   /// - Complexity: as `adjoints(objectiveGradient:)`.
-  /// - Throws: `.wrongLength` if `v.count ≠ n`; `.singularJacobian` / `.linearAlgebra`.
+  /// - Throws: `.wrongLength` if `v.count ≠ n`; `.nonFiniteArgument` for a non-finite
+  ///   entry; `.nonFiniteResult` if a tangent overflows; `.singularJacobian` /
+  ///   `.linearAlgebra`.
   public func tangents(seed v: [Double]) throws(LagrangePropError) -> [Double] {
     try checkVector(v, "seed")
     return program.toDeclarationOrder(try tangentsInProgramOrder(program.toProgramOrder(v)))
@@ -137,12 +159,16 @@ public struct Linearization: Sendable {
   /// level-3 call (`dtrtrs` / `dgetrs` / `dtbtrs` / `dgbtrs`); the sweep and the
   /// block-triangular solver run one tangent pass per input.
   ///
-  /// - Complexity: O(d · solve).
-  /// - Throws: `.singularJacobian` / `.linearAlgebra`.
+  /// - Complexity: O(d · solve); `8·n·d` bytes.
+  /// - Throws: `.resultTooLarge` if `8·n·d` bytes exceed the `matrixByteLimit` of the
+  ///   options this linearization was made with; `.nonFiniteResult` if an entry
+  ///   overflows; `.singularJacobian` / `.linearAlgebra`.
   public func implicitJacobian() throws(LagrangePropError) -> Matrix {
     let n = program.variableCount
     let d = program.inputCount
-    var z = Matrix(rows: n, columns: d)
+    try program.checkResultSize(
+      "implicitJacobian()", rows: n, columns: d, limit: matrixByteLimit)
+    var z = Matrix(validRows: n, columns: d)
     switch factor {
     case .sweep, .blocks:
       for j in 0..<d {
@@ -153,7 +179,7 @@ public struct Linearization: Sendable {
       }
     case .triangular, .lu, .reusedBlockLU, .bandedTriangular, .bandedLU:
       let m = program.intermediateCount
-      var rhs = Matrix(rows: m, columns: d)
+      var rhs = Matrix(validRows: m, columns: d)
       for p in d..<n {
         for k in program.argumentRange(p) {
           let q = Int(program.arguments[k])
@@ -161,6 +187,9 @@ public struct Linearization: Sendable {
         }
       }
       try solveNonInput(&rhs, transpose: true)
+      try program.requireFinite(
+        rhs.elements, quantity: "implicit Jacobian", firstPosition: program.inputCount, rows: m,
+        reverse: false, solver: solver)
       for j in 0..<d {
         z[Int(program.order[j]), j] = 1
         for p in d..<n { z[Int(program.order[p]), j] = rhs[p - d, j] }
@@ -173,14 +202,13 @@ public struct Linearization: Sendable {
   /// for inspection.
   ///
   /// - Complexity: O(n² + edges) memory and time.
-  /// - Throws: `.denseTooLarge` if `8·n²` bytes exceed `limit`.
-  public func jacobian(limit: Int = SolveOptions().denseByteLimit) throws(LagrangePropError)
+  /// - Throws: `.resultTooLarge` (quantity `"jacobian(limit:)"`) if `8·n²` bytes
+  ///   exceed `limit`.
+  public func jacobian(limit: Int = SolveOptions().matrixByteLimit) throws(LagrangePropError)
     -> Matrix
   {
     let n = program.variableCount
-    if n.multipliedReportingOverflow(by: n * 8).overflow || n * n * 8 > limit {
-      throw .denseTooLarge(solver: "jacobian()", order: n, bytes: n &* n &* 8, limit: limit)
-    }
+    try program.checkResultSize("jacobian(limit:)", rows: n, columns: n, limit: limit)
     return program.assembleFullJacobian(partials: partials)
   }
 
@@ -201,6 +229,10 @@ public struct Linearization: Sendable {
       for i in 0..<rhs.count { lambda[d + i] = rhs[i] }
       program.accumulateInputAdjoints(&lambda, partials: partials)
     }
+    // One O(n) pass, the same on every path: an overflow is named where the
+    // reverse solve met it first (the highest program position).
+    try program.requireFinite(
+      lambda, quantity: "adjoint", firstPosition: 0, reverse: true, solver: solver)
     return lambda
   }
 
@@ -217,6 +249,8 @@ public struct Linearization: Sendable {
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
     }
+    try program.requireFinite(
+      tau, quantity: "tangent", firstPosition: 0, reverse: false, solver: solver)
     return tau
   }
 
@@ -234,9 +268,12 @@ public struct Linearization: Sendable {
     }
   }
 
-  /// Solves `D_zz x = b` (or `D_zzᵀ x = b`) with the kept factorization.
+  /// Solves `D_zz x = b` (or `D_zzᵀ x = b`) with the kept factorization. A
+  /// non-finite solution is left in `b` for the caller's `requireFinite`, which
+  /// names the variable.
   func solveNonInput(_ b: inout [Double], transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
+      if case .nonFinite = error { return }
       throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }
@@ -244,32 +281,31 @@ public struct Linearization: Sendable {
   /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides (level 3).
   func solveNonInput(_ b: inout Matrix, transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
+      if case .nonFinite = error { return }
       throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }
 
   func checkVector(_ v: [Double], _ name: String) throws(LagrangePropError) {
-    guard v.count == program.variableCount else {
-      throw .wrongLength(argument: name, expected: program.variableCount, actual: v.count)
-    }
-    if let i = v.firstIndex(where: { !$0.isFinite }) {
-      throw .nonFiniteObjective(
-        detail: "\(name) entry for '\(program.name(declarationIndex: i))' is \(v[i])")
-    }
+    try program.checkVector(v, name)
   }
 }
 
 extension Program {
   /// Linearizes the program at `inputs`: forward solve, local partials and the
   /// factorization `solver` needs (dense `D_zz` and `dtrsv`/`dgetrf`, band storage
-  /// and `dtbtrs`/`dgbtrf`, or one LU per cyclic block).
+  /// and `dtbtrs`/`dgbtrf`, or one LU per cyclic block), with an estimate of its
+  /// condition (`reciprocalCondition`).
   ///
   /// - Complexity: the forward solve plus the factorization: O(m²) triangular,
   ///   O(m³) LU, O(m·k) / O(m·k²) banded, O(Σ|F_b|·edges_b + |F_b|³) block-triangular.
-  /// - Throws: everything `solveConstraints` throws; `.cyclicProgram`,
-  ///   `.denseTooLarge`, `.bandTooWide` when the solver cannot take the program;
+  /// - Throws: everything `solveConstraints` throws; `.invalidOption`;
+  ///   `.cyclicProgram`, `.denseTooLarge`, `.bandTooWide`, `.bandTooLarge`,
+  ///   `.cyclicBlockTooLarge` when the solver cannot take the program;
   ///   `.singularJacobian` naming the variable whose constraint has the zero pivot
-  ///   (or a pivot `≤ m·ε·‖D‖₁`: numerically singular, see `LUFactorization.negligiblePivot`).
+  ///   (or a pivot `≤ m·ε·‖D‖₁` of the equilibrated matrix: singular to working
+  ///   precision, whatever the scaling of the equations); `.illConditioned` when
+  ///   `options.minimumReciprocalCondition` is set and not met.
   public func linearize(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> Linearization {
@@ -287,10 +323,47 @@ extension Program {
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
     workspace: Workspace
   ) throws(LagrangePropError) -> Linearization {
-    let (chosen, reason) = try chooseSolver(solver, options: options)
+    try options.validate()
+    let choice = try chooseSolver(solver, options: options)
     let state = try forward(at: inputs, options: options, workspace: workspace)
+    return try linearize(state, inputs: inputs, choice: choice, options: options)
+  }
+
+  /// Linearizes the program at a solution computed elsewhere — by your own
+  /// optimiser, integrator or warm-started solver: `solution` holds every
+  /// variable's value (declaration order, inputs included), which must satisfy
+  /// every constraint to `options.tolerance` (the same relative test as the
+  /// forward solve's). No forward solve runs; the partials are evaluated at
+  /// `solution` and factored by `solver`.
+  ///
+  /// ```swift
+  /// let z = myNewtonSolver(x)                        // all n values
+  /// let lin = try program.linearize(at: x, solution: z)
+  /// let g = try lin.gradient()                       // implicit-function gradient at z
+  /// ```
+  ///
+  /// - Complexity: one evaluation O(n + edges), plus the factorization.
+  /// - Throws: `.wrongInputCount`, `.wrongLength` (`solution`), `.nonFiniteInput`,
+  ///   `.nonFiniteArgument` (a non-finite `solution` entry), `.notASolution` naming
+  ///   the variable whose constraint is not met (or an input whose value in
+  ///   `solution` differs from `inputs`), and as `linearize(at:solver:options:)`.
+  public func linearize(
+    at inputs: [Double], solution: [Double], solver: Solver = .automatic,
+    options: SolveOptions = SolveOptions()
+  ) throws(LagrangePropError) -> Linearization {
+    try options.validate()
+    let choice = try chooseSolver(solver, options: options)
+    let state = try evaluateAtSolution(inputs: inputs, solution: solution, options: options)
+    return try linearize(state, inputs: inputs, choice: choice, options: options)
+  }
+
+  /// Factors `D` at a forward state for the chosen solver and estimates its condition.
+  private func linearize(
+    _ state: ForwardState, inputs: [Double], choice: SolverChoice, options: SolveOptions
+  ) throws(LagrangePropError) -> Linearization {
     let factor: LinearizationFactor
-    switch chosen {
+    var reciprocalCondition: Double?
+    switch choice.solver {
     case .sweep, .automatic:
       factor = .sweep
     case .triangular:
@@ -305,12 +378,16 @@ extension Program {
     case .lu:
       if let reused = reusableNonInputFactor(state) {
         factor = reused
+        if case .reusedBlockLU(let block) = reused {
+          reciprocalCondition = block.reciprocalCondition()
+        }
         break
       }
       let lu = try mappingNonInputErrors { () throws(LinearAlgebraError) in
         try LUFactorization(assembleDenseNonInputJacobian(partials: state.partials))
       }
       factor = .lu(try requireRegular(lu, unknownsFrom: inputCount, matrix: "D"))
+      reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0
     case .bandedTriangular:
       factor = .bandedTriangular(
         assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper)
@@ -321,32 +398,50 @@ extension Program {
           assembleBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth))
       }
       factor = .bandedLU(try requireRegular(lu, unknownsFrom: inputCount, matrix: "D"))
+      reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0
     case .blockTriangular:
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
       var scratch = BlockScratch()
       for b in 0..<blocks.count {
+        let blockFactor: BlockFactorization
         if let reusable = state.reusableBlockFactors[b] {
-          factors.append(reusable)
+          blockFactor = reusable
         } else {
-          factors.append(
-            try state.partials.withUnsafeBufferPointer { (dp) throws(LagrangePropError) in
-              try factorReducedJacobian(b, partials: dp, options: options, scratch: &scratch)
-            })
+          blockFactor = try state.partials.withUnsafeBufferPointer {
+            (dp) throws(LagrangePropError) in
+            try factorReducedJacobian(b, partials: dp, options: options, scratch: &scratch)
+          }
         }
+        factors.append(blockFactor)
+        let r = blockFactor.reciprocalCondition()
+        reciprocalCondition = min(reciprocalCondition ?? r, r)
       }
       factor = .blocks(factors)
     }
+    if intermediateCount == 1, let rcond = reciprocalCondition {
+      // A 1 × 1 matrix is perfectly conditioned as a matrix; what can make it
+      // nearly singular is cancellation in the one entry, judged as the block
+      // solver judges a scalar block (`BlockFactorization.scalar`).
+      reciprocalCondition = min(rcond, scalarCancellation(partials: state.partials))
+    }
+    if let rcond = reciprocalCondition, rcond < options.minimumReciprocalCondition {
+      throw .illConditioned(
+        reciprocalCondition: rcond, threshold: options.minimumReciprocalCondition,
+        solver: choice.solver)
+    }
     return Linearization(
-      program: self, solver: chosen, solverReason: reason, point: inputs,
-      programValues: state.values, partials: state.partials, factor: factor)
+      program: self, solver: choice.solver, solverReason: choice.reason, point: inputs,
+      reciprocalCondition: reciprocalCondition, programValues: state.values,
+      partials: state.partials, factor: factor, matrixByteLimit: options.matrixByteLimit)
   }
 
   /// Value, gradient `∂f/∂x` and multipliers at `inputs`: forward solve, then
   /// `D λ = −∇f` with `solver`.
   ///
   /// - Complexity: `.sweep` O(n + edges) — a small constant times `evaluate`.
-  /// - Throws: as `linearize(at:solver:options:)`.
+  /// - Throws: as `linearize(at:solver:options:)`, and `.nonFiniteResult` if a
+  ///   multiplier overflows.
   public func gradient(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> GradientResult {
@@ -364,9 +459,11 @@ extension Program {
     workspace: Workspace
   ) throws(LagrangePropError) -> GradientResult {
     if isAcyclic {
-      let (chosen, reason) = try chooseSolver(solver, options: options)
-      if chosen == .sweep {
-        return try sweepGradient(at: inputs, options: options, reason: reason, workspace: workspace)
+      try options.validate()
+      let choice = try chooseSolver(solver, options: options)
+      if choice.solver == .sweep {
+        return try sweepGradient(
+          at: inputs, options: options, reason: choice.reason, workspace: workspace)
       }
     }
     let linearization = try linearize(
@@ -376,6 +473,20 @@ extension Program {
     // the workspace's alone, for the next call's factorization.
     workspace.recycle(linearization.factor)
     return result
+  }
+
+  /// `|s| / Σ|terms of s|` for the single intermediate's diagonal entry
+  /// `s = Σ_k ∂c/∂z (own arguments) − 1 (assignment)`: how much of `s` survived
+  /// cancellation (`1` when nothing cancelled, `0` for an exact zero).
+  func scalarCancellation(partials: [Double]) -> Double {
+    let p = inputCount
+    var sum = isResidual[p] ? 0 : -1.0
+    var terms = isResidual[p] ? 0 : 1.0
+    for k in argumentRange(p) where Int(arguments[k]) == p {
+      sum += partials[k]
+      terms += abs(partials[k])
+    }
+    return terms > 0 ? min(1, abs(sum) / terms) : 0
   }
 
   /// The forward solve's factorization, when it is one of `D_zz` already: the

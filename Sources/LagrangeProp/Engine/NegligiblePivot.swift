@@ -14,7 +14,12 @@
 /// `‖A x‖₂ ≤ √m · |u_kk|`, hence `σ_min(A) ≤ √m · |u_kk|` — a matrix flagged
 /// here has a relative distance to singularity of order `m·ε` or less. It costs
 /// `O(m)` (`O(m)` more for a band) after an `O(m³)` (`O(m·k²)`) factorization.
-/// A 1 × 1 matrix is never flagged unless it is exactly zero.
+/// The factorizations equilibrate first (`R·A·C`, powers of two; see
+/// `Equilibration`), and the test reads the equilibrated factors, so it is
+/// invariant under row and column scaling: one large partial (`b = exp(a)` at
+/// `a ≈ 36.6`, `∂b/∂a ≈ 8·10¹⁵`) does not make a regular Jacobian "singular".
+/// A 1 × 1 block is judged against the terms it was summed from (see
+/// `BlockFactorization.scalar`).
 /// A factorization that can name a numerically negligible pivot.
 protocol PivotReporting {
   /// The LAPACK routine that factored it, for error messages.

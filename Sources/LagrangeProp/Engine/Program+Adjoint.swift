@@ -145,7 +145,11 @@ extension Program {
     // 2. Sᵀ λ_F = −ρ.
     var lambdaF = (block.feedbackStart..<block.end).map { -vector[$0] }
     do { try factor.solve(inPlace: &lambdaF, transpose: true) } catch {
-      throw singularityError(error, unknownsFrom: block.feedbackStart)
+      // A non-finite solution stays in place: the final `requireFinite` names it.
+      if case .nonFinite = error {
+      } else {
+        throw singularityError(error, unknownsFrom: block.feedbackStart)
+      }
     }
     // 3. Restore, push from F, sweep A to every argument.
     withEdges(&vector, partials: partials) { acc, dp, args, start in

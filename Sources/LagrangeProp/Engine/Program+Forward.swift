@@ -19,14 +19,18 @@ extension Program {
   /// Newton's method (or fixed-point iteration) on its feedback variables.
   ///
   /// - Complexity: O(n + edges) for acyclic programs.
-  /// - Throws: `.wrongInputCount`, `.nonFiniteInput`; `.nonFinite` naming the
-  ///   variable and function that produced NaN or infinity; `.notConverged` for a
-  ///   cyclic block that Newton cannot solve (iteration limit, no decrease of the
-  ///   residual along the step, or a singular block Jacobian before convergence).
+  /// - Throws: `.wrongInputCount`, `.nonFiniteInput`, `.invalidOption`; `.nonFinite`
+  ///   naming the variable and function that produced NaN or infinity;
+  ///   `.notConverged` for a cyclic block that Newton cannot solve (iteration
+  ///   limit, no decrease of the residual along the step, or a singular block
+  ///   Jacobian before convergence); `.singularJacobian` for a block whose
+  ///   constraints do not determine its variables at the solution found (`v = v`,
+  ///   `0·v + x = 0`) — the same refusal `gradient` gives.
   public func solveConstraints(at inputs: [Double], options: SolveOptions = SolveOptions())
     throws(LagrangePropError) -> [Double]
   {
-    toDeclarationOrder(try forward(at: inputs, options: options).values)
+    try options.validate()
+    return toDeclarationOrder(try forward(at: inputs, options: options).values)
   }
 
   /// The objective `f(z(x))` at the given inputs.
@@ -52,6 +56,7 @@ extension Program {
   )
     throws(LagrangePropError) -> Double
   {
+    try options.validate()
     if isAcyclic {
       if let guess = options.initialGuess, guess.count != variableCount {
         throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
@@ -150,8 +155,8 @@ extension Program {
   ///
   /// - Returns: `absolute = ‖r_F‖∞` (the merit function of the line search) and
   ///   `relative = max_r |r_r| / s_r`, each residual against the size of its terms,
-  ///   `s_r = |r_r| + Σ_k |∂c_r/∂z_{a_k}·z_{a_k}| (+ |z_r| for an assignment)`:
-  ///   round-off leaves it near `ε` whatever the scale of the equations.
+  ///   `s_r = Σ_k |∂c_r/∂z_{a_k}·z_{a_k}| (+ |z_r| for an assignment)`: round-off
+  ///   leaves it near `ε` whatever the scale of the equations (see `relativeResidual`).
   func evaluateBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
     partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double],
@@ -172,11 +177,48 @@ extension Program {
       let (g, argumentTerms) = try kernel.evaluateWithTerms(
         p, values: values, partials: partials, valuesOnly: valuesOnly)
       residual[r] = isResidual[p] ? g : g - values[p]
-      let terms = abs(residual[r]) + (isResidual[p] ? 0 : abs(values[p])) + argumentTerms
       absolute = max(absolute, abs(residual[r]))
-      if residual[r] != 0 { relative = max(relative, abs(residual[r]) / terms) }
+      // The terms came with the evaluation; `relativeResidual` (a second pass over
+      // the arguments) only when they overflow.
+      let terms = (isResidual[p] ? 0 : abs(values[p])) + argumentTerms
+      relative = max(
+        relative,
+        residual[r] == 0
+          ? 0
+          : terms.isFinite
+            ? abs(residual[r]) / terms
+            : relativeResidual(
+              residual[r], position: p, values: UnsafeBufferPointer(values),
+              partials: UnsafeBufferPointer(partials)))
     }
     return (absolute, relative)
+  }
+
+  /// `|r| / s` for the constraint at position `p`, where
+  /// `s = Σ_k |∂c_p/∂z_{a_k}·z_{a_k}| (+ |z_p| for an assignment)` is the size of
+  /// the terms the residual was summed from. Never more lenient than it should be:
+  /// `0` only for `r = 0`, `+∞` for `r ≠ 0` with no terms, and computed with
+  /// power-of-two scaling when `s` would overflow (so a huge residual is not
+  /// read as `r / ∞ = 0`).
+  ///
+  /// - Complexity: O(arguments of `p`).
+  func relativeResidual(
+    _ r: Double, position p: Int, values: UnsafeBufferPointer<Double>,
+    partials: UnsafeBufferPointer<Double>
+  ) -> Double {
+    if r == 0 { return 0 }
+    func terms(scale: Double) -> Double {
+      var sum = isResidual[p] ? 0 : abs(values[p]) * scale * scale
+      for k in argumentRange(p) {
+        sum += (abs(partials[k]) * scale) * (abs(values[Int(arguments[k])]) * scale)
+      }
+      return sum
+    }
+    let s = terms(scale: 1)
+    if s.isFinite { return abs(r) / s }
+    // 2⁻⁵²⁰ on each factor: every product and a sum of up to 2¹⁶ of them stay finite.
+    let scale = 0x1p-520
+    return (abs(r) * scale * scale) / terms(scale: scale)
   }
 
   /// Solves cyclic block `b` for its feedback variables (Newton or fixed point),
@@ -282,6 +324,22 @@ extension Program {
           }
         }
       }
+    }
+    if iterations == 0 {
+      // Converged on the initial guess (a warm start, or `v = v` at 0): factor S
+      // here, so that a block whose constraints do not determine its variables is
+      // refused as `gradient` refuses it, and so that a warm-started answer gets
+      // the same polishing step as a cold one (on an ill-conditioned block the
+      // tolerance alone leaves `z` accurate only to about `tolerance / rcond`).
+      let factor = try factorReducedJacobian(
+        b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+      if options.forwardMethod == .newton { lastFactor = factor }
+      if norm.absolute > 0 {
+        try polish(
+          b, with: factor, kernel: kernel, values: values, partials: partials,
+          residual: &residual, norm: norm)
+      }
+      return blockIsAffine[b] && options.forwardMethod == .newton ? lastFactor : nil
     }
     // Affine blocks: Newton's step was exact (up to round-off), nothing to polish.
     if let lastFactor, !blockIsAffine[b], norm.relative > 16 * Double.ulpOfOne {

@@ -80,10 +80,10 @@ extension Program {
     let m = intermediateCount
     let (square, overflow1) = m.multipliedReportingOverflow(by: m)
     let (bytes, overflow2) = square.multipliedReportingOverflow(by: 8)
-    if overflow1 || overflow2 || bytes > options.denseByteLimit {
+    if overflow1 || overflow2 || bytes > options.matrixByteLimit {
       throw .denseTooLarge(
-        solver: solver.rawValue, order: m, bytes: overflow1 || overflow2 ? Int.max : bytes,
-        limit: options.denseByteLimit)
+        solver: solver, order: m, bytes: overflow1 || overflow2 ? Int.max : bytes,
+        limit: options.matrixByteLimit)
     }
   }
 
@@ -92,7 +92,7 @@ extension Program {
   /// - Complexity: O(m² + edges) time, `8·m²` bytes.
   func assembleDenseNonInputJacobian(partials: [Double]) -> Matrix {
     let m = intermediateCount
-    var matrix = Matrix(rows: m, columns: m)
+    var matrix = Matrix(validRows: m, columns: m)
     matrix.elements.withUnsafeMutableBufferPointer { e in
       forEachNonInputEntry(partials: partials) { row, column, value in e[row + column * m] += value
       }
@@ -136,7 +136,7 @@ extension Program {
   /// The whole `n × n` constraint Jacobian in declaration order (for inspection and tests).
   func assembleFullJacobian(partials: [Double]) -> Matrix {
     let n = variableCount
-    var matrix = Matrix(rows: n, columns: n)
+    var matrix = Matrix(validRows: n, columns: n)
     for j in 0..<inputCount {
       let i = Int(order[j])
       matrix[i, i] = -1

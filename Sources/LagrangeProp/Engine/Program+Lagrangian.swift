@@ -29,31 +29,36 @@ extension Program {
   /// constraint owning variable `i`).
   ///
   /// - Complexity: O(n + edges).
-  /// - Throws: `.wrongInputCount`, `.wrongLength`, `.nonFinite` from a local function,
-  ///   `.nonFiniteObjective`.
+  /// - Throws: `.wrongInputCount`, `.wrongLength`, `.nonFiniteInput`,
+  ///   `.nonFiniteArgument` (a non-finite value or multiplier), `.nonFinite` from a
+  ///   local function, `.nonFiniteObjective` (also when `L` itself overflows).
   public func lagrangian(inputs: [Double], values: [Double], multipliers: [Double])
     throws(LagrangePropError) -> Double
   {
-    let (z, lambda, c, _) = try constraintsAt(
-      inputs: inputs, values: values, multipliers: multipliers)
-    var total = try objectiveValue(z)
-    for p in 0..<variableCount { total += lambda[p] * c[p] }
+    let point = try constraintsAt(inputs: inputs, values: values, multipliers: multipliers)
+    var total = try objectiveValue(point.values)
+    for p in 0..<variableCount { total += point.multipliers[p] * point.residuals[p] }
+    guard total.isFinite else {
+      throw .nonFiniteObjective(detail: "the Lagrangian Σ λ_i c_i(z) overflows (\(total))")
+    }
     return total
   }
 
   /// The gradient of `L(x, z, λ)` in `x`, `z` and `λ` at any point.
   ///
   /// - Complexity: O(n + edges).
-  /// - Throws: as `lagrangian(inputs:values:multipliers:)`.
+  /// - Throws: as `lagrangian(inputs:values:multipliers:)`; `.nonFiniteResult`
+  ///   (quantity `"∂L/∂z"`) if an entry of `∂L/∂z` overflows.
   public func lagrangianGradient(inputs: [Double], values: [Double], multipliers: [Double])
     throws(LagrangePropError) -> LagrangianGradient
   {
-    let (z, lambda, c, partials) = try constraintsAt(
-      inputs: inputs, values: values, multipliers: multipliers)
-    let (dz, _) = try lagrangianValueGradient(z: z, lambda: lambda, partials: partials)
+    let point = try constraintsAt(inputs: inputs, values: values, multipliers: multipliers)
+    let (dz, _) = try lagrangianValueGradient(
+      z: point.values, lambda: point.multipliers, partials: point.partials)
+    try requireFinite(dz, quantity: "∂L/∂z", firstPosition: 0, reverse: false, solver: .sweep)
     return LagrangianGradient(
-      inputs: Array(lambda[0..<inputCount]), values: toDeclarationOrder(dz),
-      multipliers: toDeclarationOrder(c))
+      inputs: Array(point.multipliers[0..<inputCount]), values: toDeclarationOrder(dz),
+      multipliers: toDeclarationOrder(point.residuals))
   }
 
   /// The constraint residuals `c(z)` (declaration order; `x_j − z_j` for inputs).
@@ -64,7 +69,7 @@ extension Program {
   {
     let zeros = [Double](repeating: 0, count: variableCount)
     return toDeclarationOrder(
-      try constraintsAt(inputs: inputs, values: values, multipliers: zeros).2)
+      try constraintsAt(inputs: inputs, values: values, multipliers: zeros).residuals)
   }
 
   /// `∂L/∂z = ∇f + D λ` (program order) and the scale `max_a (|∇f_a| + Σ|D[a,i] λ_i|)`.
@@ -88,19 +93,15 @@ extension Program {
   }
 
   /// Values and multipliers in program order, constraint residuals and local partials at `z`.
+  ///
+  /// - Throws: `.wrongInputCount`, `.nonFiniteInput`, `.wrongLength` /
+  ///   `.nonFiniteArgument` for `values` and `multipliers`, `.nonFinite`.
   func constraintsAt(inputs: [Double], values: [Double], multipliers: [Double])
-    throws(LagrangePropError) -> ([Double], [Double], [Double], [Double])
+    throws(LagrangePropError) -> ConstraintEvaluation
   {
-    guard inputs.count == inputCount else {
-      throw .wrongInputCount(expected: inputCount, actual: inputs.count)
-    }
-    guard values.count == variableCount else {
-      throw .wrongLength(argument: "values", expected: variableCount, actual: values.count)
-    }
-    guard multipliers.count == variableCount else {
-      throw .wrongLength(
-        argument: "multipliers", expected: variableCount, actual: multipliers.count)
-    }
+    _ = try checkedInputs(inputs)
+    try checkVector(values, "values")
+    try checkVector(multipliers, "multipliers")
     var z = toProgramOrder(values)
     let lambda = toProgramOrder(multipliers)
     var c = [Double](repeating: 0, count: variableCount)
@@ -116,8 +117,20 @@ extension Program {
         }
       }
     }
-    return (z, lambda, c, partials)
+    return ConstraintEvaluation(values: z, multipliers: lambda, residuals: c, partials: partials)
   }
+}
+
+/// The constraints evaluated at a point (all in program order).
+struct ConstraintEvaluation {
+  /// The values `z`.
+  var values: [Double]
+  /// The multipliers `λ`.
+  var multipliers: [Double]
+  /// The constraint residuals `c(z)` (`x_j − z_j` for inputs).
+  var residuals: [Double]
+  /// The local partials at `z`, aligned with the program's arguments.
+  var partials: [Double]
 }
 
 extension Linearization {
@@ -153,11 +166,12 @@ extension Linearization {
     } else {
       lambdaP = try adjointsInProgramOrder(program.objectiveGradient(programValues))
     }
-    let (z, _, c, dp) = try program.constraintsAt(
+    let evaluation = try program.constraintsAt(
       inputs: point, values: values, multipliers: program.toDeclarationOrder(lambdaP))
-    let (dz, scale) = try program.lagrangianValueGradient(z: z, lambda: lambdaP, partials: dp)
+    let (dz, scale) = try program.lagrangianValueGradient(
+      z: evaluation.values, lambda: lambdaP, partials: evaluation.partials)
     return KKTResiduals(
-      primal: c.reduce(0) { max($0, abs($1)) }, dual: dz.reduce(0) { max($0, abs($1)) },
-      dualScale: scale)
+      primal: evaluation.residuals.reduce(0) { max($0, abs($1)) },
+      dual: dz.reduce(0) { max($0, abs($1)) }, dualScale: scale)
   }
 }

@@ -1,3 +1,11 @@
+/// The solver a call will run and why (`.automatic`'s choice, or "requested").
+struct SolverChoice: Sendable, Equatable {
+  /// The solver to run (never `.automatic`).
+  let solver: Solver
+  /// Why: the cost comparison behind an `.automatic` choice, or "requested".
+  let reason: String
+}
+
 extension Program {
   /// Resolves `.automatic` and checks that a solver can handle this program.
   ///
@@ -15,18 +23,20 @@ extension Program {
   ///   for a band solver whose band is no smaller than dense; `.bandTooLarge` for
   ///   a band solver over the memory limit.
   func chooseSolver(_ solver: Solver, options: SolveOptions) throws(LagrangePropError)
-    -> (Solver, String)
+    -> SolverChoice
   {
     if solver.requiresAcyclic && !isAcyclic {
       throw .cyclicProgram(
-        solver: solver.rawValue,
+        solver: solver,
         variables: (blocks[0].start..<blocks[0].end).prefix(16).map { name(position: $0) })
     }
     let m = intermediateCount
     switch solver {
     case .automatic:
       if isAcyclic {
-        return (.sweep, "acyclic program: back-substitution on the partials, O(n + edges)")
+        return SolverChoice(
+          solver: .sweep, reason: "acyclic program: back-substitution on the partials, O(n + edges)"
+        )
       }
       var blockFlops = Double(edgeCount)
       for (b, block) in blocks.enumerated() {
@@ -50,15 +60,17 @@ extension Program {
       let bandBytes = 8.0 * Double(m) * Double(ldab)
       let bandFlops =
         2 * Double(m) * Double(bw.lower) * Double(bw.lower + bw.upper) + Double(edgeCount)
-      if ldab < m && bandBytes <= Double(options.denseByteLimit) && bandFlops < blockFlops {
-        return (
-          .bandedLU,
-          "cyclic program with a narrow band \(bw): band LU ≈ \(Self.flops(bandFlops)) < block-triangular ≈ \(Self.flops(blockFlops))"
+      if ldab < m && bandBytes <= Double(options.matrixByteLimit) && bandFlops < blockFlops {
+        return SolverChoice(
+          solver: .bandedLU,
+          reason:
+            "cyclic program with a narrow band \(bw): band LU ≈ \(Self.flops(bandFlops)) < block-triangular ≈ \(Self.flops(blockFlops))"
         )
       }
-      return (
-        .blockTriangular,
-        "cyclic program: \(blocks.count) cyclic block(s) (\(bandedBlocks) with a banded reduced Jacobian), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))"
+      return SolverChoice(
+        solver: .blockTriangular,
+        reason:
+          "cyclic program: \(blocks.count) cyclic block(s) (\(bandedBlocks) with a banded reduced Jacobian), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))"
       )
     case .triangular, .lu:
       try checkDenseSize(solver, options: options)
@@ -67,14 +79,14 @@ extension Program {
       // kd + 1 ≥ m (a 1 × 1 system is taken by every solver).
       let kd = bandwidth.upper
       if kd + 1 >= m && m > 1 {
-        throw .bandTooWide(solver: solver.rawValue, lower: 0, upper: kd, order: m)
+        throw .bandTooWide(solver: solver, lower: 0, upper: kd, order: m)
       }
       try checkBandSize(solver, lower: 0, upper: kd, leadingDimension: kd + 1, options: options)
     case .bandedLU:
       // General band storage is m·(2·kl + ku + 1) doubles against m² dense.
       let bw = bandwidth
       if 2 * bw.lower + bw.upper + 1 >= m && m > 1 {
-        throw .bandTooWide(solver: solver.rawValue, lower: bw.lower, upper: bw.upper, order: m)
+        throw .bandTooWide(solver: solver, lower: bw.lower, upper: bw.upper, order: m)
       }
       try checkBandSize(
         solver, lower: bw.lower, upper: bw.upper, leadingDimension: 2 * bw.lower + bw.upper + 1,
@@ -82,7 +94,7 @@ extension Program {
     case .sweep, .blockTriangular:
       break
     }
-    return (solver, "requested")
+    return SolverChoice(solver: solver, reason: "requested")
   }
 
   /// Throws `.bandTooLarge` if `8·m·ldab` bytes of band storage exceed the limit.
@@ -92,10 +104,10 @@ extension Program {
     let m = intermediateCount
     let (cells, overflow1) = m.multipliedReportingOverflow(by: leadingDimension)
     let (bytes, overflow2) = cells.multipliedReportingOverflow(by: 8)
-    if overflow1 || overflow2 || bytes > options.denseByteLimit {
+    if overflow1 || overflow2 || bytes > options.matrixByteLimit {
       throw .bandTooLarge(
-        solver: solver.rawValue, order: m, lower: lower, upper: upper,
-        bytes: overflow1 || overflow2 ? Int.max : bytes, limit: options.denseByteLimit)
+        solver: solver, order: m, lower: lower, upper: upper,
+        bytes: overflow1 || overflow2 ? Int.max : bytes, limit: options.matrixByteLimit)
     }
   }
 

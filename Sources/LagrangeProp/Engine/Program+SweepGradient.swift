@@ -39,6 +39,9 @@ extension Program {
           }
         }
       }
+      // As on every path: an overflow is named where the reverse pass met it first.
+      try requireFinite(
+        lambda, quantity: "adjoint", firstPosition: 0, reverse: true, solver: .sweep)
       let adjoints: [Double]
       if isIdentityOrder {
         adjoints = lambda
@@ -52,7 +55,7 @@ extension Program {
       }
       return GradientResult(
         value: try objectiveValue(values), gradient: Array(lambda[0..<d]), adjoints: adjoints,
-        solver: .sweep, solverReason: reason)
+        solver: .sweep, solverReason: reason, reciprocalCondition: nil)
     } catch {
       // The cold path: the ordinary passes report the error they would have.
       _ = try linearize(at: inputs, solver: .sweep, options: options, workspace: Workspace())

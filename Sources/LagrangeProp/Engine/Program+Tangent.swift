@@ -106,7 +106,11 @@ extension Program {
     }
     // 2. S τ_F = −ρ.
     do { try factor.solve(inPlace: &tauF) } catch {
-      throw singularityError(error, unknownsFrom: block.feedbackStart)
+      // A non-finite solution stays in place: the final `requireFinite` names it.
+      if case .nonFinite = error {
+      } else {
+        throw singularityError(error, unknownsFrom: block.feedbackStart)
+      }
     }
     // 3. Propagate again.
     for r in 0..<block.feedbackCount { tau[block.feedbackStart + r] = tauF[r] }

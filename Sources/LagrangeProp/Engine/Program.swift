@@ -74,7 +74,7 @@ public struct Program: Sendable {
 
   /// For each cyclic block, the number of feedback variables: the order of the
   /// dense system the block-triangular solver factors for it.
-  public var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
+  package var cyclicBlockFeedbackSizes: [Int] { blocks.map(\.feedbackCount) }
 
   /// The inputs, in declaration order.
   public var inputs: [Variable] {
@@ -83,7 +83,7 @@ public struct Program: Sendable {
 
   /// The variables in program order (inputs first, then topological order of
   /// the components).
-  public var programOrder: [Variable] { (0..<variableCount).map { variable(position: $0) } }
+  package var programOrder: [Variable] { (0..<variableCount).map { variable(position: $0) } }
 
   /// The name of a variable (`x#j` / `z#i` when it was declared without one).
   ///

@@ -14,10 +14,16 @@ public struct SolveOptions: Sendable {
   /// The forward method for cyclic blocks (default `.newton`).
   public var forwardMethod: ForwardMethod = .newton
   /// Convergence of a cyclic block: every feedback residual, relative to the size
-  /// of its terms, `|r_i| / (|r_i| + Σ_k |∂c_i/∂z_k · z_k| + |z_i|)`, is at most
-  /// `tolerance` (default 1e-12; round-off alone leaves about 1e-16 · the number of terms).
+  /// of its terms, `|r_i| / (Σ_k |∂c_i/∂z_k · z_k| + |z_i|)` (computed on a scale
+  /// that cannot overflow), is at most `tolerance` (default 1e-12; round-off alone
+  /// leaves about 1e-16 · the number of terms). A residual whose terms are all zero
+  /// converges only when it is exactly zero. Must be finite, in `(0, 0.01]`: a
+  /// looser test could accept the initial guess of a problem it has not solved;
+  /// every solving call throws `.invalidOption` otherwise.
   public var tolerance: Double = 1e-12
-  /// The iteration limit per block; `nil` means 50 for Newton, 10 000 for fixed-point.
+  /// The iteration limit per block; `nil` means 50 for Newton, 10 000 for
+  /// fixed-point. Must not be negative; `0` demands that the initial guess
+  /// already solve every block (it is still polished and checked).
   public var maxIterations: Int? = nil
   /// Backtracking on Newton steps: halve the step until the residual norm decreases (default on).
   public var backtracking: Bool = true
@@ -25,14 +31,46 @@ public struct SolveOptions: Sendable {
   /// (e.g. the `values` of a previous solve: a warm start). `nil` starts from zero.
   /// Only the blocks' feedback variables are read.
   public var initialGuess: [Double]? = nil
-  /// The largest matrix a solver may allocate, in bytes (default 2 GiB): `8·m²`
+  /// The largest matrix a call may allocate, in bytes (default 2 GiB): `8·m²`
   /// for a dense path (`m` the non-input count or a cyclic block's feedback count),
-  /// `8·m·ldab` for a band path. Over it the solver throws `.denseTooLarge` /
-  /// `.bandTooLarge` instead of exhausting memory.
-  public var denseByteLimit: Int = 2 << 30
+  /// `8·m·ldab` for a band path (whole program or one block), `8·n·d` for the
+  /// result of `implicitJacobian()`. Over it the call throws `.denseTooLarge`,
+  /// `.bandTooLarge`, `.cyclicBlockTooLarge` or `.resultTooLarge` instead of
+  /// exhausting memory. Must not be negative.
+  public var matrixByteLimit: Int = 2 << 30
+  /// The former name of `matrixByteLimit`, which caps band and result storage too.
+  @available(*, deprecated, renamed: "matrixByteLimit")
+  public var denseByteLimit: Int {
+    get { matrixByteLimit }
+    set { matrixByteLimit = newValue }
+  }
+  /// Refuse, with `.illConditioned`, a system whose estimated reciprocal condition
+  /// number (see `GradientResult.reciprocalCondition`) is below this value
+  /// (default 0: answer every regular system and report its condition). Applies to
+  /// every solver that estimates the condition (all but `.sweep`). In `[0, 1)`.
+  public var minimumReciprocalCondition: Double = 0
 
   /// Default options.
   public init() {}
 
   var iterationLimit: Int { maxIterations ?? (forwardMethod == .newton ? 50 : 10_000) }
+
+  /// Throws `.invalidOption` for a field out of its documented range.
+  func validate() throws(LagrangePropError) {
+    guard tolerance.isFinite, tolerance > 0, tolerance <= 0.01 else {
+      throw .invalidOption(
+        name: "tolerance", reason: "\(tolerance) is not a finite number in (0, 0.01]")
+    }
+    if let maxIterations, maxIterations < 0 {
+      throw .invalidOption(name: "maxIterations", reason: "\(maxIterations) is negative")
+    }
+    guard matrixByteLimit >= 0 else {
+      throw .invalidOption(name: "matrixByteLimit", reason: "\(matrixByteLimit) is negative")
+    }
+    guard minimumReciprocalCondition >= 0, minimumReciprocalCondition < 1 else {
+      throw .invalidOption(
+        name: "minimumReciprocalCondition",
+        reason: "\(minimumReciprocalCondition) is not in [0, 1)")
+    }
+  }
 }

@@ -40,6 +40,12 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   case nonFinite(variable: String, function: String, detail: String)
   /// A non-finite objective value or gradient entry.
   case nonFiniteObjective(detail: String)
+  /// A non-finite entry of a vector argument (`argument`: `"seed"`,
+  /// `"objectiveGradient"`, `"multipliers"`, `"values"`, `"solution"`,
+  /// `"initialGuess"`); `variable` names the entry's variable.
+  case nonFiniteArgument(argument: String, variable: String, value: Double)
+  /// A `SolveOptions` field out of its range (`name`, e.g. `"tolerance"`).
+  case invalidOption(name: String, reason: String)
   /// A custom function's gradient returned the wrong number of partials.
   case customGradientLength(variable: String, function: String, expected: Int, actual: Int)
 
@@ -48,13 +54,31 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   /// A solver that needs an acyclic program (`.sweep`, `.triangular`,
   /// `.bandedTriangular`) was asked to solve a program with cycles; `variables`
   /// names some variables on a cycle.
-  case cyclicProgram(solver: String, variables: [String])
-  /// A dense path whose `8·m²` bytes exceed the configured limit.
-  case denseTooLarge(solver: String, order: Int, bytes: Int, limit: Int)
-  /// A band path whose `8·m·ldab` bytes of band storage exceed the configured limit.
-  case bandTooLarge(solver: String, order: Int, lower: Int, upper: Int, bytes: Int, limit: Int)
+  case cyclicProgram(solver: Solver, variables: [String])
+  /// A dense path whose `8·m²` bytes exceed `SolveOptions.matrixByteLimit`.
+  case denseTooLarge(solver: Solver, order: Int, bytes: Int, limit: Int)
+  /// A band path whose `8·m·ldab` bytes of band storage exceed `SolveOptions.matrixByteLimit`.
+  case bandTooLarge(solver: Solver, order: Int, lower: Int, upper: Int, bytes: Int, limit: Int)
   /// A band path whose band storage would be no smaller than dense storage.
-  case bandTooWide(solver: String, lower: Int, upper: Int, order: Int)
+  case bandTooWide(solver: Solver, lower: Int, upper: Int, order: Int)
+  /// The matrix of one cyclic block's feedback variables (`order` of them; dense
+  /// or band storage) would take `bytes`, over `SolveOptions.matrixByteLimit`;
+  /// `variables` names the block's variables.
+  case cyclicBlockTooLarge(variables: [String], order: Int, bytes: Int, limit: Int)
+  /// A result (`quantity`: `"implicitJacobian()"`, `"jacobian(limit:)"`) whose
+  /// `bytes` exceed the limit in force (`SolveOptions.matrixByteLimit`, or the
+  /// `limit:` argument).
+  case resultTooLarge(quantity: String, bytes: Int, limit: Int)
+  /// An adjoint, tangent or implicit-Jacobian entry (`quantity`) that overflowed to
+  /// infinity or NaN although every value and partial is finite; `variable` is the
+  /// first variable (in solve order) where it appeared.
+  case nonFiniteResult(quantity: String, variable: String, solver: Solver)
+  /// The system is regular but its estimated reciprocal condition number is below
+  /// `SolveOptions.minimumReciprocalCondition` (only when that option is set).
+  case illConditioned(reciprocalCondition: Double, threshold: Double, solver: Solver)
+  /// `linearize(at:solution:)` was given values that do not solve the constraints:
+  /// `variable`'s constraint has relative residual `residual` > `tolerance`.
+  case notASolution(variable: String, residual: Double, tolerance: Double)
   /// The constraint Jacobian (or one of its blocks) is singular; the zero pivot
   /// belongs to the constraint owned by `variable`.
   case singularJacobian(variable: String, routine: String)
@@ -100,6 +124,10 @@ extension LagrangePropError: CustomStringConvertible {
       return "variable '\(v)' = \(f)(…): \(detail)"
     case .nonFiniteObjective(let detail):
       return "objective: \(detail)"
+    case .nonFiniteArgument(let argument, let v, let value):
+      return "\(argument): the entry for '\(v)' is not finite (\(value))"
+    case .invalidOption(let name, let reason):
+      return "SolveOptions.\(name): \(reason)"
     case .customGradientLength(let v, let f, let expected, let actual):
       return
         "variable '\(v)': custom function \(f) returned \(actual) partial(s), expected \(expected)"
@@ -108,13 +136,28 @@ extension LagrangePropError: CustomStringConvertible {
         "solver .\(solver) needs an acyclic program, but these variables lie on a cycle: \(Self.list(vs)); use .lu, .blockTriangular or .automatic"
     case .denseTooLarge(let solver, let order, let bytes, let limit):
       return
-        "solver .\(solver) would need a dense \(order) × \(order) matrix of \(bytes) bytes, over the limit of \(limit) bytes; use .sweep (acyclic), a banded solver or .blockTriangular, or raise SolveOptions.denseByteLimit"
+        "solver .\(solver) would need a dense \(order) × \(order) matrix of \(bytes) bytes, over the limit of \(limit) bytes; use .sweep (acyclic), a banded solver or .blockTriangular, or raise SolveOptions.matrixByteLimit"
     case .bandTooLarge(let solver, let order, let lower, let upper, let bytes, let limit):
       return
-        "solver .\(solver) would need \(bytes) bytes of band storage (order \(order), bandwidths \(lower), \(upper)), over the limit of \(limit) bytes; use .sweep (acyclic) or .blockTriangular, or raise SolveOptions.denseByteLimit"
+        "solver .\(solver) would need \(bytes) bytes of band storage (order \(order), bandwidths \(lower), \(upper)), over the limit of \(limit) bytes; use .sweep (acyclic) or .blockTriangular, or raise SolveOptions.matrixByteLimit"
     case .bandTooWide(let solver, let lower, let upper, let order):
       return
         "solver .\(solver): bandwidths (lower \(lower), upper \(upper)) make band storage no smaller than dense for order \(order); use a dense solver or .sweep"
+    case .cyclicBlockTooLarge(let vs, let order, let bytes, let limit):
+      return
+        "the cyclic block \(Self.list(vs)) has \(order) feedback variable(s): its matrix would need \(bytes) bytes, over the limit of \(limit) bytes; raise SolveOptions.matrixByteLimit"
+    case .resultTooLarge(let quantity, let bytes, let limit):
+      return
+        "\(quantity) would need \(bytes) bytes, over the limit of \(limit) bytes (SolveOptions.matrixByteLimit, or the limit: argument)"
+    case .nonFiniteResult(let quantity, let v, let solver):
+      return
+        "solver .\(solver): the \(quantity) of '\(v)' is not finite although every value and partial is (overflow); rescale the objective or the program"
+    case .illConditioned(let rcond, let threshold, let solver):
+      return
+        "solver .\(solver): the constraint Jacobian's estimated reciprocal condition number \(rcond) is below SolveOptions.minimumReciprocalCondition = \(threshold)"
+    case .notASolution(let v, let residual, let tolerance):
+      return
+        "the given values do not solve the constraints: the constraint of '\(v)' has relative residual \(residual) > tolerance \(tolerance)"
     case .singularJacobian(let v, let routine):
       return "\(routine): the constraint Jacobian is singular at the constraint of variable '\(v)'"
     case .notConverged(let vs, let iterations, let residual):

@@ -7,23 +7,23 @@
 /// are workspace for `dgbtrf`).
 ///
 /// - Complexity: storage O(n · (2·kl + ku + 1)).
-public struct BandMatrix: Sendable, Equatable {
+package struct BandMatrix: Sendable, Equatable {
   /// The order `n`.
-  public let order: Int
+  package let order: Int
   /// The number of sub-diagonals `kl`.
-  public let lowerBandwidth: Int
+  package let lowerBandwidth: Int
   /// The number of super-diagonals `ku`.
-  public let upperBandwidth: Int
+  package let upperBandwidth: Int
   /// The column-major band storage (see the type's documentation).
-  public internal(set) var storage: [Double]
+  package internal(set) var storage: [Double]
 
   /// The leading dimension `2·kl + ku + 1`.
-  public var leadingDimension: Int { 2 * lowerBandwidth + upperBandwidth + 1 }
+  package var leadingDimension: Int { 2 * lowerBandwidth + upperBandwidth + 1 }
 
   /// An `n × n` zero band matrix with `kl` sub- and `ku` super-diagonals.
   ///
   /// - Throws: `LinearAlgebraError.invalidShape` for a negative order or bandwidth.
-  public init(order: Int, lowerBandwidth: Int, upperBandwidth: Int) throws(LinearAlgebraError) {
+  package init(order: Int, lowerBandwidth: Int, upperBandwidth: Int) throws(LinearAlgebraError) {
     guard order >= 0, lowerBandwidth >= 0, upperBandwidth >= 0 else {
       throw .invalidShape(
         operation: "BandMatrix",
@@ -47,7 +47,8 @@ public struct BandMatrix: Sendable, Equatable {
   /// The band of a dense square matrix; entries outside the band are dropped.
   ///
   /// - Throws: `.dimensionMismatch` if `matrix` is not square; `.invalidShape` for negative bandwidths.
-  public init(_ matrix: Matrix, lowerBandwidth: Int, upperBandwidth: Int) throws(LinearAlgebraError)
+  package init(_ matrix: Matrix, lowerBandwidth: Int, upperBandwidth: Int)
+    throws(LinearAlgebraError)
   {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
@@ -63,7 +64,7 @@ public struct BandMatrix: Sendable, Equatable {
   }
 
   /// Whether `(row, column)` lies inside the band (and so can hold a non-zero).
-  public func isInBand(_ row: Int, _ column: Int) -> Bool {
+  package func isInBand(_ row: Int, _ column: Int) -> Bool {
     row >= 0 && row < order && column >= 0 && column < order
       && row - column <= lowerBandwidth && column - row <= upperBandwidth
   }
@@ -76,7 +77,7 @@ public struct BandMatrix: Sendable, Equatable {
   /// Element `(row, column)`: zero outside the band.
   ///
   /// - Precondition: both indices are in `0..<order`; a set must be inside the band.
-  public subscript(row: Int, column: Int) -> Double {
+  package subscript(row: Int, column: Int) -> Double {
     get {
       precondition(
         row >= 0 && row < order && column >= 0 && column < order, "BandMatrix index out of range")
@@ -92,7 +93,7 @@ public struct BandMatrix: Sendable, Equatable {
   ///
   /// - Complexity: O(n · (kl + ku + 1)).
   /// - Throws: `.dimensionMismatch` if `x.count ≠ n`.
-  public func multiplied(by x: [Double], transpose: Bool = false) throws(LinearAlgebraError)
+  package func multiplied(by x: [Double], transpose: Bool = false) throws(LinearAlgebraError)
     -> [Double]
   {
     guard x.count == order else {
@@ -119,8 +120,8 @@ extension Matrix {
   /// The dense matrix equal to a band matrix.
   ///
   /// - Complexity: O(n²).
-  public init(_ band: BandMatrix) {
-    self.init(rows: band.order, columns: band.order)
+  package init(_ band: BandMatrix) {
+    self.init(validRows: band.order, columns: band.order)
     let n = band.order
     for j in 0..<n {
       for i in max(0, j - band.upperBandwidth)...min(n - 1, j + band.lowerBandwidth) {

@@ -75,6 +75,20 @@ enum LAPACK {
     return rcond
   }
 
+  /// Power-of-two row and column scalings of a dense matrix (`dgeequb`). A zero
+  /// row or column makes the matrix exactly singular: `.singular` with the index
+  /// of that row or column.
+  static func dgeequb(
+    n: Int, a: UnsafePointer<Double>, lda: Int, rows: UnsafeMutablePointer<Double>,
+    columns: UnsafeMutablePointer<Double>
+  ) throws(LinearAlgebraError) {
+    var rowcnd = 0.0, colcnd = 0.0, amax = 0.0
+    let info = LAPACKE_dgeequb_work(
+      columnMajor, int(n), int(n), a, int(max(1, lda)), rows, columns, &rowcnd, &colcnd, &amax)
+    precondition(info >= 0, "dgeequb: illegal value in argument \(-info) (a LagrangeProp bug)")
+    if info > 0 { throw .singular(routine: "dgeequb", pivot: (Int(info) - 1) % max(1, n)) }
+  }
+
   // MARK: - Band LU
 
   static func dgbtrf(
@@ -104,6 +118,20 @@ enum LAPACK {
     var work = [Double](repeating: 0, count: max(1, n))
     return LAPACKE_dlangb_work(
       columnMajor, char("1"), int(n), int(kl), int(ku), ab, int(ldab), &work)
+  }
+
+  /// Power-of-two row and column scalings of a band matrix whose band starts at
+  /// row `0` of `ab` (`dgbequb`); a zero row or column is `.singular`.
+  static func dgbequb(
+    n: Int, kl: Int, ku: Int, ab: UnsafePointer<Double>, ldab: Int,
+    rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>
+  ) throws(LinearAlgebraError) {
+    var rowcnd = 0.0, colcnd = 0.0, amax = 0.0
+    let info = LAPACKE_dgbequb_work(
+      columnMajor, int(n), int(n), int(kl), int(ku), ab, int(ldab), rows, columns, &rowcnd,
+      &colcnd, &amax)
+    precondition(info >= 0, "dgbequb: illegal value in argument \(-info) (a LagrangeProp bug)")
+    if info > 0 { throw .singular(routine: "dgbequb", pivot: (Int(info) - 1) % max(1, n)) }
   }
 
   static func dgbcon(
@@ -198,8 +226,7 @@ enum LAPACK {
   // MARK: - Threads
 
   /// The number of threads OpenBLAS uses.
-  static var openBLASThreads: Int { Int(openblas_get_num_threads()) }
 
   /// Sets the number of threads OpenBLAS uses.
-  static func setOpenBLASThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+
 }

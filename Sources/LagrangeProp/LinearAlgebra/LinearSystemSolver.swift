@@ -5,7 +5,7 @@
 /// Conforming types implement one raw, in-place solve on a column-major buffer;
 /// the checked conveniences for vectors and matrices come from this protocol,
 /// the way Julia's `ldiv!` underlies `F \ b`.
-public protocol LinearSystemSolver: Sendable {
+package protocol LinearSystemSolver: Sendable {
   /// The order `n` of the system.
   var order: Int { get }
 
@@ -27,7 +27,8 @@ extension LinearSystemSolver {
   /// Solves `A·x = b` (or `Aᵀ·x = b` with `transpose`) in place, overwriting `b` with `x`.
   ///
   /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.singular` / `.nonFinite` from the routine.
-  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+  package func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError)
+  {
     guard b.count == order else {
       throw .dimensionMismatch(operation: "\(Self.self).solve", expected: order, actual: b.count)
     }
@@ -39,7 +40,8 @@ extension LinearSystemSolver {
   /// Solves `A·x = b` (or `Aᵀ·x = b`) and returns `x`.
   ///
   /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
+  package func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double]
+  {
     var x = b
     try solve(inPlace: &x, transpose: transpose)
     return x
@@ -48,7 +50,7 @@ extension LinearSystemSolver {
   /// Solves `A·X = B` (or `Aᵀ·X = B`) for several right-hand sides at once, in place.
   ///
   /// - Throws: `.dimensionMismatch` if `B.rows ≠ n`; `.singular` / `.nonFinite` from the routine.
-  public func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
+  package func solve(inPlace b: inout Matrix, transpose: Bool = false) throws(LinearAlgebraError) {
     guard b.rows == order else {
       throw .dimensionMismatch(operation: "\(Self.self).solve", expected: order, actual: b.rows)
     }
@@ -61,7 +63,7 @@ extension LinearSystemSolver {
   /// Solves `A·X = B` (or `Aᵀ·X = B`) and returns `X`.
   ///
   /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
+  package func solve(_ b: Matrix, transpose: Bool = false) throws(LinearAlgebraError) -> Matrix {
     var x = b
     try solve(inPlace: &x, transpose: transpose)
     return x

@@ -34,7 +34,7 @@ extension Matrix {
       throw .dimensionMismatch(
         operation: "Matrix.multiplied(by: Matrix)", expected: columns, actual: other.rows)
     }
-    var c = Matrix(rows: rows, columns: other.columns)
+    var c = Matrix(validRows: rows, columns: other.columns)
     if rows == 0 || other.columns == 0 || columns == 0 { return c }
     elements.withUnsafeBufferPointer { a in
       other.elements.withUnsafeBufferPointer { b in

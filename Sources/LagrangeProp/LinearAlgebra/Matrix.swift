@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A dense matrix of `Double` in column-major storage, the layout LAPACK uses.
 ///
 /// Element `(i, j)` lives at `elements[i + j·rows]`. Factorizations take the
@@ -19,21 +25,53 @@ public struct Matrix: Sendable, Equatable {
 
   /// A `rows × columns` matrix of zeros.
   ///
-  /// - Precondition: `rows ≥ 0` and `columns ≥ 0`.
   /// - Complexity: O(rows · columns).
-  public init(rows: Int, columns: Int) {
-    self.init(rows: rows, columns: columns, repeating: 0)
+  /// - Throws: `LinearAlgebraError.invalidShape` for a negative dimension, or a
+  ///   size whose `8 · rows · columns` bytes overflow `Int` or exceed the
+  ///   machine's physical memory (instead of trapping in the allocation).
+  public init(rows: Int, columns: Int) throws(LinearAlgebraError) {
+    try self.init(rows: rows, columns: columns, repeating: 0)
   }
 
   /// A `rows × columns` matrix with every element equal to `value`.
   ///
-  /// - Precondition: `rows ≥ 0` and `columns ≥ 0`.
-  public init(rows: Int, columns: Int, repeating value: Double) {
-    precondition(rows >= 0 && columns >= 0, "Matrix dimensions must not be negative")
+  /// - Throws: as `init(rows:columns:)`.
+  public init(rows: Int, columns: Int, repeating value: Double) throws(LinearAlgebraError) {
+    try Self.checkShape(rows: rows, columns: columns, operation: "Matrix(rows:columns:)")
+    self.init(validRows: rows, columns: columns, repeating: value)
+  }
+
+  /// A matrix of a size the caller has already checked (the engine's own
+  /// buffers, sized against `SolveOptions.matrixByteLimit`).
+  package init(validRows rows: Int, columns: Int, repeating value: Double = 0) {
     self.rows = rows
     self.columns = columns
     self.elements = [Double](repeating: value, count: rows * columns)
   }
+
+  /// Throws `.invalidShape` unless `rows × columns` doubles can be allocated.
+  static func checkShape(rows: Int, columns: Int, operation: String) throws(LinearAlgebraError) {
+    guard rows >= 0, columns >= 0 else {
+      throw .invalidShape(operation: operation, reason: "negative dimension \(rows) × \(columns)")
+    }
+    let (cells, overflow1) = rows.multipliedReportingOverflow(by: columns)
+    let (bytes, overflow2) = cells.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
+    guard !overflow1, !overflow2, bytes <= physicalMemoryBytes else {
+      throw .invalidShape(
+        operation: operation,
+        reason:
+          "\(rows) × \(columns) doubles need \(overflow1 || overflow2 ? "more than Int.max" : "\(bytes)") bytes, more than the \(physicalMemoryBytes) bytes of physical memory"
+      )
+    }
+  }
+
+  /// The machine's physical memory in bytes (the cap of `init(rows:columns:)`).
+  static let physicalMemoryBytes: Int = {
+    let pages = sysconf(Int32(_SC_PHYS_PAGES))
+    let size = sysconf(Int32(_SC_PAGESIZE))
+    guard pages > 0, size > 0 else { return Int.max }
+    return pages.multipliedReportingOverflow(by: size).overflow ? Int.max : pages * size
+  }()
 
   /// A matrix over existing column-major elements (no copy when `elements`
   /// is uniquely referenced).
@@ -41,9 +79,7 @@ public struct Matrix: Sendable, Equatable {
   /// - Throws: `LinearAlgebraError.invalidShape` for a negative dimension,
   ///   `.dimensionMismatch` if `elements.count ≠ rows · columns`.
   public init(rows: Int, columns: Int, columnMajor elements: [Double]) throws(LinearAlgebraError) {
-    guard rows >= 0, columns >= 0 else {
-      throw .invalidShape(operation: "Matrix", reason: "negative dimension \(rows) × \(columns)")
-    }
+    try Self.checkShape(rows: rows, columns: columns, operation: "Matrix(columnMajor:)")
     guard elements.count == rows * columns else {
       throw .dimensionMismatch(
         operation: "Matrix(columnMajor:)", expected: rows * columns, actual: elements.count)
@@ -63,15 +99,17 @@ public struct Matrix: Sendable, Equatable {
         operation: "Matrix(rows:)",
         reason: "row \(i) has \(row.count) entries, row 0 has \(columns)")
     }
-    self.init(rows: rowArrays.count, columns: columns)
+    self.init(validRows: rowArrays.count, columns: columns)
     for (i, row) in rowArrays.enumerated() {
       for (j, value) in row.enumerated() { elements[i + j * rows] = value }
     }
   }
 
   /// The `n × n` identity matrix.
-  public static func identity(_ n: Int) -> Matrix {
-    var m = Matrix(rows: n, columns: n)
+  ///
+  /// - Throws: as `init(rows:columns:)`.
+  public static func identity(_ n: Int) throws(LinearAlgebraError) -> Matrix {
+    var m = try Matrix(rows: n, columns: n)
     for i in 0..<n { m.elements[i + i * n] = 1 }
     return m
   }
@@ -111,7 +149,7 @@ public struct Matrix: Sendable, Equatable {
   ///
   /// - Complexity: O(rows · columns).
   public func transposed() -> Matrix {
-    var t = Matrix(rows: columns, columns: rows)
+    var t = Matrix(validRows: columns, columns: rows)
     for j in 0..<columns {
       for i in 0..<rows { t.elements[j + i * columns] = elements[i + j * rows] }
     }

@@ -1,19 +1,19 @@
 /// A solver for `Aᵀ` from a solver for `A`: every solve flips `transpose`, so a
 /// factorization of `Aᵀ` serves as one of `A` without a transposed copy.
-public struct TransposedSystem<Base: LinearSystemSolver>: LinearSystemSolver {
+package struct TransposedSystem<Base: LinearSystemSolver>: LinearSystemSolver {
   /// The solver of `A`.
-  public let base: Base
+  package let base: Base
 
   /// Wraps a solver of `A` as one of `Aᵀ`.
-  public init(_ base: Base) { self.base = base }
+  package init(_ base: Base) { self.base = base }
 
   /// The order `n`.
-  public var order: Int { base.order }
+  package var order: Int { base.order }
 
   /// Solves `Aᵀ·X = B` (or `A·X = B` with `transpose`) in place.
   ///
   /// - Throws: as the base solver.
-  public func solve(
+  package func solve(
     _ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool
   ) throws(LinearAlgebraError) {
     try base.solve(b, rightHandSides: rightHandSides, transpose: !transpose)
@@ -22,7 +22,8 @@ public struct TransposedSystem<Base: LinearSystemSolver>: LinearSystemSolver {
   /// Solves `Aᵀ·x = b` (or `A·x = b`) in place for one right-hand side.
   ///
   /// - Throws: as the base solver.
-  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+  package func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError)
+  {
     try base.solve(inPlace: &b, transpose: !transpose)
   }
 }

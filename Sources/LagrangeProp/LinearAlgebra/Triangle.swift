@@ -1,5 +1,5 @@
 /// Which triangle of a square matrix holds a triangular matrix.
-public enum Triangle: Sendable, Equatable {
+package enum Triangle: Sendable, Equatable {
   /// Non-zeros on and above the diagonal.
   case upper
   /// Non-zeros on and below the diagonal.

@@ -5,23 +5,23 @@
 /// - lower: `T[i, j]` for `j ≤ i ≤ min(n − 1, j + kd)` lives at `storage[i − j + j·ldab]`.
 ///
 /// A solve costs O(n · kd) for one right-hand side, against O(n²) dense.
-public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
+package struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   /// The order `n`.
-  public let order: Int
+  package let order: Int
   /// The number of off-diagonals `kd`.
-  public let bandwidth: Int
+  package let bandwidth: Int
   /// Which triangle holds the band.
-  public let triangle: Triangle
+  package let triangle: Triangle
   /// The column-major band storage (see the type's documentation).
-  public internal(set) var storage: [Double]
+  package internal(set) var storage: [Double]
 
   /// The leading dimension `kd + 1`.
-  public var leadingDimension: Int { bandwidth + 1 }
+  package var leadingDimension: Int { bandwidth + 1 }
 
   /// An `n × n` zero triangular band matrix with `kd` off-diagonals.
   ///
   /// - Throws: `LinearAlgebraError.invalidShape` for a negative order or bandwidth.
-  public init(order: Int, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
+  package init(order: Int, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
     guard order >= 0, bandwidth >= 0 else {
       throw .invalidShape(
         operation: "TriangularBandMatrix",
@@ -43,7 +43,7 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   /// The triangular band of a dense square matrix; entries outside it are dropped.
   ///
   /// - Throws: `.dimensionMismatch` if `matrix` is not square; `.invalidShape` for a negative bandwidth.
-  public init(_ matrix: Matrix, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
+  package init(_ matrix: Matrix, bandwidth: Int, triangle: Triangle) throws(LinearAlgebraError) {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
         operation: "TriangularBandMatrix (square matrix)", expected: matrix.rows,
@@ -61,7 +61,7 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   }
 
   /// Whether `(row, column)` lies inside the triangular band.
-  public func isInBand(_ row: Int, _ column: Int) -> Bool {
+  package func isInBand(_ row: Int, _ column: Int) -> Bool {
     guard row >= 0, row < order, column >= 0, column < order else { return false }
     return triangle == .upper
       ? (row <= column && column - row <= bandwidth)
@@ -76,7 +76,7 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   /// Element `(row, column)`: zero outside the band.
   ///
   /// - Precondition: indices in `0..<order`; a set must be inside the band.
-  public subscript(row: Int, column: Int) -> Double {
+  package subscript(row: Int, column: Int) -> Double {
     get {
       precondition(
         row >= 0 && row < order && column >= 0 && column < order,
@@ -94,7 +94,7 @@ public struct TriangularBandMatrix: LinearSystemSolver, Equatable {
   /// O(n · kd · columns)); the checked vector and matrix forms come from `LinearSystemSolver`.
   ///
   /// - Throws: `.singular(routine: "dtbtrs", pivot: k)` if `T[k, k] = 0`; `.nonFinite(routine: "dtbtrs")`.
-  public func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+  package func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
     throws(LinearAlgebraError)
   {
     guard order > 0, rightHandSides > 0 else { return }
@@ -117,8 +117,8 @@ extension Matrix {
   /// The dense matrix equal to a triangular band matrix.
   ///
   /// - Complexity: O(n²).
-  public init(_ band: TriangularBandMatrix) {
-    self.init(rows: band.order, columns: band.order)
+  package init(_ band: TriangularBandMatrix) {
+    self.init(validRows: band.order, columns: band.order)
     for j in 0..<band.order {
       for i in band.rowRange(ofColumn: j) { self[i, j] = band[i, j] }
     }

@@ -4,16 +4,16 @@
 /// diagonal for zeros); several use LAPACK `dtrtrs` (level 3). `transpose`
 /// solves `Tᵀ·x = b` from the same storage. Entries outside the triangle are
 /// ignored, so a full matrix can be handed over without clearing them.
-public struct TriangularMatrix: LinearSystemSolver {
+package struct TriangularMatrix: LinearSystemSolver {
   /// The matrix; only `triangle` of it is read.
-  public let matrix: Matrix
+  package let matrix: Matrix
   /// Which triangle holds the matrix.
-  public let triangle: Triangle
+  package let triangle: Triangle
 
   /// Wraps a square matrix as triangular (no copy when `matrix` is uniquely referenced).
   ///
   /// - Throws: `LinearAlgebraError.dimensionMismatch` if `matrix` is not square.
-  public init(_ matrix: consuming Matrix, triangle: Triangle) throws(LinearAlgebraError) {
+  package init(_ matrix: consuming Matrix, triangle: Triangle) throws(LinearAlgebraError) {
     guard matrix.isSquare else {
       throw .dimensionMismatch(
         operation: "TriangularMatrix (square matrix)", expected: matrix.rows, actual: matrix.columns
@@ -24,14 +24,15 @@ public struct TriangularMatrix: LinearSystemSolver {
   }
 
   /// The order `n`.
-  public var order: Int { matrix.rows }
+  package var order: Int { matrix.rows }
 
   /// Solves `T·x = b` (or `Tᵀ·x = b`) in place with BLAS `dtrsv`.
   ///
   /// - Complexity: O(n²).
   /// - Throws: `.dimensionMismatch` if `b.count ≠ n`; `.singular(routine: "dtrsv", pivot: k)`
   ///   if `T[k, k] = 0`; `.nonFinite(routine: "dtrsv")` if the solution is not finite.
-  public func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+  package func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError)
+  {
     let n = order
     guard b.count == n else {
       throw .dimensionMismatch(operation: "TriangularMatrix.solve", expected: n, actual: b.count)
@@ -57,7 +58,8 @@ public struct TriangularMatrix: LinearSystemSolver {
   /// Solves `T·x = b` (or `Tᵀ·x = b`) and returns `x`.
   ///
   /// - Throws: as `solve(inPlace:transpose:)`.
-  public func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double] {
+  package func solve(_ b: [Double], transpose: Bool = false) throws(LinearAlgebraError) -> [Double]
+  {
     var x = b
     try solve(inPlace: &x, transpose: transpose)
     return x
@@ -69,7 +71,7 @@ public struct TriangularMatrix: LinearSystemSolver {
   ///
   /// - Throws: `.singular(routine: "dtrtrs", pivot: k)` if `T[k, k] = 0`; `.nonFinite(routine: "dtrtrs")`
   ///   for an infinite diagonal or a non-finite solution.
-  public func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
+  package func solve(_ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool)
     throws(LinearAlgebraError)
   {
     let n = order

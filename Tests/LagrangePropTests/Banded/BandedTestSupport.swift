@@ -132,7 +132,7 @@ func bandDifferenceGradient(_ program: Program, at x: [Double]) throws -> [Doubl
 
 /// Central differences of all values, `dz/dx` (`n × d`, declaration order).
 func bandDifferenceJacobian(_ program: Program, at x: [Double]) throws -> Matrix {
-  var z = Matrix(rows: program.variableCount, columns: x.count)
+  var z = try Matrix(rows: program.variableCount, columns: x.count)
   for j in 0..<x.count {
     let h = bandDifferenceStep(x[j])
     var up = x, down = x
@@ -238,7 +238,7 @@ func assertBandPathsAgree(
     {
       let m = program.intermediateCount
       let expected = LagrangePropError.bandTooWide(
-        solver: solver.rawValue, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper,
+        solver: solver, lower: solver == .bandedTriangular ? 0 : bw.lower, upper: bw.upper,
         order: m)
       assertThrows(expected, "\(solver)", file: file, line: line) {
         _ = try program.linearize(at: x, solver: solver)

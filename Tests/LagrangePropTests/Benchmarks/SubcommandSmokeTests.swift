@@ -193,7 +193,7 @@ final class SubcommandSmokeTests: XCTestCase {
 
   func testBandedSkipsDensePathsOverTheLimitWithANote() throws {
     var harness = smokeHarness()
-    harness.denseByteLimit = 8 * 20 * 20
+    harness.matrixByteLimit = 8 * 20 * 20
     let report = try runBanded(sizes: [16, 40], bandwidths: [1], harness: harness)
     assertAnswersAgree(report)
     XCTAssertNotEqual(report.tables[0].cell(0, "lu_ms"), .missing, "n = 16 fits")

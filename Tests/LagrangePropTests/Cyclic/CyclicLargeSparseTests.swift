@@ -76,14 +76,14 @@ final class CyclicLargeSparseTests: XCTestCase {
 
     // A dense path would need 8·m² bytes: refused under a limit, with a typed error.
     var limited = SolveOptions()
-    limited.denseByteLimit = 100 << 20
+    limited.matrixByteLimit = 100 << 20
     let error = caughtLagrangePropError {
       _ = try program.linearize(at: x, solver: .lu, options: limited)
     }
     guard case .denseTooLarge(let solver, let order, let bytes, let limit)? = error else {
       return XCTFail("expected .denseTooLarge, got \(String(describing: error))")
     }
-    XCTAssertEqual(solver, "lu")
+    XCTAssertEqual(solver, .lu)
     XCTAssertEqual(order, program.intermediateCount)
     XCTAssertEqual(bytes, 8 * order * order)
     XCTAssertEqual(limit, 100 << 20)

@@ -37,4 +37,38 @@ final class ReadmeExampleTests: XCTestCase {
     XCTAssertEqual(tau[f.index], g.gradient[0], accuracy: 1e-12)
     XCTAssertEqual(g.solver, .sweep)
   }
+
+  // MARK: - Errors, conditioning and limits (README)
+
+  func testReadmeConditioningAndSolutionBlocks() throws {
+    let beta = 1 - 1e-9
+    var graph = ConstraintGraph()
+    let r = (0..<2).map { graph.input("r\($0)") }
+    let v = (0..<2).map { graph.unknown("v\($0)") }
+    for i in 0..<2 {
+      try graph.define(v[i], .linear([1, beta / 2, beta / 2]), r[i], v[0], v[1])
+    }
+    let total = try graph.define("Σv", .sum, v)
+    let program = try graph.compile(objective: .variable(total))
+    let x = [1.0, 2.0]
+
+    let lin = try program.linearize(at: x, solver: .lu)
+    print(lin.reciprocalCondition ?? 1)  // ≈ 1e-9: expect about 7 correct digits
+    var strict = SolveOptions()
+    strict.minimumReciprocalCondition = 1e-12  // refuse (.illConditioned) below this
+
+    XCTAssertLessThan(try XCTUnwrap(lin.reciprocalCondition), 1e-8)
+    XCTAssertNoThrow(try program.gradient(at: x, solver: .lu, options: strict))
+    strict.minimumReciprocalCondition = 1e-6
+    let refusal = caughtLagrangePropError("strict") {
+      _ = try program.gradient(at: x, solver: .lu, options: strict)
+    }
+    guard case .illConditioned? = refusal else { return XCTFail("expected .illConditioned") }
+
+    let z = try program.solveConstraints(at: x)  // or your own solver's values
+    let atZ = try program.linearize(at: x, solution: z)  // .notASolution if z does not solve it
+    print(try atZ.gradient().gradient)
+
+    assertClose(try atZ.gradient().gradient, try lin.gradient().gradient, relative: 1e-6)
+  }
 }

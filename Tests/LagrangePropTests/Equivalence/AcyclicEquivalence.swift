@@ -195,7 +195,7 @@ struct AcyclicEquivalence {
     else { throw error }
     let bw = program.bandwidth
     let m = program.intermediateCount
-    XCTAssertEqual(name, solver.rawValue, label, file: file, line: line)
+    XCTAssertEqual(name, solver, label, file: file, line: line)
     XCTAssertEqual(order, m, label, file: file, line: line)
     XCTAssertEqual(lower, solver == .bandedLU ? bw.lower : 0, label, file: file, line: line)
     XCTAssertEqual(upper, bw.upper, label, file: file, line: line)

@@ -78,11 +78,11 @@ final class LongChainEquivalenceTests: XCTestCase {
     let chain = Self.chain
     let program = try chain.graph.compile(objective: .variable(chain.last))
     let m = chain.count - 2
-    let limit = SolveOptions().denseByteLimit
+    let limit = SolveOptions().matrixByteLimit
     for solver in [Solver.triangular, .lu] {
       assertThrows(
         LagrangePropError.denseTooLarge(
-          solver: solver.rawValue, order: m, bytes: 8 * m * m, limit: limit)
+          solver: solver, order: m, bytes: 8 * m * m, limit: limit)
       ) {
         _ = try program.gradient(at: Self.point, solver: solver)
       }
@@ -90,8 +90,8 @@ final class LongChainEquivalenceTests: XCTestCase {
     let lin = try program.linearize(at: Self.point)
     let n = chain.count
     assertThrows(
-      LagrangePropError.denseTooLarge(
-        solver: "jacobian()", order: n, bytes: 8 * n * n, limit: limit)
+      LagrangePropError.resultTooLarge(
+        quantity: "jacobian(limit:)", bytes: 8 * n * n, limit: limit)
     ) {
       _ = try lin.jacobian()
     }

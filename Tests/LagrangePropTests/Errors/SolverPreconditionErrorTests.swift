@@ -31,7 +31,7 @@ final class SolverPreconditionErrorTests: XCTestCase {
           XCTFail("\(entry), .\(solver): got \(String(describing: error))")
           continue
         }
-        XCTAssertEqual(name, solver.rawValue)
+        XCTAssertEqual(name, solver)
         XCTAssertEqual(Set(variables), ["u", "v"])
         assertDescription(
           error, contains: [".\(solver)", "'u'", "'v'", "acyclic", ".lu"], "\(entry), .\(solver)")
@@ -53,7 +53,7 @@ final class SolverPreconditionErrorTests: XCTestCase {
     let program = try graph.compile(objective: .variable(u))
     for solver in Self.acyclicOnly {
       assertLagrangePropError(
-        .cyclicProgram(solver: solver.rawValue, variables: ["u"]),
+        .cyclicProgram(solver: solver, variables: ["u"]),
         mentioning: ["'u'", ".\(solver)"]
       ) { _ = try program.gradient(at: [0], solver: solver) }
     }
@@ -66,27 +66,27 @@ final class SolverPreconditionErrorTests: XCTestCase {
     let program = try blog.graph.compile(objective: .variable(blog.f))
     // The non-input block has m = 6: 8·36 = 288 bytes.
     var options = SolveOptions()
-    options.denseByteLimit = 287
+    options.matrixByteLimit = 287
     for solver in [Solver.triangular, .lu] {
       for call in [
         { _ = try program.gradient(at: [0.5, -1], solver: solver, options: options) },
         { _ = try program.linearize(at: [0.5, -1], solver: solver, options: options) },
       ] as [() throws -> Void] {
         assertLagrangePropError(
-          .denseTooLarge(solver: solver.rawValue, order: 6, bytes: 288, limit: 287),
+          .denseTooLarge(solver: solver, order: 6, bytes: 288, limit: 287),
           mentioning: [".\(solver)", "288 bytes", "287", ".sweep"]
         ) { try call() }
       }
     }
     // At the limit the dense paths run; the sweep and block-triangular paths ignore it.
-    options.denseByteLimit = 288
+    options.matrixByteLimit = 288
     let reference = try program.gradient(at: [0.5, -1], solver: .sweep)
     for solver in [Solver.triangular, .lu] {
       assertClose(
         try program.gradient(at: [0.5, -1], solver: solver, options: options).gradient,
         reference.gradient, relative: 1e-14)
     }
-    options.denseByteLimit = 0
+    options.matrixByteLimit = 0
     for solver in [Solver.sweep, .blockTriangular, .automatic] {
       assertClose(
         try program.gradient(at: [0.5, -1], solver: solver, options: options).gradient,
@@ -97,21 +97,21 @@ final class SolverPreconditionErrorTests: XCTestCase {
     let triangularBytes = 8 * 6 * (bw.upper + 1)
     assertLagrangePropError(
       .bandTooLarge(
-        solver: "bandedTriangular", order: 6, lower: 0, upper: bw.upper, bytes: triangularBytes,
+        solver: .bandedTriangular, order: 6, lower: 0, upper: bw.upper, bytes: triangularBytes,
         limit: 0),
       mentioning: [".bandedTriangular", "\(triangularBytes) bytes", "band storage"]
     ) { _ = try program.gradient(at: [0.5, -1], solver: .bandedTriangular, options: options) }
     let luBytes = 8 * 6 * (2 * bw.lower + bw.upper + 1)
     assertLagrangePropError(
       .bandTooLarge(
-        solver: "bandedLU", order: 6, lower: bw.lower, upper: bw.upper, bytes: luBytes, limit: 0),
+        solver: .bandedLU, order: 6, lower: bw.lower, upper: bw.upper, bytes: luBytes, limit: 0),
       mentioning: [".bandedLU", "\(luBytes) bytes"]
     ) { _ = try program.gradient(at: [0.5, -1], solver: .bandedLU, options: options) }
     // jacobian() has its own limit (the whole n × n matrix: 8·64 = 512 bytes).
     let lin = try program.linearize(at: [0.5, -1])
     assertLagrangePropError(
-      .denseTooLarge(solver: "jacobian()", order: 8, bytes: 512, limit: 511),
-      mentioning: ["512 bytes"]
+      .resultTooLarge(quantity: "jacobian(limit:)", bytes: 512, limit: 511),
+      mentioning: ["512 bytes", "limit:"]
     ) { _ = try lin.jacobian(limit: 511) }
     XCTAssertNoThrow(try lin.jacobian(limit: 512))
   }

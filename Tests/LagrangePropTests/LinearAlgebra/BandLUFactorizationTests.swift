@@ -122,7 +122,7 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
     // [[2, −1, 0], [−1, 2, −1], [0, −1, 2]]·(1, 1, 1) = (1, 0, 1); symmetric.
     let dense = try Matrix(rows: [[2, -1, 0], [-1, 2, -1], [0, -1, 2]])
     let lu = try BandLUFactorization(
-      try BandMatrix(dense, lowerBandwidth: 1, upperBandwidth: 1))
+      try BandMatrix(dense, lowerBandwidth: 1, upperBandwidth: 1), equilibrate: false)
     XCTAssertEqual(lu.order, 3)
     XCTAssertEqual(lu.oneNorm, 4)  // middle column |−1| + 2 + |−1|
     assertClose(try lu.solve([1, 0, 1]), [1, 1, 1], relative: 1e-15)
@@ -154,7 +154,7 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
   func testEmptySystem() throws {
     let lu = try BandLUFactorization(try BandMatrix(order: 0, lowerBandwidth: 2, upperBandwidth: 1))
     XCTAssertEqual(try lu.solve([]), [])
-    XCTAssertEqual(try lu.solve(Matrix(rows: 0, columns: 3)), Matrix(rows: 0, columns: 3))
+    XCTAssertEqual(try lu.solve(try Matrix(rows: 0, columns: 3)), try Matrix(rows: 0, columns: 3))
     XCTAssertEqual(try lu.reciprocalConditionNumber(), 1)
   }
 
@@ -163,7 +163,8 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
   func testReciprocalConditionNumberOfDiagonalByHand() throws {
     // diag(1, 2, 4) stored with kl = ku = 1: ‖A‖₁ = 4, ‖A⁻¹‖₁ = 1, rcond = 1/4.
     let a = try Matrix(rows: [[1, 0, 0], [0, 2, 0], [0, 0, 4]])
-    let lu = try BandLUFactorization(try BandMatrix(a, lowerBandwidth: 1, upperBandwidth: 1))
+    let lu = try BandLUFactorization(
+      try BandMatrix(a, lowerBandwidth: 1, upperBandwidth: 1), equilibrate: false)
     XCTAssertEqual(lu.oneNorm, 4)
     assertClose(try lu.reciprocalConditionNumber(), 0.25, relative: 1e-14)
   }
@@ -173,9 +174,10 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
     for n in [1, 2, 5, 17, 40] {
       for (kl, ku) in bandwidths {
         let a = wellConditionedBandDense(n, lowerBandwidth: kl, upperBandwidth: ku, using: &rng)
-        let lu = try BandLUFactorization(try BandMatrix(a, lowerBandwidth: kl, upperBandwidth: ku))
+        let lu = try BandLUFactorization(
+          try BandMatrix(a, lowerBandwidth: kl, upperBandwidth: ku), equilibrate: false)
         XCTAssertEqual(lu.oneNorm, a.oneNorm, accuracy: 1e-14 * a.oneNorm)
-        let inverse = try LUFactorization(a).solve(Matrix.identity(n))
+        let inverse = try LUFactorization(a, equilibrate: false).solve(Matrix.identity(n))
         let truth = 1 / (a.oneNorm * inverse.oneNorm)
         let estimate = try lu.reciprocalConditionNumber()
         XCTAssertGreaterThan(estimate, truth / 10, "n \(n), kl \(kl), ku \(ku)")
@@ -238,6 +240,11 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
     // row 2 becomes (0, 0, 0, 1). Step 2: column 2 is zero in rows 2 and 3 ⇒ U[2, 2] = 0.
     let a = try Matrix(rows: [[1, 1, 0, 0], [1, 2, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1]])
     assertThrows(LinearAlgebraError.singular(routine: "dgbtrf", pivot: 2)) {
+      _ = try BandLUFactorization(
+        try BandMatrix(a, lowerBandwidth: 1, upperBandwidth: 1), equilibrate: false)
+    }
+    // Equilibrating first finds the zero column itself.
+    assertThrows(LinearAlgebraError.singular(routine: "dgbequb", pivot: 2)) {
       _ = try BandLUFactorization(try BandMatrix(a, lowerBandwidth: 1, upperBandwidth: 1))
     }
   }
@@ -246,9 +253,14 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
     // kl = 0 leaves no row to pivot with: U[1, 1] = A[1, 1] = 0.
     let a = try Matrix(rows: [[1, 1, 0], [0, 0, 1], [0, 0, 1]])
     assertThrows(LinearAlgebraError.singular(routine: "dgbtrf", pivot: 1)) {
-      _ = try BandLUFactorization(try BandMatrix(a, lowerBandwidth: 0, upperBandwidth: 1))
+      _ = try BandLUFactorization(
+        try BandMatrix(a, lowerBandwidth: 0, upperBandwidth: 1), equilibrate: false)
     }
     assertThrows(LinearAlgebraError.singular(routine: "dgbtrf", pivot: 0)) {
+      _ = try BandLUFactorization(
+        try BandMatrix(order: 2, lowerBandwidth: 1, upperBandwidth: 1), equilibrate: false)
+    }
+    assertThrows(LinearAlgebraError.singular(routine: "dgbequb", pivot: 0)) {
       _ = try BandLUFactorization(try BandMatrix(order: 2, lowerBandwidth: 1, upperBandwidth: 1))
     }
   }

@@ -8,7 +8,7 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
   func testTwoByTwoByHand() throws {
     // 4x + 3y = 10, 6x + 3y = 12  ⇒  2x = 2, so x = 1, y = 2.
     let a = try Matrix(rows: [[4, 3], [6, 3]])
-    let lu = try LUFactorization(a)
+    let lu = try LUFactorization(a, equilibrate: false)
     XCTAssertEqual(lu.order, 2)
     XCTAssertEqual(lu.oneNorm, 10)  // column sums 4 + 6 = 10 and 3 + 3 = 6
     assertClose(try lu.solve([10, 12]), [1, 2], relative: 1e-15)
@@ -19,7 +19,7 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
   func testFactorsByHand() throws {
     // Partial pivoting swaps the rows: P·A = [[6, 3], [4, 3]] = L·U with
     // L = [[1, 0], [2/3, 1]] and U = [[6, 3], [0, 3 − 2/3·3 = 1]].
-    let lu = try LUFactorization(try Matrix(rows: [[4, 3], [6, 3]]))
+    let lu = try LUFactorization(try Matrix(rows: [[4, 3], [6, 3]]), equilibrate: false)
     assertClose(lu.factors, try Matrix(rows: [[6, 3], [2.0 / 3.0, 1]]), relative: 1e-15)
   }
 
@@ -60,13 +60,13 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
     let lu = try LUFactorization(Matrix(rows: 0, columns: 0))
     XCTAssertEqual(lu.order, 0)
     XCTAssertEqual(try lu.solve([]), [])
-    XCTAssertEqual(try lu.solve(Matrix(rows: 0, columns: 2)), Matrix(rows: 0, columns: 2))
+    XCTAssertEqual(try lu.solve(try Matrix(rows: 0, columns: 2)), try Matrix(rows: 0, columns: 2))
     XCTAssertEqual(try lu.reciprocalConditionNumber(), 1)
   }
 
   func testNoRightHandSides() throws {
     let lu = try LUFactorization(try Matrix(rows: [[2, 0], [0, 2]]))
-    XCTAssertEqual(try lu.solve(Matrix(rows: 2, columns: 0)), Matrix(rows: 2, columns: 0))
+    XCTAssertEqual(try lu.solve(try Matrix(rows: 2, columns: 0)), try Matrix(rows: 2, columns: 0))
   }
 
   // MARK: - Condition estimate
@@ -74,10 +74,13 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
   func testReciprocalConditionNumberOfDiagonalByHand() throws {
     // diag(1, 2, 4): ‖A‖₁ = 4, ‖A⁻¹‖₁ = ‖diag(1, 1/2, 1/4)‖₁ = 1, so rcond = 1/4.
     let a = try Matrix(rows: [[1, 0, 0], [0, 2, 0], [0, 0, 4]])
-    assertClose(try LUFactorization(a).reciprocalConditionNumber(), 0.25, relative: 1e-14)
+    assertClose(
+      try LUFactorization(a, equilibrate: false).reciprocalConditionNumber(), 0.25, relative: 1e-14)
     // diag(2, −8, 1/2): ‖A‖₁ = 8, ‖A⁻¹‖₁ = ‖diag(1/2, −1/8, 2)‖₁ = 2, so rcond = 1/16.
     let b = try Matrix(rows: [[2, 0, 0], [0, -8, 0], [0, 0, 0.5]])
-    assertClose(try LUFactorization(b).reciprocalConditionNumber(), 0.0625, relative: 1e-14)
+    assertClose(
+      try LUFactorization(b, equilibrate: false).reciprocalConditionNumber(), 0.0625,
+      relative: 1e-14)
     // The identity is perfectly conditioned.
     assertClose(
       try LUFactorization(Matrix.identity(5)).reciprocalConditionNumber(), 1, relative: 1e-14)
@@ -184,14 +187,80 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
     // The third column is zero, so after two elimination steps U[2, 2] is exactly zero.
     let a = try Matrix(rows: [[1, 2, 0], [3, 4, 0], [5, 6, 0]])
     assertThrows(LinearAlgebraError.singular(routine: "dgetrf", pivot: 2)) {
-      _ = try LUFactorization(a)
+      _ = try LUFactorization(a, equilibrate: false)
     }
     // A zero first column: pivot 0.
     let b = try Matrix(rows: [[0, 1], [0, 2]])
     assertThrows(LinearAlgebraError.singular(routine: "dgetrf", pivot: 0)) {
-      _ = try LUFactorization(b)
+      _ = try LUFactorization(b, equilibrate: false)
     }
     XCTAssertThrowsError(try LUFactorization(Matrix(rows: 3, columns: 3)))
+  }
+
+  // MARK: - Equilibration
+
+  func testEquilibrationFindsAZeroColumn() throws {
+    let a = try Matrix(rows: [[1, 2, 0], [3, 4, 0], [5, 6, 0]])
+    assertThrows(LinearAlgebraError.singular(routine: "dgeequb", pivot: 2)) {
+      _ = try LUFactorization(a)
+    }
+  }
+
+  /// `R·A·C` with powers of two is exact, and the condition estimate of the
+  /// equilibrated matrix hardly sees a row or column scaling of `A`: for
+  /// `D₁·A·D₂` (scalings from 2⁻⁶⁰ to 2⁶⁰) it stays within a factor `n³` of
+  /// that for `A` (equilibration is a heuristic: the balance it finds depends on
+  /// the scaling it starts from), while the unequilibrated estimate falls by 10⁶
+  /// or more.
+  func testConditionEstimateIsScaleInvariant() throws {
+    var rng = SplitMix64(seed: 0x6571_7569)
+    for n in [2, 5, 17, 64] {
+      let a = wellConditionedMatrix(n, using: &rng)
+      var scaled = a
+      let rowExponents = (0..<n).map { _ in Int(rng.next() % 121) - 60 }
+      let columnExponents = (0..<n).map { _ in Int(rng.next() % 121) - 60 }
+      for j in 0..<n {
+        for i in 0..<n {
+          scaled[i, j] =
+            a[i, j]
+            * Double(sign: .plus, exponent: rowExponents[i] + columnExponents[j], significand: 1)
+        }
+      }
+      let reference = try LUFactorization(a).reciprocalConditionNumber()
+      let equilibrated = try LUFactorization(scaled).reciprocalConditionNumber()
+      let raw = try LUFactorization(scaled, equilibrate: false).reciprocalConditionNumber()
+      XCTAssertGreaterThan(equilibrated, reference / Double(n * n * n), "n = \(n)")
+      XCTAssertLessThan(equilibrated, reference * Double(n * n * n), "n = \(n)")
+      if n > 2 { XCTAssertLessThan(raw, reference * 1e-6, "n = \(n)") }
+      // And the solves still answer the scaled system: residual criterion.
+      let x = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+      let b = try scaled.multiplied(by: x)
+      let lu = try LUFactorization(scaled)
+      for transpose in [false, true] {
+        let rhs = transpose ? try scaled.multiplied(by: x, transpose: true) : b
+        let solution = try lu.solve(rhs, transpose: transpose)
+        let residual = try scaled.multiplied(by: solution, transpose: transpose)
+        for i in 0..<n {
+          // Componentwise: |(A x̂ − b)_i| ≤ c·n·ε·(|A| |x̂|)_i.
+          var scale = 0.0
+          for k in 0..<n {
+            scale += abs(transpose ? scaled[k, i] : scaled[i, k]) * abs(solution[k])
+          }
+          XCTAssertLessThanOrEqual(
+            abs(residual[i] - rhs[i]), 64 * Double(n) * Double.ulpOfOne * scale,
+            "n = \(n) transpose \(transpose) row \(i)")
+        }
+      }
+    }
+  }
+
+  /// A regular triangular matrix with one huge entry is not "nearly singular"
+  /// once equilibrated (`[[−1, 8·10¹⁵], [0, −1]]` becomes `[[−1, ~1], [0, −1]]`).
+  func testOneLargeEntryIsWellConditionedOnceEquilibrated() throws {
+    let a = try Matrix(rows: [[-1, 8e15], [0, -1]])
+    XCTAssertGreaterThan(try LUFactorization(a).reciprocalConditionNumber(), 0.1)
+    XCTAssertLessThan(try LUFactorization(a, equilibrate: false).reciprocalConditionNumber(), 1e-30)
+    assertClose(try LUFactorization(a).solve([8e15 - 1, -1]), [1, 1], relative: 1e-15)
   }
 
   func testSingularDependentRows() throws {
@@ -204,7 +273,7 @@ final class LinearAlgebraLUFactorizationTests: XCTestCase {
   func testNonFiniteMatrixThrowsAtFactorization() throws {
     for bad in [Double.nan, .infinity, -.infinity] {
       for position in [(0, 0), (1, 2), (2, 1)] {
-        var a = Matrix.identity(3)
+        var a = try Matrix.identity(3)
         a[position.0, position.1] = bad
         assertThrows(LinearAlgebraError.nonFinite(routine: "dgetrf"), "\(bad) at \(position)") {
           _ = try LUFactorization(a)

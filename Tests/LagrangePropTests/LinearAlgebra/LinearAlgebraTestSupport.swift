@@ -54,7 +54,7 @@ func naiveProduct(_ a: Matrix, _ x: [Double], transpose: Bool = false) -> [Doubl
 
 /// The product `A·B` by plain loops.
 func naiveProduct(_ a: Matrix, _ b: Matrix) -> Matrix {
-  var c = Matrix(rows: a.rows, columns: b.columns)
+  var c = Matrix(validRows: a.rows, columns: b.columns)
   for j in 0..<b.columns {
     for k in 0..<a.columns {
       for i in 0..<a.rows { c[i, j] += a[i, k] * b[k, j] }

@@ -50,39 +50,47 @@ final class LinearAlgebraMatrixTests: XCTestCase {
     assertDimensionMismatch(expected: 0, actual: 1) {
       _ = try Matrix(rows: 0, columns: 3, columnMajor: [1])
     }
-    assertInvalidShape(operation: "Matrix") {
+    assertInvalidShape(operation: "Matrix(columnMajor:)") {
       _ = try Matrix(rows: -1, columns: 3, columnMajor: [])
     }
+    // Sizes that overflow or exceed physical memory throw instead of trapping.
+    assertInvalidShape(operation: "Matrix(rows:columns:)") {
+      _ = try Matrix(rows: Int.max / 2, columns: 4)
+    }
+    assertInvalidShape(operation: "Matrix(rows:columns:)") {
+      _ = try Matrix(rows: 1 << 20, columns: 1 << 20)  // 8 TiB of zeros
+    }
+    assertInvalidShape(operation: "Matrix(rows:columns:)") { _ = try Matrix.identity(-1) }
   }
 
-  func testZeroAndRepeatingInitializers() {
-    let z = Matrix(rows: 2, columns: 3)
+  func testZeroAndRepeatingInitializers() throws {
+    let z = try Matrix(rows: 2, columns: 3)
     XCTAssertEqual(z.elements, [Double](repeating: 0, count: 6))
-    let r = Matrix(rows: 3, columns: 1, repeating: 2.5)
+    let r = try Matrix(rows: 3, columns: 1, repeating: 2.5)
     XCTAssertEqual(r.elements, [2.5, 2.5, 2.5])
-    XCTAssertEqual(Matrix(rows: 0, columns: 4).elements, [])
+    XCTAssertEqual(try Matrix(rows: 0, columns: 4).elements, [])
   }
 
-  func testSubscriptSet() {
-    var m = Matrix(rows: 2, columns: 2)
+  func testSubscriptSet() throws {
+    var m = try Matrix(rows: 2, columns: 2)
     m[1, 0] = 7
     m[0, 1] = -3
     XCTAssertEqual(m.elements, [0, 7, -3, 0])
   }
 
-  func testIdentity() {
-    let i3 = Matrix.identity(3)
+  func testIdentity() throws {
+    let i3 = try Matrix.identity(3)
     for i in 0..<3 {
       for j in 0..<3 { XCTAssertEqual(i3[i, j], i == j ? 1 : 0) }
     }
-    XCTAssertEqual(Matrix.identity(0), Matrix(rows: 0, columns: 0))
-    XCTAssertEqual(Matrix.identity(1).elements, [1])
+    XCTAssertEqual(try Matrix.identity(0), try Matrix(rows: 0, columns: 0))
+    XCTAssertEqual(try Matrix.identity(1).elements, [1])
   }
 
   func testTransposedByHand() throws {
     let m = try Matrix(rows: [[1, 2, 3], [4, 5, 6]])
     XCTAssertEqual(m.transposed(), try Matrix(rows: [[1, 4], [2, 5], [3, 6]]))
-    XCTAssertEqual(Matrix(rows: 0, columns: 3).transposed(), Matrix(rows: 3, columns: 0))
+    XCTAssertEqual(try Matrix(rows: 0, columns: 3).transposed(), try Matrix(rows: 3, columns: 0))
   }
 
   func testTransposedRandomShapes() {
@@ -104,8 +112,8 @@ final class LinearAlgebraMatrixTests: XCTestCase {
     // Column sums |1| + |3| = 4 and |−2| + |4| = 6.
     XCTAssertEqual(m.oneNorm, 6)
     XCTAssertEqual(m.maxNorm, 4)
-    XCTAssertEqual(Matrix(rows: 0, columns: 0).oneNorm, 0)
-    XCTAssertEqual(Matrix(rows: 0, columns: 0).maxNorm, 0)
+    XCTAssertEqual(try Matrix(rows: 0, columns: 0).oneNorm, 0)
+    XCTAssertEqual(try Matrix(rows: 0, columns: 0).maxNorm, 0)
   }
 
   func testNormsPropagateNonFiniteValues() throws {
@@ -181,10 +189,10 @@ final class LinearAlgebraMatrixTests: XCTestCase {
     // An empty inner dimension gives a zero matrix of the outer shape.
     XCTAssertEqual(
       try Matrix(rows: 2, columns: 0).multiplied(by: Matrix(rows: 0, columns: 3)),
-      Matrix(rows: 2, columns: 3))
+      try Matrix(rows: 2, columns: 3))
     XCTAssertEqual(
       try Matrix(rows: 0, columns: 2).multiplied(by: Matrix(rows: 2, columns: 3)),
-      Matrix(rows: 0, columns: 3))
+      try Matrix(rows: 0, columns: 3))
   }
 
   func testMatrixProductAgainstLoops() {

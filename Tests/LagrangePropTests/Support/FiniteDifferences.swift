@@ -53,7 +53,7 @@ enum FiniteDifferences {
     at x: [Double], outputs: Int, relativeStep: Double = defaultRelativeStep,
     _ f: ([Double]) throws -> [Double]
   ) rethrows -> Matrix {
-    var j = Matrix(rows: outputs, columns: x.count)
+    var j = Matrix(validRows: outputs, columns: x.count)
     for k in x.indices {
       let h = relativeStep * Swift.max(1, abs(x[k]))
       var probe = x

@@ -90,7 +90,7 @@ struct BlogExample {
     let cv = av + av * av + yv
     let dd = 1 - Foundation.tanh(cv) * Foundation.tanh(cv)
     let de = Foundation.cos(cv)
-    var z = Matrix(rows: 8, columns: 2)
+    var z = Matrix(validRows: 8, columns: 2)
     for (column, dc, dx, dy, da, db) in [
       (xColumn, av + 2 * av * av, 1.0, 0.0, av, 2 * av * av), (yColumn, 1.0, 0.0, 1.0, 0.0, 0.0),
     ] {
@@ -112,7 +112,7 @@ struct BlogExample {
   func constraintJacobian(x xv: Double, y yv: Double) -> Matrix {
     let av = Foundation.exp(xv)
     let cv = av + av * av + yv
-    var m = Matrix(rows: 8, columns: 8)
+    var m = Matrix(validRows: 8, columns: 8)
     for (_, v) in all { m[v.index, v.index] = -1 }
     m[x.index, a.index] = av
     m[a.index, b.index] = 2 * av

@@ -64,7 +64,7 @@ func wellConditionedMatrix<G: RandomNumberGenerator>(_ n: Int, using rng: inout 
 func wellConditionedTriangular<G: RandomNumberGenerator>(
   _ n: Int, _ triangle: Triangle, using rng: inout G
 ) -> Matrix {
-  var a = Matrix(rows: n, columns: n)
+  var a = Matrix(validRows: n, columns: n)
   for j in 0..<n {
     for i in 0..<n where triangle == .upper ? i < j : i > j {
       a[i, j] = Double.random(in: -1...1, using: &rng)
@@ -81,7 +81,7 @@ func wellConditionedTriangular<G: RandomNumberGenerator>(
 func wellConditionedBandDense<G: RandomNumberGenerator>(
   _ n: Int, lowerBandwidth kl: Int, upperBandwidth ku: Int, using rng: inout G
 ) -> Matrix {
-  var a = Matrix(rows: n, columns: n)
+  var a = Matrix(validRows: n, columns: n)
   for j in 0..<n {
     for i in Swift.max(0, j - ku)...Swift.min(n - 1, j + kl) {
       a[i, j] = Double.random(in: -1...1, using: &rng)
