@@ -112,8 +112,7 @@ extension ConstraintGraph {
     case .variable(let v): compiledObjective = .variable(Int(position[v.index]))
     case .linear(let w):
       let weights = identity ? w : (0..<n).map { w[Int(layout.order[$0])] }
-      compiledObjective = .linear(
-        weights, support: weights.indices.filter { weights[$0] != 0 }.map { Int32($0) })
+      compiledObjective = .linear(weights, sparse: SparseWeights(weights))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }

@@ -97,6 +97,12 @@ extension Kernel {
     }
   }
 
+  /// The error for a non-finite multiplier at position `p` (cold path).
+  @inline(never)
+  func adjointError(_ p: Int) -> LagrangePropError {
+    .nonFiniteResult(quantity: "adjoint", variable: program.name(position: p), solver: .sweep)
+  }
+
   /// The error for the non-finite value `value` at position `p` (cold path).
   @inline(never)
   func valueError(_ p: Int, value: Double, values: UnsafeMutableBufferPointer<Double>)
@@ -122,7 +128,8 @@ extension Kernel {
   ///
   /// - Complexity: O(|range| + its edges).
   /// - Throws: `.nonFinite` for a non-finite partial (then not necessarily the
-  ///   first in program order: the caller reruns the forward pass for the error).
+  ///   first in program order: the caller reruns the forward pass for the error);
+  ///   `.nonFiniteResult` for a multiplier that overflowed (the highest position).
   @inline(__always)
   func pushAdjoints(
     range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
@@ -133,6 +140,8 @@ extension Kernel {
     var p = range.upperBound &- 1
     while p >= range.lowerBound {
       let l = lambda[p]
+      // λ_p is final here: the overflow check of every path, on the way.
+      guard l.isFinite else { throw adjointError(p) }
       switch opCodes[p] {
       case .exp:
         e &-= 1

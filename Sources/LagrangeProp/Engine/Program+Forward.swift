@@ -64,13 +64,12 @@ extension Program {
       var values = try checkedInputs(
         inputs, into: takeBuffer(&workspace.values, count: variableCount))
       defer { workspace.values = values }
-      try withKernel { (kernel) throws(LagrangePropError) in
+      let f = try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
-          try kernel.evaluate(
-            range: inputCount..<variableCount, values: v, partials: kernel.scratchPartials,
-            writingPartials: false)
+          try valuePass(kernel: kernel, values: v)
         }
       }
+      if let f { return try finiteObjective(f) }
       return try objectiveValue(values)
     }
     let state = try forward(at: inputs, options: options, workspace: workspace)

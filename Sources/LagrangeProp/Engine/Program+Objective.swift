@@ -7,16 +7,52 @@ extension Program {
     let f: Double
     switch objective {
     case .variable(let p): f = values[p]
-    case .linear(let w, let support):
+    case .linear(_, let sparse):
       // Ascending positions: the same sum, in the same order, as over all of `w`
       // (the skipped terms are `0 · z_p`, exact zeros for finite values).
-      var total = 0.0
-      for p in support { total += w[Int(p)] * values[Int(p)] }
-      f = total
+      var accumulator = LinearObjectiveAccumulator()
+      values.withUnsafeBufferPointer { v in accumulator.add(sparse, values: v, below: v.count) }
+      f = accumulator.total
     case .custom(let value, _): f = value(toDeclarationOrder(values))
     }
+    return try finiteObjective(f)
+  }
+
+  /// `f`, or `.nonFiniteObjective` if it is NaN or infinite.
+  func finiteObjective(_ f: Double) throws(LagrangePropError) -> Double {
     guard f.isFinite else { throw .nonFiniteObjective(detail: "the objective value is \(f)") }
     return f
+  }
+
+  /// The value-only forward pass of an acyclic program over `v` (inputs filled
+  /// in), in stretches of 2048 positions; a linear objective's terms are added
+  /// after each stretch, while its values are in cache (one pass over memory
+  /// instead of two).
+  ///
+  /// - Returns: `f` for a linear objective (not yet checked for finiteness),
+  ///   `nil` for the others (then `objectiveValue(_:)`).
+  /// - Complexity: O(n + edges).
+  /// - Throws: as `Kernel.evaluate(range:values:partials:writingPartials:)`.
+  func valuePass(kernel: Kernel, values v: UnsafeMutableBufferPointer<Double>)
+    throws(LagrangePropError) -> Double?
+  {
+    guard case .linear(_, let sparse) = objective else {
+      try kernel.evaluate(
+        range: inputCount..<variableCount, values: v, partials: kernel.scratchPartials,
+        writingPartials: false)
+      return nil
+    }
+    var accumulator = LinearObjectiveAccumulator()
+    accumulator.add(sparse, values: UnsafeBufferPointer(v), below: inputCount)
+    var low = inputCount
+    while low < variableCount {
+      let high = min(low + 2048, variableCount)
+      try kernel.evaluate(
+        range: low..<high, values: v, partials: kernel.scratchPartials, writingPartials: false)
+      accumulator.add(sparse, values: UnsafeBufferPointer(v), below: high)
+      low = high
+    }
+    return accumulator.total
   }
 
   /// `∇f(z)` in program order.
@@ -56,17 +92,46 @@ extension Program {
     case .variable(let p):
       fill(&g, count: n, with: 0)
       g[p] = 1
-    case .linear(let w, let support):
-      if 2 * support.count > n {
+    case .linear(let w, let sparse):
+      if 2 * sparse.positions.count > n {
         copy(w, into: &g)
       } else {
         fill(&g, count: n, with: 0)
         g.withUnsafeMutableBufferPointer { out in
-          for p in support { out[Int(p)] = w[Int(p)] }
+          for (k, p) in sparse.positions.enumerated() { out[Int(p)] = sparse.weights[k] }
         }
       }
     case .custom:
       copy(try objectiveGradient(values), into: &g)
+    }
+  }
+}
+
+/// The sum `Σ w_p z_p` of a linear objective taken in stretches of ascending
+/// positions, so that a forward pass can add each stretch's terms while its
+/// values are still in cache: the same terms in the same order as one pass.
+struct LinearObjectiveAccumulator {
+  /// The sum so far.
+  var total = 0.0
+  /// The next non-zero weight to add.
+  var next = 0
+
+  /// Adds the terms of every non-zero weight at a position below `end`.
+  ///
+  /// - Complexity: O(terms added).
+  @inline(__always)
+  mutating func add(_ sparse: SparseWeights, values: UnsafeBufferPointer<Double>, below end: Int) {
+    sparse.positions.withUnsafeBufferPointer { positions in
+      sparse.weights.withUnsafeBufferPointer { weights in
+        var k = next
+        var sum = total
+        while k < positions.count, Int(positions[k]) < end {
+          sum += weights[k] * values[Int(positions[k])]
+          k += 1
+        }
+        total = sum
+        next = k
+      }
     }
   }
 }

@@ -25,10 +25,9 @@ extension Program {
       defer { workspace.values = values }
       var lambda = takeBuffer(&workspace.multipliers, count: n)
       defer { workspace.multipliers = lambda }
-      try withKernel { (kernel) throws(LagrangePropError) in
+      let f = try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
-          try kernel.evaluate(
-            range: d..<n, values: v, partials: kernel.scratchPartials, writingPartials: false)
+          try valuePass(kernel: kernel, values: v)
         }
       }
       try writeObjectiveGradient(values, into: &lambda)
@@ -39,9 +38,11 @@ extension Program {
           }
         }
       }
-      // As on every path: an overflow is named where the reverse pass met it first.
+      // As on every path, an overflow is named where the reverse pass met it first:
+      // `pushAdjoints` checked the intermediates' multipliers, the inputs' remain.
+      let gradient = Array(lambda[0..<d])
       try requireFinite(
-        lambda, quantity: "adjoint", firstPosition: 0, reverse: true, solver: .sweep)
+        gradient, quantity: "adjoint", firstPosition: 0, reverse: true, solver: .sweep)
       let adjoints: [Double]
       if isIdentityOrder {
         adjoints = lambda
@@ -53,8 +54,10 @@ extension Program {
         workspace.declarationMultipliers = out
         adjoints = out
       }
+      let value: Double
+      if let f { value = try finiteObjective(f) } else { value = try objectiveValue(values) }
       return GradientResult(
-        value: try objectiveValue(values), gradient: Array(lambda[0..<d]), adjoints: adjoints,
+        value: value, gradient: gradient, adjoints: adjoints,
         solver: .sweep, solverReason: reason, reciprocalCondition: nil)
     } catch {
       // The cold path: the ordinary passes report the error they would have.
