@@ -2,9 +2,9 @@ import CLAPACKE
 import Foundation
 
 extension Kernel {
-  /// Evaluates the acyclic positions `range` in program order: each value, and
-  /// each local partial when `writingPartials` (the forward pass of `gradient`
-  /// and `linearize`; `false` for the value-only pass of `evaluate`).
+  /// Evaluates the acyclic positions `range` in program order: each value and
+  /// each local partial (the forward pass of `linearize`; `evaluateValues(range:values:)`
+  /// is the value-only pass of `evaluate`).
   ///
   /// The common op codes have their own cases: the argument list is walked by a
   /// running edge cursor (one-argument functions read no `argumentStart` entry),
@@ -17,8 +17,24 @@ extension Kernel {
   /// - Complexity: O(|range| + its edges).
   /// - Throws: `LagrangePropError.nonFinite` naming the first variable whose value
   ///   or partial is NaN or infinite; `.customGradientLength`.
-  @inline(__always)
   func evaluate(
+    range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
+    partials dp: UnsafeMutableBufferPointer<Double>
+  ) throws(LagrangePropError) {
+    try evaluate(range: range, values: v, partials: dp, writingPartials: true)
+  }
+
+  /// The value-only form of `evaluate(range:values:partials:)` (`evaluate`'s pass):
+  /// no partial is written.
+  func evaluateValues(range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>)
+    throws(LagrangePropError)
+  {
+    try evaluate(range: range, values: v, partials: scratchPartials, writingPartials: false)
+  }
+
+  /// Both forms, specialised by inlining (`writingPartials` is a constant in each).
+  @inline(__always)
+  private func evaluate(
     range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
     partials dp: UnsafeMutableBufferPointer<Double>, writingPartials: Bool
   ) throws(LagrangePropError) {

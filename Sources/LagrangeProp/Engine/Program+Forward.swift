@@ -66,7 +66,7 @@ extension Program {
       defer { workspace.values = values }
       let f = try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
-          try valuePass(kernel: kernel, values: v)
+          try valuePass(kernel: kernel, values: v).value
         }
       }
       if let f { return try finiteObjective(f) }
@@ -133,14 +133,12 @@ extension Program {
           swap(&scratch.matrix, &workspace.matrix)
           defer { swap(&scratch.matrix, &workspace.matrix) }
           for b in 0..<blocks.count {
-            try kernel.evaluate(
-              range: p..<blocks[b].start, values: v, partials: dp, writingPartials: true)
+            try kernel.evaluate(range: p..<blocks[b].start, values: v, partials: dp)
             factors[b] = try solveBlock(
               b, kernel: kernel, values: v, partials: dp, options: options, scratch: &scratch)
             p = blocks[b].end
           }
-          try kernel.evaluate(
-            range: p..<variableCount, values: v, partials: dp, writingPartials: true)
+          try kernel.evaluate(range: p..<variableCount, values: v, partials: dp)
         }
       }
     }

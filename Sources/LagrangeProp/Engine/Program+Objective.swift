@@ -27,32 +27,37 @@ extension Program {
   /// The value-only forward pass of an acyclic program over `v` (inputs filled
   /// in), in stretches of 2048 positions; a linear objective's terms are added
   /// after each stretch, while its values are in cache (one pass over memory
-  /// instead of two).
+  /// instead of two). With `seeding`, a linear objective's gradient `w` is
+  /// written into it stretch by stretch too (the reverse pass's starting `λ`):
+  /// the forward pass waits on its transcendental functions, so these stores
+  /// cost next to nothing there, where a separate pass would stream `8n` bytes.
   ///
-  /// - Returns: `f` for a linear objective (not yet checked for finiteness),
-  ///   `nil` for the others (then `objectiveValue(_:)`).
+  /// - Returns: `f` for a linear objective (not yet checked for finiteness) and
+  ///   whether `seeding` now holds `w`; `nil` and `false` for the other objectives
+  ///   (then `objectiveValue(_:)` and `writeObjectiveGradient(_:into:)`).
   /// - Complexity: O(n + edges).
-  /// - Throws: as `Kernel.evaluate(range:values:partials:writingPartials:)`.
-  func valuePass(kernel: Kernel, values v: UnsafeMutableBufferPointer<Double>)
-    throws(LagrangePropError) -> Double?
-  {
+  /// - Throws: as `Kernel.evaluateValues(range:values:)`.
+  func valuePass(
+    kernel: Kernel, values v: UnsafeMutableBufferPointer<Double>,
+    seeding lambda: UnsafeMutableBufferPointer<Double>? = nil
+  ) throws(LagrangePropError) -> (value: Double?, seeded: Bool) {
     guard case .linear(_, let sparse) = objective else {
-      try kernel.evaluate(
-        range: inputCount..<variableCount, values: v, partials: kernel.scratchPartials,
-        writingPartials: false)
-      return nil
+      try kernel.evaluateValues(range: inputCount..<variableCount, values: v)
+      return (nil, false)
     }
     var accumulator = LinearObjectiveAccumulator()
+    var seed = SeedWriter()
     accumulator.add(sparse, values: UnsafeBufferPointer(v), below: inputCount)
+    if let lambda { seed.write(sparse, into: lambda, from: 0, below: inputCount) }
     var low = inputCount
     while low < variableCount {
       let high = min(low + 2048, variableCount)
-      try kernel.evaluate(
-        range: low..<high, values: v, partials: kernel.scratchPartials, writingPartials: false)
+      try kernel.evaluateValues(range: low..<high, values: v)
       accumulator.add(sparse, values: UnsafeBufferPointer(v), below: high)
+      if let lambda { seed.write(sparse, into: lambda, from: low, below: high) }
       low = high
     }
-    return accumulator.total
+    return (accumulator.total, lambda != nil)
   }
 
   /// `∇f(z)` in program order.
@@ -130,6 +135,35 @@ struct LinearObjectiveAccumulator {
           k += 1
         }
         total = sum
+        next = k
+      }
+    }
+  }
+}
+
+/// Writes a linear objective's gradient `w` stretch by stretch: zeros, then the
+/// non-zero weights of the stretch.
+struct SeedWriter {
+  /// The next non-zero weight to write.
+  var next = 0
+
+  /// Writes `w[from ..< end]` into `lambda`.
+  ///
+  /// - Complexity: O(end − from).
+  @inline(__always)
+  mutating func write(
+    _ sparse: SparseWeights, into lambda: UnsafeMutableBufferPointer<Double>, from start: Int,
+    below end: Int
+  ) {
+    guard start < end else { return }
+    UnsafeMutableBufferPointer(rebasing: lambda[start..<end]).update(repeating: 0)
+    sparse.positions.withUnsafeBufferPointer { positions in
+      sparse.weights.withUnsafeBufferPointer { weights in
+        var k = next
+        while k < positions.count, Int(positions[k]) < end {
+          lambda[Int(positions[k])] = weights[k]
+          k += 1
+        }
         next = k
       }
     }

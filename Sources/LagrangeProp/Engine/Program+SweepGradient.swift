@@ -25,12 +25,14 @@ extension Program {
       defer { workspace.values = values }
       var lambda = takeBuffer(&workspace.multipliers, count: n)
       defer { workspace.multipliers = lambda }
-      let f = try withKernel { (kernel) throws(LagrangePropError) in
+      let (f, seeded) = try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
-          try valuePass(kernel: kernel, values: v)
+          try lambda.withUnsafeMutableBufferPointer { (l) throws(LagrangePropError) in
+            try valuePass(kernel: kernel, values: v, seeding: l)
+          }
         }
       }
-      try writeObjectiveGradient(values, into: &lambda)
+      if !seeded { try writeObjectiveGradient(values, into: &lambda) }
       try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
           try lambda.withUnsafeMutableBufferPointer { (l) throws(LagrangePropError) in
