@@ -39,6 +39,12 @@ extension Kernel {
     partials dp: UnsafeMutableBufferPointer<Double>, writingPartials: Bool
   ) throws(LagrangePropError) {
     guard !range.isEmpty else { return }
+    // Locals, so that the stores into `v` and `dp` do not make the compiler reload them.
+    let opCodes = self.opCodes
+    let arguments = self.arguments
+    let argumentStart = self.argumentStart
+    let constants = self.constants
+    let payloads = self.payloads
     var k = Int(argumentStart[range.lowerBound])
     for p in range {
       let y: Double
@@ -102,14 +108,50 @@ extension Kernel {
         }
         y = total
       default:
-        v[p] =
-          writingPartials
-          ? try evaluate(p, values: v, partials: dp) : try evaluateValue(p, values: v)
+        if writingPartials {
+          try evaluateOutOfLine(p, values: v, partials: dp)
+        } else {
+          try evaluateValueOutOfLine(p, values: v)
+        }
         k = Int(argumentStart[p &+ 1])
         continue
       }
       guard y.isFinite else { throw valueError(p, value: y, values: v) }
       v[p] = y
+    }
+  }
+
+  /// The op codes without a case of their own in the range passes, kept out of
+  /// the loops so that these stay small.
+  @inline(never)
+  func evaluateOutOfLine(
+    _ p: Int, values v: UnsafeMutableBufferPointer<Double>,
+    partials dp: UnsafeMutableBufferPointer<Double>
+  ) throws(LagrangePropError) {
+    v[p] = try evaluate(p, values: v, partials: dp)
+  }
+
+  /// The value-only form of `evaluateOutOfLine(_:values:partials:)`.
+  @inline(never)
+  func evaluateValueOutOfLine(_ p: Int, values v: UnsafeMutableBufferPointer<Double>)
+    throws(LagrangePropError)
+  {
+    v[p] = try evaluateValue(p, values: v)
+  }
+
+  /// The reverse pass's pushes from position `p` for the op codes without a case
+  /// of their own: the partials into the scratch buffer (always evaluated, so
+  /// that a non-finite partial is never missed), then `λ_{a_k} += ∂_k · λ_p`.
+  @inline(never)
+  func pushOutOfLine(
+    _ p: Int, values v: UnsafeMutableBufferPointer<Double>,
+    lambda: UnsafeMutableBufferPointer<Double>, adjoint l: Double
+  ) throws(LagrangePropError) {
+    _ = try evaluateIntoScratch(p, values: v)
+    guard l != 0 else { return }
+    let s = Int(argumentStart[p])
+    for k in s..<Int(argumentStart[p &+ 1]) {
+      lambda[Int(arguments[k])] += scratchPartials[k &- s] * l
     }
   }
 
@@ -152,6 +194,11 @@ extension Kernel {
     lambda: UnsafeMutableBufferPointer<Double>
   ) throws(LagrangePropError) {
     guard !range.isEmpty else { return }
+    let opCodes = self.opCodes
+    let arguments = self.arguments
+    let argumentStart = self.argumentStart
+    let constants = self.constants
+    let payloads = self.payloads
     var e = Int(argumentStart[range.upperBound])
     var p = range.upperBound &- 1
     while p >= range.lowerBound {
@@ -202,10 +249,7 @@ extension Kernel {
         e = s
       default:
         let s = Int(argumentStart[p])
-        _ = try evaluateIntoScratch(p, values: v)
-        if l != 0 {
-          for k in s..<e { lambda[Int(arguments[k])] += scratchPartials[k &- s] * l }
-        }
+        try pushOutOfLine(p, values: v, lambda: lambda, adjoint: l)
         e = s
       }
       p &-= 1
