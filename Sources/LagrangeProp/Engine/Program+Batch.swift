@@ -13,9 +13,9 @@ extension Program {
   /// let results = try program.gradients(at: points)   // results[k] for points[k]
   /// ```
   ///
-  /// Dense and band solvers call LAPACK from every worker at once: with a
-  /// multithreaded OpenBLAS, set `OPENBLAS_NUM_THREADS=1` for batches of small
-  /// systems, so that the workers are not slowed down by OpenBLAS's own threads.
+  /// Dense and band solvers call LAPACK from every worker at once: while the
+  /// batch runs, OpenBLAS is single-threaded (its own threads would compete with
+  /// the workers for the cores); its thread count is restored afterwards.
   ///
   /// - Complexity: `points.count` gradients over `min(points.count, cores)` threads.
   /// - Throws: the error of the first point (lowest index) whose gradient fails,
@@ -34,20 +34,22 @@ extension Program {
     }
     let slots = BatchSlots(count: count)
     defer { slots.deallocate() }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      let workspace = Workspace()
-      var k = worker
-      while k < count {
-        do throws(LagrangePropError) {
-          slots.store(
-            .success(
-              try gradient(at: points[k], solver: solver, options: options, workspace: workspace)),
-            at: k)
-        } catch {
-          slots.store(.failure(error), at: k)
-          return  // later points of this worker are not needed: an earlier error wins
+    OpenBLASThreads.single {
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let workspace = Workspace()
+        var k = worker
+        while k < count {
+          do throws(LagrangePropError) {
+            slots.store(
+              .success(
+                try gradient(at: points[k], solver: solver, options: options, workspace: workspace)),
+              at: k)
+          } catch {
+            slots.store(.failure(error), at: k)
+            return  // later points of this worker are not needed: an earlier error wins
+          }
+          k += workers
         }
-        k += workers
       }
     }
     var results: [GradientResult] = []

@@ -1,3 +1,4 @@
+import CLAPACKE
 import LagrangeProp
 import XCTest
 
@@ -38,6 +39,19 @@ final class BatchedGradientTests: XCTestCase {
         "point \(k)")
     }
     XCTAssertTrue(try program.gradients(at: []).isEmpty)
+  }
+
+  /// OpenBLAS runs single-threaded during a batch; its thread count is restored after.
+  func testOpenBLASThreadCountIsRestored() throws {
+    let before = openblas_get_num_threads()
+    let program = try WorkspaceTests.everyOpCodeProgram()
+    let points = (0..<8).map { k in [0.1 * Double(k), -0.2 * Double(k)] }
+    _ = try program.gradients(at: points, solver: .lu)
+    XCTAssertEqual(openblas_get_num_threads(), before)
+    openblas_set_num_threads(2)
+    _ = try program.gradients(at: points, solver: .lu)
+    XCTAssertEqual(openblas_get_num_threads(), 2)
+    openblas_set_num_threads(before)
   }
 
   /// The error of the lowest-indexed failing point is the one thrown.
