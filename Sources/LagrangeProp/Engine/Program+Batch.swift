@@ -23,13 +23,26 @@ extension Program {
   public func gradients(
     at points: [[Double]], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> [GradientResult] {
+    try gradients(at: points, solver: solver, options: options, maximumWorkers: nil)
+  }
+
+  /// `gradients(at:solver:options:)` on at most `maximumWorkers` workers (`nil`:
+  /// one per core). With one worker the points run on the calling thread and
+  /// OpenBLAS keeps its thread count (the serial baseline of `lagrange-bench batched`).
+  package func gradients(
+    at points: [[Double]], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
+    maximumWorkers: Int?
+  ) throws(LagrangePropError) -> [GradientResult] {
     let count = points.count
     guard count > 0 else { return [] }
-    let workers = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let workers = min(count, max(1, maximumWorkers.map { min($0, cores) } ?? cores))
     if workers == 1 {
       let workspace = Workspace()
       return try points.map { (point) throws(LagrangePropError) in
-        try gradient(at: point, solver: solver, options: options, workspace: workspace)
+        let result = try gradient(at: point, solver: solver, options: options, workspace: workspace)
+        workspace.releaseResultBuffers()
+        return result
       }
     }
     let slots = BatchSlots(count: count)
@@ -44,6 +57,7 @@ extension Program {
               .success(
                 try gradient(at: points[k], solver: solver, options: options, workspace: workspace)),
               at: k)
+            workspace.releaseResultBuffers()
           } catch {
             slots.store(.failure(error), at: k)
             return  // later points of this worker are not needed: an earlier error wins

@@ -51,6 +51,14 @@ extension Program {
       if !largest.isEmpty { matrix = largest }
     }
 
+    /// Gives up the buffers a result shares (the multipliers), for callers that
+    /// keep every result: the next call then allocates its own instead of
+    /// copying the kept one before writing over the copy.
+    func releaseResultBuffers() {
+      multipliers = []
+      declarationMultipliers = []
+    }
+
     /// An empty workspace; the first call with it sizes its buffers.
     ///
     /// - Complexity: O(1).
