@@ -14,7 +14,9 @@ let package = Package(
     .executable(name: "lagrange-bench", targets: ["LagrangeBench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    // `swift package generate-documentation --target LagrangeProp` builds the DocC catalog.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
   ],
   targets: [
     // MARK: - Public API
@@ -33,6 +35,13 @@ let package = Package(
         .brew(["lapack", "openblas"]),
       ]
     ),
+    // The one seeded generator (SplitMix64) and random well-conditioned data,
+    // shared by the tests and the benchmarks; not a product.
+    .target(
+      name: "SeededRandom",
+      dependencies: ["LagrangeProp"],
+      swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
 
     // MARK: - Executables
     // The C baseline of `lagrange-bench cheap-gradient` (a local target: -O2 is
@@ -49,6 +58,7 @@ let package = Package(
         "LagrangeProp",
         "CLAPACKE",
         "CBlogChainBaseline",
+        "SeededRandom",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/lagrange-bench",
@@ -56,9 +66,21 @@ let package = Package(
     ),
 
     // MARK: - Tests
+    // The library's suite: no dependency on the benchmark executable.
     .testTarget(
       name: "LagrangePropTests",
-      dependencies: ["LagrangeProp", "LagrangeBench"],
+      dependencies: ["LagrangeProp", "SeededRandom"],
+      swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+    // Smoke tests of lagrange-bench: outputs parse, answer checks pass and catch
+    // a corrupted answer, bad arguments are refused; no timing is asserted.
+    .testTarget(
+      name: "LagrangeBenchTests",
+      dependencies: [
+        "LagrangeBench",
+        "LagrangeProp",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: [.swiftLanguageMode(.v6)]
     ),
   ]

@@ -40,16 +40,20 @@ struct Cyclic: ParsableCommand {
   static let tolerance = 1e-10
   static let markovGoal = 1.2
   static let cycleGoal = 10.0
-  static let partNames = ["markov", "cycles"]
+  /// A part `--parts` can run.
+  enum Part: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// (a) The Markov reward process, `v = r + γPv`.
+    case markov
+    /// (b) Programs of many small cycles.
+    case cycles
+  }
 
   @OptionGroup var options: HarnessOptions
 
   @Option(
     help: "Which parts to run: markov, cycles. (default: both)",
-    transform: {
-      try parsePathList($0, allowed: Cyclic.partNames, option: "--parts", noun: "part")
-    })
-  var parts: [String] = Cyclic.partNames
+    transform: { try parseChoiceList($0, option: "--parts", noun: "part") })
+  var parts: [Part] = Part.allCases
 
   @Option(
     help: ArgumentHelp(
@@ -92,7 +96,7 @@ struct Cyclic: ParsableCommand {
   var cycleSizes: [Int] { sizes ?? defaultSizes(minN: minN, maxN: maxN) }
 
   func validate() throws {
-    if parts.contains("markov") {
+    if parts.contains(.markov) {
       try validateSizes(markovSizes, option: "--markov-sizes", minimum: 2)
       for n in markovSizes {
         let m = Double(markovForm.luOrder(states: n))
@@ -104,7 +108,7 @@ struct Cyclic: ParsableCommand {
         }
       }
     }
-    if parts.contains("cycles") {
+    if parts.contains(.cycles) {
       guard minN >= 1, maxN >= 1 else {
         throw ValidationError("--min-n and --max-n must be positive.")
       }
@@ -127,8 +131,8 @@ struct Cyclic: ParsableCommand {
   func run() throws {
     let harness = options.harness(command: Self.configuration.commandName!)
     let report = try runCyclic(
-      markovSizes: parts.contains("markov") ? markovSizes : [], markovForm: markovForm,
-      cycleSizes: parts.contains("cycles") ? cycleSizes : [], maxCycle: maxCycle,
+      markovSizes: parts.contains(.markov) ? markovSizes : [], markovForm: markovForm,
+      cycleSizes: parts.contains(.cycles) ? cycleSizes : [], maxCycle: maxCycle,
       denseMaxN: denseMaxN, seed: seed, fitTop: fitTop, harness: harness)
     try options.emit(report, harness: harness)
   }

@@ -25,8 +25,15 @@ struct TriangularVsLU: ParsableCommand {
 
   /// The relative tolerance of every path against the sweep.
   static let tolerance = 1e-10
-  /// The paths `--paths` accepts.
-  static let pathNames = ["sweep", "triangular", "lu"]
+  /// A path `--paths` can time.
+  enum Path: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Back-substitution on the partials (backpropagation).
+    case sweep
+    /// Dense `D` and `dtrsv`.
+    case triangular
+    /// Dense `D`, `dgetrf` + `dgetrs`.
+    case lu
+  }
 
   @OptionGroup var options: HarnessOptions
 
@@ -43,8 +50,8 @@ struct TriangularVsLU: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Paths to time: sweep, triangular, lu. (default: all)", valueName: "path,..."),
-    transform: { try parsePathList($0, allowed: TriangularVsLU.pathNames) })
-  var paths: [String] = TriangularVsLU.pathNames
+    transform: { try parseChoiceList($0) })
+  var paths: [Path] = Path.allCases
 
   @Option(help: "Seed of the random programs.")
   var seed: UInt64 = 1
@@ -59,7 +66,7 @@ struct TriangularVsLU: ParsableCommand {
       throw ValidationError("--fan-in must be in 1…64, got \(fanIn).")
     }
     guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
-    if paths.contains(where: { $0 != "sweep" }) {
+    if paths.contains(where: { $0 != .sweep }) {
       for n in sizes {
         let m = n - RandomDAG.inputCount(variables: n)
         let bytes = 8 * Double(m) * Double(m)
@@ -109,18 +116,19 @@ let triangularVsLUColumns: [Column] = [
 ///
 /// - Throws: an engine error (none expected on these programs).
 func runTriangularVsLU(
-  sizes: [Int], fanIn: Int, paths: [String] = TriangularVsLU.pathNames, seed: UInt64 = 1,
+  sizes: [Int], fanIn: Int, paths: [TriangularVsLU.Path] = TriangularVsLU.Path.allCases,
+  seed: UInt64 = 1,
   fitTop: Int = 3, harness: Harness
 ) throws -> BenchmarkReport {
-  let timesSweep = paths.contains("sweep")
-  let timesTriangular = paths.contains("triangular")
-  let timesLU = paths.contains("lu")
+  let timesSweep = paths.contains(.sweep)
+  let timesTriangular = paths.contains(.triangular)
+  let timesLU = paths.contains(.lu)
   let dense = timesTriangular || timesLU
 
   var report = BenchmarkReport(command: "triangular-vs-lu", machine: .current())
   report.parameters = [
     ("sizes", sizes.map(String.init).joined(separator: ",")), ("fan-in", "\(fanIn)"),
-    ("paths", paths.joined(separator: ",")), ("seed", "\(seed)"),
+    ("paths", paths.map(\.rawValue).joined(separator: ",")), ("seed", "\(seed)"),
     ("repeats", "\(harness.repeats) after \(harness.warmups) warm-up"),
   ]
   var table = ResultTable(

@@ -39,66 +39,21 @@ struct Harness: Sendable {
   ///
   /// - Parameter label: shown in the progress line.
   func measure(_ label: String, _ body: () throws -> Void) rethrows -> Timing {
-    progress(label)
-    var calls = 1
-    var sampleCount = repeats
-    for warmup in 0..<max(1, warmups) {
-      let stopwatch = Stopwatch()
-      try body()
-      let seconds = stopwatch.elapsedSeconds
-      if warmup == 0 && seconds < minimumSampleSeconds {
-        calls = Int((minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up))
-        calls = min(max(calls, 1), maximumCallsPerSample)
-      }
-      if warmup == 0 {
-        sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls))
-      }
+    try measureBatches(label, maximumCalls: maximumCallsPerSample) { calls in
+      try timeBatch(calls, body)
     }
-    var samples: [Double] = []
-    samples.reserveCapacity(sampleCount)
-    for _ in 0..<sampleCount {
-      let stopwatch = Stopwatch()
-      for _ in 0..<calls { try body() }
-      samples.append(stopwatch.elapsedSeconds / Double(calls))
-    }
-    return Timing(samples: samples, callsPerSample: calls)
   }
 
   /// Times calls that need fresh, untimed input each time (e.g. a matrix that a
   /// factorization overwrites): `setup` runs outside the clock, `body` inside.
-  /// Fast calls are batched like `measure(_:_:)`, with all of a sample's
-  /// inputs prepared before its clock starts.
+  /// Fast calls are batched like `measure(_:_:)` (at most 1 000 inputs per
+  /// sample), with all of a sample's inputs prepared before its clock starts.
   func measure<Input>(
     _ label: String, setup: () throws -> Input, body: (consuming Input) throws -> Void
   ) rethrows -> Timing {
-    progress(label)
-    var calls = 1
-    var sampleCount = repeats
-    for warmup in 0..<max(1, warmups) {
-      let input = try setup()
-      let stopwatch = Stopwatch()
-      try body(input)
-      let seconds = stopwatch.elapsedSeconds
-      if warmup == 0 && seconds < minimumSampleSeconds {
-        calls = Int((minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up))
-        calls = min(max(calls, 1), maximumCallsPerSample, 1_000)
-      }
-      if warmup == 0 {
-        sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls))
-      }
+    try measureBatches(label, maximumCalls: min(maximumCallsPerSample, 1_000)) { calls in
+      try timeBatch(calls, setup: setup, body: body)
     }
-    var samples: [Double] = []
-    samples.reserveCapacity(sampleCount)
-    for _ in 0..<sampleCount {
-      var inputs: [Input] = []
-      inputs.reserveCapacity(calls)
-      for _ in 0..<calls { inputs.append(try setup()) }
-      let stopwatch = Stopwatch()
-      // `popLast` hands each input over uniquely referenced: no copy-on-write inside the clock.
-      while let input = inputs.popLast() { try body(input) }
-      samples.append(stopwatch.elapsedSeconds / Double(calls))
-    }
-    return Timing(samples: samples, callsPerSample: calls)
   }
 
   /// Times several contenders in turn — one sample of each per round, the order
@@ -112,11 +67,9 @@ struct Harness: Sendable {
       progress("\(contender.label) (warm-up)")
       var seconds = 0.0
       for _ in 0..<max(1, warmups) { seconds = try contender.run(1) }
-      var count = 1
-      if seconds < minimumSampleSeconds {
-        count = Int((minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up))
-        count = min(max(count, 1), maximumCallsPerSample, contender.maximumCallsPerSample)
-      }
+      let count = callsPerSample(
+        secondsPerCall: seconds,
+        maximumCalls: min(maximumCallsPerSample, contender.maximumCallsPerSample))
       calls.append(count)
       roundSeconds += seconds * Double(count)
     }
@@ -131,6 +84,38 @@ struct Harness: Sendable {
       }
     }
     return contenders.indices.map { Timing(samples: samples[$0], callsPerSample: calls[$0]) }
+  }
+
+  // MARK: - Calibration
+
+  /// The one timing loop behind `measure`: `warmups` untimed batches of one call
+  /// (the first calibrates the batch size and the number of samples), then the
+  /// samples. `run(calls)` performs `calls` calls and returns the seconds they took.
+  private func measureBatches(
+    _ label: String, maximumCalls: Int, _ run: (_ calls: Int) throws -> Double
+  ) rethrows -> Timing {
+    progress(label)
+    var calls = 1
+    var sampleCount = repeats
+    for warmup in 0..<max(1, warmups) {
+      let seconds = try run(1)
+      if warmup == 0 {
+        calls = callsPerSample(secondsPerCall: seconds, maximumCalls: maximumCalls)
+        sampleCount = samplesWithinBudget(secondsPerSample: seconds * Double(calls))
+      }
+    }
+    var samples: [Double] = []
+    samples.reserveCapacity(sampleCount)
+    for _ in 0..<sampleCount { samples.append(try run(calls) / Double(calls)) }
+    return Timing(samples: samples, callsPerSample: calls)
+  }
+
+  /// How many calls one sample batches: enough to last `minimumSampleSeconds`
+  /// for a call that took `secondsPerCall` in the warm-up, between 1 and `maximumCalls`.
+  func callsPerSample(secondsPerCall seconds: Double, maximumCalls: Int) -> Int {
+    guard seconds < minimumSampleSeconds else { return 1 }
+    let calls = (minimumSampleSeconds / max(seconds, 1e-8)).rounded(.up)
+    return Int(min(max(calls, 1), Double(max(maximumCalls, 1))))
   }
 
   /// `repeats`, or fewer (at least one) if they would exceed the time budget.
@@ -184,11 +169,7 @@ struct Contender {
   init(_ label: String, _ body: @escaping () throws -> Void) {
     self.label = label
     maximumCallsPerSample = Int.max
-    run = { calls in
-      let stopwatch = Stopwatch()
-      for _ in 0..<calls { try body() }
-      return stopwatch.elapsedSeconds
-    }
+    run = { calls in try timeBatch(calls, body) }
   }
 
   /// A call that consumes a fresh input, prepared by `setup` outside the clock.
@@ -198,15 +179,29 @@ struct Contender {
   ) {
     self.label = label
     maximumCallsPerSample = 1_000
-    run = { calls in
-      var inputs: [Input] = []
-      inputs.reserveCapacity(calls)
-      for _ in 0..<calls { inputs.append(try setup()) }
-      let stopwatch = Stopwatch()
-      while let input = inputs.popLast() { try body(input) }
-      return stopwatch.elapsedSeconds
-    }
+    run = { calls in try timeBatch(calls, setup: setup, body: body) }
   }
+}
+
+/// Runs `body` `calls` times on the benchmark clock and returns the seconds taken.
+func timeBatch(_ calls: Int, _ body: () throws -> Void) rethrows -> Double {
+  let stopwatch = Stopwatch()
+  for _ in 0..<calls { try body() }
+  return stopwatch.elapsedSeconds
+}
+
+/// Prepares `calls` inputs with `setup` (not timed), then times `body` on each and
+/// returns the seconds taken. `popLast` hands each input over uniquely referenced:
+/// no copy-on-write inside the clock.
+func timeBatch<Input>(
+  _ calls: Int, setup: () throws -> Input, body: (consuming Input) throws -> Void
+) rethrows -> Double {
+  var inputs: [Input] = []
+  inputs.reserveCapacity(calls)
+  for _ in 0..<calls { inputs.append(try setup()) }
+  let stopwatch = Stopwatch()
+  while let input = inputs.popLast() { try body(input) }
+  return stopwatch.elapsedSeconds
 }
 
 /// A deliberate error injected into one path's answer (test hook).

@@ -152,21 +152,23 @@ func validateSizes(_ sizes: [Int], option: String, minimum: Int = 1, what: Strin
   }
 }
 
-/// Parses a comma-separated list of path names against the allowed ones.
+/// Parses a comma-separated list of an option's values (`sweep,lu`) into the
+/// cases of an `ExpressibleByArgument` enum, in the order given.
 ///
-/// - Throws: `ValidationError` naming the unknown path and listing the valid ones.
-func parsePathList(
-  _ argument: String, allowed: [String], option: String = "--paths", noun: String = "path"
-) throws -> [String] {
+/// - Throws: `ValidationError` naming the unknown value and listing the valid ones.
+func parseChoiceList<Choice: ExpressibleByArgument & CaseIterable & RawRepresentable>(
+  _ argument: String, option: String = "--paths", noun: String = "path"
+) throws -> [Choice] where Choice.RawValue == String {
   let names = argument.split(separator: ",", omittingEmptySubsequences: false).map {
     $0.trimmingCharacters(in: .whitespaces)
   }
-  for name in names where !allowed.contains(name) {
-    throw ValidationError(
-      "unknown \(noun) '\(name)' in \(option); choose from \(allowed.joined(separator: ", ")).")
+  return try names.map { name in
+    guard let choice = Choice(rawValue: name) else {
+      let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+      throw ValidationError("unknown \(noun) '\(name)' in \(option); choose from \(allowed).")
+    }
+    return choice
   }
-  guard !names.isEmpty else { throw ValidationError("\(option) must name at least one \(noun).") }
-  return names
 }
 
 /// `8·m²` bytes in words: `128 MiB`, `3.2 GiB`.

@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 
 /// Banded test programs of `banded`: every constraint reads only variables at
 /// most `k` positions away, so the non-input block of `D` has bandwidth `k`.
@@ -22,7 +23,7 @@ struct BandedProgram {
   /// - Precondition: `n > 4`, `k ≥ 1`.
   static func recurrence(variables n: Int, order k: Int, seed: UInt64) throws -> BandedProgram {
     precondition(n > inputCount && k >= 1, "a recurrence needs n > 4 and k ≥ 1")
-    var rng = SeededGenerator(seed: seed ^ (UInt64(n) &* 31 &+ UInt64(k)))
+    var rng = SplitMix64(seed: seed ^ (UInt64(n) &* 31 &+ UInt64(k)))
     var graph = ConstraintGraph()
     let x = (0..<inputCount).map { _ in graph.input() }
     var z: [Variable] = []
@@ -56,7 +57,7 @@ struct BandedProgram {
     -> BandedProgram
   {
     precondition(n > inputCount && k >= 1, "a cyclic system needs n > 4 and k ≥ 1")
-    var rng = SeededGenerator(seed: seed ^ (UInt64(n) &* 37 &+ UInt64(k)))
+    var rng = SplitMix64(seed: seed ^ (UInt64(n) &* 37 &+ UInt64(k)))
     var graph = ConstraintGraph()
     let x = (0..<inputCount).map { _ in graph.input() }
     let m = n - inputCount

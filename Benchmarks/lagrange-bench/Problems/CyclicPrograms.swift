@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 
 /// How `cyclic` (a) writes the Markov reward process `v = r + γPv`.
 enum MarkovForm: String, CaseIterable, Sendable {
@@ -46,7 +47,7 @@ struct MarkovReward {
 
   /// Builds a random instance with `γ = 0.9`.
   init(states n: Int, seed: UInt64, form: MarkovForm = .pure) throws {
-    var rng = SeededGenerator(seed: seed ^ UInt64(n) &* 0x5851_F42D)
+    var rng = SplitMix64(seed: seed ^ UInt64(n) &* 0x5851_F42D)
     states = n
     self.form = form
     transition = []
@@ -135,7 +136,7 @@ struct CyclePrograms {
   /// - Precondition: `n ≥ 6`, `maxCycle ≥ 2`.
   init(variables n: Int, maxCycle: Int, seed: UInt64) throws {
     precondition(n >= Self.inputCount + 2 && maxCycle >= 2, "cycle programs need n ≥ 6")
-    var rng = SeededGenerator(seed: seed ^ UInt64(n) &* 0x2545_F491)
+    var rng = SplitMix64(seed: seed ^ UInt64(n) &* 0x2545_F491)
     var lengths: [Int] = []
     var remaining = n - Self.inputCount
     while remaining > 0 {

@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 
 /// A random acyclic constraint program, the test bed of `triangular-vs-lu`.
 ///
@@ -24,7 +25,7 @@ struct RandomDAG {
   /// - Precondition: `n ≥ 2`, `fanIn ≥ 1`.
   init(variables n: Int, fanIn: Int, seed: UInt64) throws {
     precondition(n >= 2 && fanIn >= 1, "RandomDAG needs n ≥ 2 and fan-in ≥ 1")
-    var rng = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9)
+    var rng = SplitMix64(seed: seed ^ UInt64(n) &* 0x9E37_79B9)
     var graph = ConstraintGraph()
     let d = Self.inputCount(variables: n)
     var variables: [Variable] = []

@@ -3,7 +3,7 @@
 /// or band LU when the block's structural band (see `reducedJacobianBandwidth`)
 /// takes at most half of dense storage — e.g. a discretised boundary-value
 /// problem, whose `S` is tridiagonal.
-enum BlockFactorization: Sendable {
+package enum BlockFactorization: Sendable {
   /// `S = s` for a block with one feedback variable; `terms` is the sum of the
   /// magnitudes of what was added to form `s` (the feedback path's derivative and
   /// the `−1` of an assignment), the scale against which `s` is judged.
@@ -15,7 +15,7 @@ enum BlockFactorization: Sendable {
   case band(BandLUFactorization)
 
   /// Whether the factorization is a dense LU (of `S` or of `Sᵀ`).
-  var isDense: Bool {
+  package var isDense: Bool {
     switch self {
     case .dense, .denseOfTranspose: true
     case .scalar, .band: false
@@ -39,7 +39,9 @@ enum BlockFactorization: Sendable {
   /// Solves `S x = b` (or `Sᵀ x = b`) in place (a division, `dgetrs` or `dgbtrs`).
   ///
   /// - Throws: `.nonFinite` if the solution is not finite.
-  func solve(inPlace b: inout [Double], transpose: Bool = false) throws(LinearAlgebraError) {
+  package func solve(inPlace b: inout [Double], transpose: Bool = false)
+    throws(LinearAlgebraError)
+  {
     switch self {
     case .scalar(let s, _):
       b[0] /= s
@@ -53,7 +55,7 @@ enum BlockFactorization: Sendable {
 
 extension Program {
   /// Whether block `b`'s reduced Jacobian is factored in band storage.
-  func blockUsesBand(_ b: Int) -> Bool {
+  package func blockUsesBand(_ b: Int) -> Bool {
     let m = blocks[b].feedbackCount
     let bw = blockReducedBandwidth[b]
     return 2 * (2 * bw.lower + bw.upper + 1) <= m
@@ -76,7 +78,7 @@ extension Program {
   /// - Throws: `.cyclicBlockTooLarge` if a dense or band `S` exceeds `options.matrixByteLimit`;
   ///   `.singularJacobian` naming the feedback variable at the zero pivot, or at a
   ///   pivot `≤ m·ε·‖S‖₁` (numerically singular: see `LUFactorization.negligiblePivot`).
-  func factorReducedJacobian(
+  package func factorReducedJacobian(
     _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions
   ) throws(LagrangePropError) -> BlockFactorization {
     var scratch = BlockScratch()

@@ -1,5 +1,5 @@
 /// The factorization a `Linearization` keeps for its solver.
-enum LinearizationFactor: Sendable {
+package enum LinearizationFactor: Sendable {
   case sweep
   case triangular(TriangularMatrix)
   case lu(LUFactorization)
@@ -49,8 +49,8 @@ public struct Linearization: Sendable {
   /// componentwise accurate, so a normwise estimate would mislead.
   public let reciprocalCondition: Double?
   let programValues: [Double]
-  let partials: [Double]
-  let factor: LinearizationFactor
+  package let partials: [Double]
+  package let factor: LinearizationFactor
   /// `SolveOptions.matrixByteLimit` of the call that made it (caps `implicitJacobian()`).
   let matrixByteLimit: Int
 

@@ -1,12 +1,12 @@
 /// The state after a forward solve: every value and every local partial, in
 /// program order, and the factorization of each cyclic block's reduced Jacobian
 /// when Newton's last one is still valid at the solution.
-struct ForwardState {
-  var values: [Double]
-  var partials: [Double]
+package struct ForwardState {
+  package var values: [Double]
+  package var partials: [Double]
   /// Per cyclic block: Newton's last LU of `S`, kept only when the block is
   /// affine in its own variables (so `S` does not change with them).
-  var reusableBlockFactors: [BlockFactorization?]
+  package var reusableBlockFactors: [BlockFactorization?]
 }
 
 extension Program {
@@ -101,7 +101,8 @@ extension Program {
   }
 
   /// One pass writing all values and local partials (aligned with `arguments`).
-  func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError) -> ForwardState
+  package func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError)
+    -> ForwardState
   {
     try forward(at: inputs, options: options, workspace: Workspace())
   }
@@ -251,8 +252,20 @@ extension Program {
     // Newton's step and the point it starts from, reused across iterations.
     var step = [Double](repeating: 0, count: m)
     var saved = [Double](repeating: 0, count: m)
-    var norm = try evaluateBlock(
-      b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    var norm: (absolute: Double, relative: Double)
+    do {
+      norm = try evaluateBlock(
+        b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    } catch {
+      // The default start (every feedback variable 0) can lie outside a local
+      // function's domain (`log T` with `T` a feedback variable), and which
+      // variables feed back depends on the declaration order. Without a
+      // user-supplied guess, start once more from 1 before giving up.
+      guard case .nonFinite = error, options.initialGuess == nil else { throw error }
+      for p in feedback { values[p] = 1 }
+      norm = try evaluateBlock(
+        b, kernel: kernel, values: values, partials: partials, residual: &residual)
+    }
     var iterations = 0
     var lastFactor: BlockFactorization?
     while !(norm.relative <= options.tolerance) {

@@ -90,7 +90,7 @@ extension Program {
   /// The dense non-input block `D_zz` (`m × m`, program order).
   ///
   /// - Complexity: O(m² + edges) time, `8·m²` bytes.
-  func assembleDenseNonInputJacobian(partials: [Double]) -> Matrix {
+  package func assembleDenseNonInputJacobian(partials: [Double]) -> Matrix {
     let m = intermediateCount
     var matrix = Matrix(validRows: m, columns: m)
     matrix.elements.withUnsafeMutableBufferPointer { e in
@@ -103,7 +103,8 @@ extension Program {
   /// `D_zz` in general band storage (room for LU fill-in), straight from the partials.
   ///
   /// - Complexity: O(m · (2·kl + ku + 1) + edges).
-  func assembleBandNonInputJacobian(partials: [Double], bandwidth: Bandwidth) -> BandMatrix {
+  package func assembleBandNonInputJacobian(partials: [Double], bandwidth: Bandwidth) -> BandMatrix
+  {
     var band = BandMatrix(
       validOrder: intermediateCount, lowerBandwidth: bandwidth.lower,
       upperBandwidth: bandwidth.upper)
@@ -120,7 +121,7 @@ extension Program {
   /// `D_zz` of an acyclic program in upper triangular band storage (`kd = upper`).
   ///
   /// - Complexity: O(m · (kd + 1) + edges).
-  func assembleTriangularBandNonInputJacobian(partials: [Double], bandwidth kd: Int)
+  package func assembleTriangularBandNonInputJacobian(partials: [Double], bandwidth kd: Int)
     -> TriangularBandMatrix
   {
     var band = TriangularBandMatrix(validOrder: intermediateCount, bandwidth: kd, triangle: .upper)

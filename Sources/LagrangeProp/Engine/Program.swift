@@ -44,13 +44,13 @@ public struct Program: Sendable {
   /// variables (its reduced Jacobian then never changes, so Newton's last
   /// factorization can be reused for the linearization).
   let blocks: [BlockLayout]
-  let blockIsAffine: [Bool]
+  package let blockIsAffine: [Bool]
   /// Per cyclic block, whether every partial of its constraints is independent of
   /// the block's own variables (sums and linear maps of them): re-evaluating the
   /// block after a step then needs only values.
   let blockHasConstantPartials: [Bool]
   /// Per cyclic block, a structural bound on the bandwidth of its reduced Jacobian.
-  let blockReducedBandwidth: [Bandwidth]
+  package let blockReducedBandwidth: [Bandwidth]
   /// The in-block edges, transposed (for assembling reduced Jacobians by pushing).
   let blockConsumers: BlockConsumers
 

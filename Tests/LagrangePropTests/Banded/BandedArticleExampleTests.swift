@@ -3,9 +3,8 @@
 // the assertions after it check what the article claims.
 
 import Foundation
+import LagrangeProp
 import XCTest
-
-@testable import LagrangeProp
 
 final class BandedArticleExampleTests: XCTestCase {
   /// "Inputs are left out of the band": explicit Euler with a parameter read by every step.

@@ -5,9 +5,8 @@
 // with no or one intermediate.
 
 import Foundation
+import LagrangeProp
 import XCTest
-
-@testable import LagrangeProp
 
 final class BandedAssemblyTests: XCTestCase {
   /// Every banded program of these tests, linearized at a point.

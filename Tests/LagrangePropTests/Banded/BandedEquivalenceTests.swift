@@ -4,9 +4,9 @@
 // multipliers, adjoints for any `w`, tangents for any seed, implicit Jacobian.
 
 import Foundation
+import LagrangeProp
+import SeededRandom
 import XCTest
-
-@testable import LagrangeProp
 
 final class BandedEquivalenceTests: XCTestCase {
   /// Chains of every length around the acceptance boundary of the band

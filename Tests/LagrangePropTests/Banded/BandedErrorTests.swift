@@ -3,9 +3,8 @@
 // solver, with its reason.
 
 import Foundation
+import LagrangeProp
 import XCTest
-
-@testable import LagrangeProp
 
 final class BandedErrorTests: XCTestCase {
   /// A fan-in (`root = Σ leaves`) has a band as wide as dense (`upper = m − 1`):

@@ -9,9 +9,9 @@
 // decide whether a band solver must accept or refuse the program.
 
 import Foundation
+import LagrangeProp
+import SeededRandom
 import XCTest
-
-@testable import LagrangeProp
 
 // MARK: - Recording graph builder
 
@@ -114,49 +114,6 @@ func assertBandValidProgramOrder(
   }
 }
 
-// MARK: - Finite differences
-
-/// The central-difference step for an input of magnitude `x`.
-func bandDifferenceStep(_ x: Double) -> Double { 1e-5 * max(1, abs(x)) }
-
-/// Central differences of the objective, `∂f/∂x_j ≈ (f(x + h e_j) − f(x − h e_j)) / 2h`.
-func bandDifferenceGradient(_ program: Program, at x: [Double]) throws -> [Double] {
-  try (0..<x.count).map { j in
-    let h = bandDifferenceStep(x[j])
-    var up = x, down = x
-    up[j] += h
-    down[j] -= h
-    return (try program.evaluate(at: up) - program.evaluate(at: down)) / ((x[j] + h) - (x[j] - h))
-  }
-}
-
-/// Central differences of all values, `dz/dx` (`n × d`, declaration order).
-func bandDifferenceJacobian(_ program: Program, at x: [Double]) throws -> Matrix {
-  var z = try Matrix(rows: program.variableCount, columns: x.count)
-  for j in 0..<x.count {
-    let h = bandDifferenceStep(x[j])
-    var up = x, down = x
-    up[j] += h
-    down[j] -= h
-    let zUp = try program.solveConstraints(at: up)
-    let zDown = try program.solveConstraints(at: down)
-    for i in 0..<program.variableCount { z[i, j] = (zUp[i] - zDown[i]) / ((x[j] + h) - (x[j] - h)) }
-  }
-  return z
-}
-
-/// Central differences of all values along a direction `v` over the inputs.
-func bandDifferenceDirectional(_ program: Program, at x: [Double], direction v: [Double]) throws
-  -> [Double]
-{
-  let h = 1e-5 * max(1, infinityNorm(x)) / max(infinityNorm(v), 1e-300)
-  let up = zip(x, v).map { $0 + h * $1 }
-  let down = zip(x, v).map { $0 - h * $1 }
-  let zUp = try program.solveConstraints(at: up)
-  let zDown = try program.solveConstraints(at: down)
-  return zip(zUp, zDown).map { ($0 - $1) / (2 * h) }
-}
-
 // MARK: - The equivalence check
 
 /// Tolerances of the banded tests: between exact paths, and against central differences.
@@ -219,14 +176,16 @@ func assertBandPathsAgree(
 
   if withDifferences {
     assertClose(
-      gradient.gradient, try bandDifferenceGradient(program, at: x),
+      gradient.gradient, try FiniteDifferences.gradient(of: program, at: x),
       relative: bandDifferenceRelative,
       "gradient vs differences", file: file, line: line)
     assertClose(
-      z, try bandDifferenceJacobian(program, at: x), relative: bandDifferenceRelative,
+      z, try FiniteDifferences.implicitJacobian(of: program, at: x),
+      relative: bandDifferenceRelative,
       "implicitJacobian vs differences", file: file, line: line)
     assertClose(
-      directional, try bandDifferenceDirectional(program, at: x, direction: direction),
+      directional,
+      try FiniteDifferences.directionalDerivative(of: program, at: x, direction: direction),
       relative: bandDifferenceRelative, "tangents vs differences", file: file, line: line)
   }
 

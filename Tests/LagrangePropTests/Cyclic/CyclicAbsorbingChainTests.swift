@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Absorbing Markov chains (finite-state machines that end in a terminal state):

@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The nonlinear boundary-value problem `−u'' + u³ = s` on `(0, 1)` with

@@ -1,6 +1,6 @@
+import LagrangeProp
+import SeededRandom
 import XCTest
-
-@testable import LagrangeProp
 
 /// Which factorization the block paths take, and that each gives the closed form.
 final class CyclicFactorizationPathTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The forward solve of cyclic blocks: Newton against fixed-point iteration, warm

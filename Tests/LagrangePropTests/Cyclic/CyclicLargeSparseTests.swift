@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// A large sparse cyclic program: many cycles of length ≤ 32 joined acyclically,

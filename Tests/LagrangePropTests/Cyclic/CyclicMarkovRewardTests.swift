@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The Markov reward process `v = r + γ P v`: values, gradients of `Σ v` and of

@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The equivalence suite on random cyclic programs (seeded): mixtures of small

@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Ridge regression's hyper-parameter gradient: the weights `w` are defined only

@@ -4,20 +4,38 @@ import XCTest
 
 /// Relative accuracy of local partials where a function saturates.
 final class KernelAccuracyTests: XCTestCase {
-  /// σ'(x) = t/(1 + t)² with t = e^{−|x|}: relatively accurate far in both tails
-  /// (σ(1 − σ) would give exactly 0 at x = 40 instead of 4.2e-18).
+  /// σ'(x) against an independent reference: `σ'(x) = 1 / (4·cosh²(x/2))`, evaluated in
+  /// 80-bit extended precision (not the engine's `t/(1 + t)²` with `t = e^{−|x|}`), and the
+  /// exact value `σ'(0) = 1/4`. Relatively accurate far in both tails, where `σ(1 − σ)`
+  /// would give exactly 0 at x = 40 instead of 4.25e-18.
   func testSigmoidPartialIsRelativelyAccurateInTheTails() throws {
     var graph = ConstraintGraph()
     let x = graph.input("x")
     let s = try graph.define("s", .sigmoid, x)
     let program = try graph.compile(objective: .variable(s))
-    for point in [-40.0, -20, -3, 0, 3, 20, 40] {
-      let t = Foundation.exp(-abs(point))
-      let expected = t / ((1 + t) * (1 + t))
+    for point in [-700.0, -40, -20, -3, -0.5, 0, 1e-9, 0.5, 3, 20, 40, 700] {
+      let expected = Self.sigmoidDerivativeReference(point)
       let got = try program.gradient(at: [point]).gradient[0]
       XCTAssertEqual(got, expected, accuracy: 4 * Double.ulpOfOne * expected, "x = \(point)")
       XCTAssertGreaterThan(got, 0, "x = \(point)")
     }
+    XCTAssertEqual(try program.gradient(at: [0]).gradient[0], 0.25)
+    // e^{−40}·(1 − 2e^{−40} + …), written out: 4.248354255291589e-18.
+    XCTAssertEqual(
+      try program.gradient(at: [40]).gradient[0], 4.248_354_255_291_589e-18,
+      accuracy: 4 * Double.ulpOfOne * 4.25e-18)
+  }
+
+  /// `1 / (4·cosh²(x/2))` in `Float80`, rounded to `Double` (x86-64; elsewhere in
+  /// `Double`, still a formula independent of the engine's).
+  static func sigmoidDerivativeReference(_ x: Double) -> Double {
+    #if arch(x86_64) && !os(Windows)
+      let c = Foundation.cosh(Float80(x) / 2)
+      return Double(1 / (4 * c * c))
+    #else
+      let c = Foundation.cosh(x / 2)
+      return 1 / (4 * c * c)
+    #endif
   }
 
   /// A product of many factors: partials Π_{l≠k} x_l (prefix × suffix, no division),

@@ -42,14 +42,7 @@ final class ReadmeExampleTests: XCTestCase {
 
   func testReadmeConditioningAndSolutionBlocks() throws {
     let beta = 1 - 1e-9
-    var graph = ConstraintGraph()
-    let r = (0..<2).map { graph.input("r\($0)") }
-    let v = (0..<2).map { graph.unknown("v\($0)") }
-    for i in 0..<2 {
-      try graph.define(v[i], .linear([1, beta / 2, beta / 2]), r[i], v[0], v[1])
-    }
-    let total = try graph.define("Σv", .sum, v)
-    let program = try graph.compile(objective: .variable(total))
+    let program = try TwoStateMarkov(beta: beta).program
     let x = [1.0, 2.0]
 
     let lin = try program.linearize(at: x, solver: .lu)

@@ -51,7 +51,17 @@ struct SolverAgreementTests {
     try graph.define(v, .affine(constant: 1, coefficients: [0.5]), u)
     let program = try graph.compile(objective: .variable(u))
     if solver.requiresAcyclic {
-      #expect(throws: LagrangePropError.self) { try program.gradient(at: [2], solver: solver) }
+      let error = #expect(throws: LagrangePropError.self) {
+        try program.gradient(at: [2], solver: solver)
+      }
+      guard case .cyclicProgram(let refusing, let variables) = error else {
+        Issue.record(
+          "\(solver) refused the cycle with \(String(describing: error)), not .cyclicProgram")
+        return
+      }
+      // The refusal names the solver and variables on the cycle.
+      #expect(refusing == solver)
+      #expect(!variables.isEmpty && Set(variables).isSubset(of: ["u", "v"]), "\(variables)")
       return
     }
     do {

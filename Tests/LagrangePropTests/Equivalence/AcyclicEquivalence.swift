@@ -2,6 +2,7 @@
 // by every fixture (blog example, random DAGs, the long chain).
 
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Every acyclic equivalence check on one program at one point.

@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The equivalence suite on the blog's example (`a = exp(x)`, `b = a²`,

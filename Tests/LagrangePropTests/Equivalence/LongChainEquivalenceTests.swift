@@ -1,5 +1,6 @@
 import Foundation
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The equivalence suite on chains of 10⁵ variables, where only the sweep

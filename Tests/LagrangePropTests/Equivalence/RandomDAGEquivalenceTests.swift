@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The equivalence suite on seeded random DAGs (`RandomDAG`): every built-in

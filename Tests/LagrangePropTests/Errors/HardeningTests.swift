@@ -233,14 +233,7 @@ final class HardeningTests: XCTestCase {
   /// reward), as cold ones do.
   func testWarmStartedSolvesAreAsAccurateAsColdOnes() throws {
     let beta = 1 - 1e-9
-    var graph = ConstraintGraph()
-    let r = (0..<2).map { graph.input("r\($0)") }
-    let v = (0..<2).map { graph.unknown("v\($0)") }
-    for i in 0..<2 {
-      try graph.define(v[i], .linear([1, beta / 2, beta / 2]), r[i], v[0], v[1])
-    }
-    let total = try graph.define("Σv", .sum, v)
-    let program = try graph.compile(objective: .variable(total))
+    let program = try TwoStateMarkov(beta: beta).program
     let x = [1.0, 2.0]
     let lin = try program.linearize(at: x)
     let g = try lin.gradient()
@@ -460,5 +453,44 @@ final class HardeningTests: XCTestCase {
     XCTAssertEqual(
       caughtLagrangePropError { _ = try program.linearize(at: x, solution: nonFinite) },
       .nonFiniteArgument(argument: "solution", variable: "v2", value: .infinity))
+  }
+
+  // MARK: - Forward solves independent of declaration order
+
+  /// `v = 0.4·log(1 + v²) + 0.2·√(1 + v²) + x`, written through `S = v²`,
+  /// `T = 1 + S`, `L = log T`, `R = √T`. Which variable feeds back depends on the
+  /// declaration order; when it is `T`, the default start `T = 0` is outside
+  /// `log`'s domain. Every declaration order solves it, to the same value.
+  func testForwardSolveDoesNotDependOnDeclarationOrder() throws {
+    let names = ["T", "v", "S", "L", "R"]
+    func permutations(_ items: [String]) -> [[String]] {
+      items.count <= 1
+        ? [items]
+        : items.indices.flatMap { i in
+          permutations(Array(items[..<i] + items[(i + 1)...])).map { [items[i]] + $0 }
+        }
+    }
+    var solutions: [Double] = []
+    for order in permutations(names) {
+      var graph = ConstraintGraph()
+      let x = graph.input("x")
+      var handle: [String: Variable] = [:]
+      for name in order { handle[name] = graph.unknown(name) }
+      let (v, s, t, l, r) = (handle["v"]!, handle["S"]!, handle["T"]!, handle["L"]!, handle["R"]!)
+      try graph.define(s, .square, v)
+      try graph.define(t, .affine(constant: 1, coefficients: [1]), s)
+      try graph.define(l, .log, t)
+      try graph.define(r, .sqrt, t)
+      try graph.define(v, .linear([0.4, 0.2, 1]), l, r, x)
+      let program = try graph.compile(objective: .variable(v))
+      let z = try program.solveConstraints(at: [0.3])
+      let value = z[v.index]
+      let expected =
+        0.4 * Foundation.log(1 + value * value) + 0.2 * Foundation.sqrt(1 + value * value) + 0.3
+      XCTAssertEqual(value, expected, accuracy: 1e-12, "\(order)")
+      solutions.append(value)
+    }
+    XCTAssertEqual(solutions.count, 120)
+    for value in solutions { XCTAssertEqual(value, solutions[0], accuracy: 1e-12) }
   }
 }

@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// `BandMatrix` and `BandLUFactorization`: storage, products, `dgbtrf` /

@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// `LUFactorization`: `dgetrf` / `dgetrs` / `dgecon`.

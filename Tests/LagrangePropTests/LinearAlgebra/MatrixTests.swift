@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// `Matrix`: construction, layout, transpose, norms and the BLAS products.

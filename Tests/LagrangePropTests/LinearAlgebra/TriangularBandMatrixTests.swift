@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// `TriangularBandMatrix`: storage and LAPACK `dtbtrs`, upper and lower, with

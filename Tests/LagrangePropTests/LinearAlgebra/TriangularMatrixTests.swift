@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// `TriangularMatrix`: BLAS `dtrsv` (one right-hand side) and LAPACK `dtrtrs`

@@ -41,6 +41,22 @@ func infinityNorm(_ a: Matrix) -> Double {
 
 // MARK: - Approximate equality
 
+/// `‖a − b‖∞ / max(‖b‖∞, floor)`, NaN if either holds NaN or the lengths differ.
+func relativeDifference(_ a: [Double], _ b: [Double], floor: Double = tinyScale)
+  -> Double
+{
+  guard a.count == b.count else { return .nan }
+  var difference = 0.0
+  var scale = 0.0
+  for i in a.indices {
+    let d = abs(a[i] - b[i])
+    if d.isNaN { return .nan }
+    difference = Swift.max(difference, d)
+    scale = Swift.max(scale, abs(b[i]))
+  }
+  return difference / Swift.max(scale, floor)
+}
+
 /// Asserts `|a_i − b_i| ≤ relative · max(‖b‖∞, tiny)` for every `i` — a
 /// normwise comparison of `a` with the reference `b`.
 ///

@@ -97,6 +97,22 @@ enum FiniteDifferences {
     }
   }
 
+  /// The derivative of every value along a direction `v` over the inputs,
+  /// `d z(x + t·v)/dt` at `t = 0` (declaration order), by central differences of
+  /// `program.solveConstraints(at:)` with the step `t = h = relativeStep·max(1, ‖x‖∞)/‖v‖∞`.
+  ///
+  /// - Complexity: 2 forward solves.
+  static func directionalDerivative(
+    of program: Program, at inputs: [Double], direction v: [Double],
+    options: SolveOptions = SolveOptions(), relativeStep: Double = defaultRelativeStep
+  ) throws -> [Double] {
+    let h = relativeStep * Swift.max(1, infinityNorm(inputs)) / Swift.max(infinityNorm(v), 1e-300)
+    let up = try program.solveConstraints(at: zip(inputs, v).map { $0 + h * $1 }, options: options)
+    let down = try program.solveConstraints(
+      at: zip(inputs, v).map { $0 - h * $1 }, options: options)
+    return zip(up, down).map { ($0 - $1) / (2 * h) }
+  }
+
   /// The constraint Jacobian `D[a, i] = ∂c_i/∂z_a` (`n × n`, declaration order)
   /// by central differences of `program.constraintResiduals(inputs:values:)` in `z`.
   ///

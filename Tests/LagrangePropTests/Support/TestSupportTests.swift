@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// The shared helpers themselves: a helper that cannot fail checks nothing.

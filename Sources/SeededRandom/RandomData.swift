@@ -1,57 +1,33 @@
-// A small seeded random number generator and random test data, so that every
-// "random" test is reproducible from its seed.
+// Random vectors and well-conditioned random matrices (dense, triangular, band),
+// drawn from any seeded generator.
 
 import LagrangeProp
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny, fast, seeded generator
-/// with good statistical quality — the seeding generator of xoshiro.
-/// Reproducible across platforms and Swift versions, unlike
-/// `SystemRandomNumberGenerator`.
-///
-/// ```swift
-/// var rng = SplitMix64(seed: 42)
-/// let u = Double.random(in: -1...1, using: &rng)
-/// ```
-struct SplitMix64: RandomNumberGenerator, Sendable {
-  /// The internal state, advanced by the golden-ratio increment at each draw.
-  private(set) var state: UInt64
-
-  /// A generator whose sequence is determined by `seed`.
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
-// MARK: - Random data
-
 /// A vector of `count` values uniform in `range`.
-func randomVector<G: RandomNumberGenerator>(
+package func randomVector<G: RandomNumberGenerator>(
   _ count: Int, in range: ClosedRange<Double> = -1...1, using rng: inout G
 ) -> [Double] {
   (0..<count).map { _ in Double.random(in: range, using: &rng) }
 }
 
 /// A `rows × columns` matrix of values uniform in `range`.
-func randomMatrix<G: RandomNumberGenerator>(
+package func randomMatrix<G: RandomNumberGenerator>(
   rows: Int, columns: Int, in range: ClosedRange<Double> = -1...1, using rng: inout G
 ) -> Matrix {
-  // Cannot throw: the element count matches by construction.
-  try! Matrix(
-    rows: rows, columns: columns,
-    columnMajor: randomVector(rows * columns, in: range, using: &rng))
+  // Column-major order, one draw per element.
+  var a = Matrix(validRows: rows, columns: columns)
+  for j in 0..<columns {
+    for i in 0..<rows { a[i, j] = Double.random(in: range, using: &rng) }
+  }
+  return a
 }
 
 /// A random `n × n` matrix, entries uniform in `[-1, 1]`, plus `n + 1` on the
 /// diagonal: strictly diagonally dominant by rows and by columns (each
 /// diagonal entry exceeds its off-diagonal row and column sums by at least 1),
 /// so nonsingular with `‖A⁻¹‖∞ ≤ 1` and the solution well determined.
-func wellConditionedMatrix<G: RandomNumberGenerator>(_ n: Int, using rng: inout G) -> Matrix {
+package func wellConditionedMatrix<G: RandomNumberGenerator>(_ n: Int, using rng: inout G) -> Matrix
+{
   var a = randomMatrix(rows: n, columns: n, using: &rng)
   for i in 0..<n { a[i, i] += Double(n + 1) }
   return a
@@ -61,7 +37,7 @@ func wellConditionedMatrix<G: RandomNumberGenerator>(_ n: Int, using rng: inout 
 /// entries uniform in `[-1, 1]` and diagonal entries `±(n + u)` with `u ∈ [0, 1]`:
 /// strictly diagonally dominant, so well conditioned. (Random triangular matrices
 /// without dominance are exponentially ill-conditioned.)
-func wellConditionedTriangular<G: RandomNumberGenerator>(
+package func wellConditionedTriangular<G: RandomNumberGenerator>(
   _ n: Int, _ triangle: Triangle, using rng: inout G
 ) -> Matrix {
   var a = Matrix(validRows: n, columns: n)
@@ -78,7 +54,7 @@ func wellConditionedTriangular<G: RandomNumberGenerator>(
 /// A random `n × n` band matrix, as a dense matrix with zeros outside the band
 /// (`kl` sub-, `ku` super-diagonals), entries uniform in `[-1, 1]` plus
 /// `kl + ku + 2` on the diagonal: strictly diagonally dominant, so well conditioned.
-func wellConditionedBandDense<G: RandomNumberGenerator>(
+package func wellConditionedBandDense<G: RandomNumberGenerator>(
   _ n: Int, lowerBandwidth kl: Int, upperBandwidth ku: Int, using rng: inout G
 ) -> Matrix {
   var a = Matrix(validRows: n, columns: n)

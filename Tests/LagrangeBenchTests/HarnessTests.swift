@@ -175,16 +175,22 @@ final class HarnessTests: XCTestCase {
   }
 
   func testJSONEscapesAndDropsNonFiniteNumbers() throws {
-    let value = JSONValue.object([
-      ("text", .string("quote \" backslash \\ newline \n tab \t bell \u{07}")),
-      ("inf", .number(.infinity)), ("list", .array([.integer(1), .bool(false), .null])),
-    ])
-    let decoded = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(value.serialized().utf8)) as? [String: Any])
-    XCTAssertEqual(
-      decoded["text"] as? String, "quote \" backslash \\ newline \n tab \t bell \u{07}")
-    XCTAssertTrue(decoded["inf"] is NSNull)
-    XCTAssertEqual((decoded["list"] as? [Any])?.count, 3)
+    var report = sampleReport()
+    let text = "quote \" backslash \\ newline \n tab \t bell \u{07}"
+    report.tables[0].rows[0]["note"] = .text(text)
+    report.tables[0].rows[0]["ms"] = .number(.infinity)
+    report.checks.append(
+      AnswerCheck(row: "r", path: "p", reference: "q", relativeError: .nan, tolerance: 1))
+    let json = try decodedJSON(report)
+    let rows = jsonRows(json)
+    XCTAssertEqual(rows[0]["note"] as? String, text)
+    XCTAssertTrue(rows[0]["ms"] is NSNull, "a non-finite number is null")
+    let checks = try XCTUnwrap(json["checks"] as? [[String: Any]])
+    XCTAssertTrue(checks.last?["relative_error"] is NSNull)
+    XCTAssertEqual(json["passed"] as? Bool, false)
+    // Optional fields are present as null, not left out.
+    let machine = try XCTUnwrap(json["machine"] as? [String: Any])
+    XCTAssertTrue(machine.keys.contains("openblas_num_threads_env"))
   }
 
   func testSVGPlotHasOneCurvePerSeriesAndALegendWithSlopes() throws {
@@ -252,10 +258,19 @@ final class HarnessTests: XCTestCase {
     for bad in ["", "abc", "-1GiB", "0"] {
       XCTAssertThrowsError(try HarnessOptions.parseByteCount(bad), bad)
     }
-    XCTAssertEqual(try parsePathList("lu,sweep", allowed: ["sweep", "lu"]), ["lu", "sweep"])
-    XCTAssertThrowsError(try parsePathList("lu,qr", allowed: ["sweep", "lu"])) { error in
+    let paths: [TriangularVsLU.Path] = try parseChoiceList("lu,sweep")
+    XCTAssertEqual(paths, [.lu, .sweep])
+    XCTAssertThrowsError(try parseChoiceList("lu,qr") as [TriangularVsLU.Path]) { error in
       XCTAssertTrue("\(error)".contains("qr"), "the message names the unknown path")
+      XCTAssertTrue("\(error)".contains("sweep, triangular, lu"), "and lists the valid ones")
     }
+    XCTAssertThrowsError(try parseChoiceList("markov,", option: "--parts") as [Cyclic.Part])
+    // The calibration: enough calls to fill a sample, within the bounds.
+    let harness = Harness(repeats: 3, minimumSampleSeconds: 0.01)
+    XCTAssertEqual(harness.callsPerSample(secondsPerCall: 0.02, maximumCalls: 100), 1)
+    XCTAssertEqual(harness.callsPerSample(secondsPerCall: 0.001, maximumCalls: 100), 10)
+    XCTAssertEqual(harness.callsPerSample(secondsPerCall: 1e-9, maximumCalls: 100), 100)
+    XCTAssertEqual(harness.callsPerSample(secondsPerCall: 0, maximumCalls: Int.max), 1_000_000)
     XCTAssertThrowsError(try validateSizes([64, 0], option: "--sizes"))
     XCTAssertThrowsError(try validateSizes([], option: "--sizes"))
     XCTAssertNoThrow(try validateSizes([1, 2], option: "--sizes"))

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import LagrangeProp
 import XCTest
 
 @testable import LagrangeBench
-@testable import LagrangeProp
 
 /// Every `lagrange-bench` subcommand on tiny sizes: its output parses (JSON
 /// decodes; CSV has the header and one row per size), its answer checks pass,
@@ -49,7 +49,7 @@ final class SubcommandSmokeTests: XCTestCase {
 
   func testTriangularVsLUTimesOnlyTheChosenPaths() throws {
     let report = try runTriangularVsLU(
-      sizes: [8, 16], fanIn: 1, paths: ["sweep"], harness: smokeHarness())
+      sizes: [8, 16], fanIn: 1, paths: [.sweep], harness: smokeHarness())
     assertAnswersAgree(report)
     XCTAssertEqual(report.tables[0].cell(0, "lu_total_ms"), .missing)
     XCTAssertEqual(
@@ -59,7 +59,7 @@ final class SubcommandSmokeTests: XCTestCase {
   func testTriangularVsLUArguments() throws {
     let defaults = try TriangularVsLU.parse([])
     XCTAssertEqual(defaults.sizes, [64, 128, 256, 512, 1024, 2048, 4096])
-    XCTAssertEqual(defaults.paths, ["sweep", "triangular", "lu"])
+    XCTAssertEqual(defaults.paths, [.sweep, .triangular, .lu])
     XCTAssertEqual(defaults.options.repeats, 5)
     for arguments in [
       ["--sizes", "0"], ["--sizes", "64,-1"], ["--sizes", "1"], ["--sizes", "64,x"],
@@ -352,7 +352,7 @@ final class SubcommandSmokeTests: XCTestCase {
     let defaults = try Cyclic.parse([])
     XCTAssertEqual(defaults.markovSizes, [100, 200, 500, 1000, 2000, 3000])
     XCTAssertEqual(defaults.cycleSizes, [1000, 10_000, 100_000, 1_000_000])
-    XCTAssertEqual(defaults.parts, ["markov", "cycles"])
+    XCTAssertEqual(defaults.parts, [.markov, .cycles])
     XCTAssertEqual(defaults.markovForm, .pure)
     XCTAssertEqual(try Cyclic.parse(["--markov-form", "gamma-input"]).markovForm, .gammaInput)
     for arguments in [
