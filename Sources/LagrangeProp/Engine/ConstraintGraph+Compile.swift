@@ -132,7 +132,8 @@ extension ConstraintGraph {
       blockConsumers: BlockConsumers(
         count: n, blocks: layout.blocks, argumentStart: startP, arguments: argsP),
       objective: compiledObjective,
-      maxFanIn: argumentCount.max().map { Int($0) } ?? 0)
+      maxFanIn: argumentCount.max().map { Int($0) } ?? 0,
+      trigonometricCount: opCodesP.lazy.filter { $0 == .sin || $0 == .cos }.count)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()
     #endif

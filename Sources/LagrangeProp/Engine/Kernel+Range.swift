@@ -32,13 +32,32 @@ extension Kernel {
     try evaluate(range: range, values: v, partials: scratchPartials, writingPartials: false)
   }
 
-  /// Both forms, specialised by inlining (`writingPartials` is a constant in each).
+  /// The value pass of the two-pass sweep gradient: values only, except that the
+  /// partials of `sin` and `cos` (from one `sincos` call) are pushed on `tape`
+  /// from `tapeTop` on, in program order, for `pushAdjoints` to pop in reverse:
+  /// the reverse pass then calls no trigonometric function.
+  ///
+  /// - Returns: the new top of the tape.
+  func evaluateValuesTapingTrigonometry(
+    range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
+    tape: UnsafeMutableBufferPointer<Double>, tapeTop: Int
+  ) throws(LagrangePropError) -> Int {
+    try evaluate(
+      range: range, values: v, partials: scratchPartials, writingPartials: false, tape: tape,
+      tapeTop: tapeTop)
+  }
+
+  /// All forms, specialised by inlining (`writingPartials` and whether there is
+  /// a tape are constants in each).
   @inline(__always)
+  @discardableResult
   private func evaluate(
     range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
-    partials dp: UnsafeMutableBufferPointer<Double>, writingPartials: Bool
-  ) throws(LagrangePropError) {
-    guard !range.isEmpty else { return }
+    partials dp: UnsafeMutableBufferPointer<Double>, writingPartials: Bool,
+    tape: UnsafeMutableBufferPointer<Double>? = nil, tapeTop: Int = 0
+  ) throws(LagrangePropError) -> Int {
+    var top = tapeTop
+    guard !range.isEmpty else { return top }
     // Locals, so that the stores into `v` and `dp` do not make the compiler reload them.
     let opCodes = self.opCodes
     let arguments = self.arguments
@@ -59,24 +78,32 @@ extension Kernel {
         k &+= 1
       case .sin:
         let x = v[Int(arguments[k])]
-        if writingPartials {
+        if writingPartials || tape != nil {
           var sine = 0.0
           var cosine = 0.0
           lagrangeprop_sincos(x, &sine, &cosine)
           y = sine
-          dp[k] = cosine
+          if writingPartials { dp[k] = cosine }
+          if let tape {
+            tape[top] = cosine
+            top &+= 1
+          }
         } else {
           y = Foundation.sin(x)
         }
         k &+= 1
       case .cos:
         let x = v[Int(arguments[k])]
-        if writingPartials {
+        if writingPartials || tape != nil {
           var sine = 0.0
           var cosine = 0.0
           lagrangeprop_sincos(x, &sine, &cosine)
           y = cosine
-          dp[k] = -sine
+          if writingPartials { dp[k] = -sine }
+          if let tape {
+            tape[top] = -sine
+            top &+= 1
+          }
         } else {
           y = Foundation.cos(x)
         }
@@ -119,6 +146,7 @@ extension Kernel {
       guard y.isFinite else { throw valueError(p, value: y, values: v) }
       v[p] = y
     }
+    return top
   }
 
   /// The op codes without a case of their own in the range passes, kept out of
@@ -188,11 +216,17 @@ extension Kernel {
   /// - Throws: `.nonFinite` for a non-finite partial (then not necessarily the
   ///   first in program order: the caller reruns the forward pass for the error);
   ///   `.nonFiniteResult` for a multiplier that overflowed (the highest position).
+  ///
+  /// With `tape` (written by `evaluateValuesTapingTrigonometry` over the same
+  /// range, `tapeTop` its top), the partials of `sin` and `cos` are popped from
+  /// it instead of recomputed (the same bits).
   @inline(__always)
   func pushAdjoints(
     range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
-    lambda: UnsafeMutableBufferPointer<Double>
+    lambda: UnsafeMutableBufferPointer<Double>, tape: UnsafeBufferPointer<Double>? = nil,
+    tapeTop: Int = 0
   ) throws(LagrangePropError) {
+    var top = tapeTop
     guard !range.isEmpty else { return }
     let opCodes = self.opCodes
     let arguments = self.arguments
@@ -217,13 +251,19 @@ extension Kernel {
         }
       case .sin:
         e &-= 1
-        if l != 0 {
+        if let tape {
+          top &-= 1
+          if l != 0 { lambda[Int(arguments[e])] += tape[top] * l }
+        } else if l != 0 {
           let a = Int(arguments[e])
           lambda[a] += Foundation.cos(v[a]) * l
         }
       case .cos:
         e &-= 1
-        if l != 0 {
+        if let tape {
+          top &-= 1
+          if l != 0 { lambda[Int(arguments[e])] += tape[top] * l }
+        } else if l != 0 {
           let a = Int(arguments[e])
           lambda[a] += -Foundation.sin(v[a]) * l
         }

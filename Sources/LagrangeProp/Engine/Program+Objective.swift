@@ -31,6 +31,8 @@ extension Program {
   /// written into it stretch by stretch too (the reverse pass's starting `λ`):
   /// the forward pass waits on its transcendental functions, so these stores
   /// cost next to nothing there, where a separate pass would stream `8n` bytes.
+  /// With `tape` (`trigonometricCount` entries), the partials of `sin` and `cos`
+  /// are recorded for the reverse pass (`Kernel.evaluateValuesTapingTrigonometry`).
   ///
   /// - Returns: `f` for a linear objective (not yet checked for finiteness) and
   ///   whether `seeding` now holds `w`; `nil` and `false` for the other objectives
@@ -39,10 +41,20 @@ extension Program {
   /// - Throws: as `Kernel.evaluateValues(range:values:)`.
   func valuePass(
     kernel: Kernel, values v: UnsafeMutableBufferPointer<Double>,
-    seeding lambda: UnsafeMutableBufferPointer<Double>? = nil
+    seeding lambda: UnsafeMutableBufferPointer<Double>? = nil,
+    tape: UnsafeMutableBufferPointer<Double>? = nil
   ) throws(LagrangePropError) -> (value: Double?, seeded: Bool) {
+    var top = 0
+    func values(_ range: Range<Int>) throws(LagrangePropError) {
+      if let tape {
+        top = try kernel.evaluateValuesTapingTrigonometry(
+          range: range, values: v, tape: tape, tapeTop: top)
+      } else {
+        try kernel.evaluateValues(range: range, values: v)
+      }
+    }
     guard case .linear(_, let sparse) = objective else {
-      try kernel.evaluateValues(range: inputCount..<variableCount, values: v)
+      try values(inputCount..<variableCount)
       return (nil, false)
     }
     var accumulator = LinearObjectiveAccumulator()
@@ -52,7 +64,7 @@ extension Program {
     var low = inputCount
     while low < variableCount {
       let high = min(low + 2048, variableCount)
-      try kernel.evaluateValues(range: low..<high, values: v)
+      try values(low..<high)
       accumulator.add(sparse, values: UnsafeBufferPointer(v), below: high)
       if let lambda { seed.write(sparse, into: lambda, from: low, below: high) }
       low = high

@@ -1,7 +1,8 @@
 extension Program {
   /// `gradient(at:solver: .sweep)` of an acyclic program in two passes over
-  /// memory instead of four: a value-only forward pass (as `evaluate`), then the
-  /// reverse sweep recomputing each local partial from the values
+  /// memory instead of four: a value-only forward pass (as `evaluate`, but keeping
+  /// the partials of `sin` and `cos` from one `sincos` call on a small tape), then
+  /// the reverse sweep recomputing each other local partial from the values
   /// (`Kernel.pushAdjoints`) instead of storing all of them and reading them back.
   /// The result is the same, bit for bit, as `linearize(at:solver: .sweep).gradient()`.
   ///
@@ -25,10 +26,14 @@ extension Program {
       defer { workspace.values = values }
       var lambda = takeBuffer(&workspace.multipliers, count: n)
       defer { workspace.multipliers = lambda }
+      var tape = takeBuffer(&workspace.tape, count: trigonometricCount)
+      defer { workspace.tape = tape }
       let (f, seeded) = try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
           try lambda.withUnsafeMutableBufferPointer { (l) throws(LagrangePropError) in
-            try valuePass(kernel: kernel, values: v, seeding: l)
+            try tape.withUnsafeMutableBufferPointer { (t) throws(LagrangePropError) in
+              try valuePass(kernel: kernel, values: v, seeding: l, tape: t)
+            }
           }
         }
       }
@@ -36,7 +41,10 @@ extension Program {
       try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
           try lambda.withUnsafeMutableBufferPointer { (l) throws(LagrangePropError) in
-            try kernel.pushAdjoints(range: d..<n, values: v, lambda: l)
+            try tape.withUnsafeBufferPointer { (t) throws(LagrangePropError) in
+              try kernel.pushAdjoints(
+                range: d..<n, values: v, lambda: l, tape: t, tapeTop: trigonometricCount)
+            }
           }
         }
       }

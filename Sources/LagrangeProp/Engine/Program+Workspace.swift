@@ -28,6 +28,8 @@ extension Program {
     var multipliers: [Double] = []
     /// Multipliers in declaration order, when the two orders differ (`n`).
     var declarationMultipliers: [Double] = []
+    /// The two-pass sweep's tape of `sin`/`cos` partials (`trigonometricCount`).
+    var tape: [Double] = []
     /// The storage of the last dense factorization of a `gradient` call (a cyclic
     /// block's `m × m` LU), recycled for the next call's.
     var matrix: [Double] = []

@@ -57,6 +57,9 @@ public struct Program: Sendable {
   let objective: CompiledObjective
   /// The largest number of arguments of any constraint.
   let maxFanIn: Int
+  /// The number of `sin` and `cos` constraints: the length of the two-pass
+  /// sweep's tape of their partials.
+  let trigonometricCount: Int
 
   /// The number of constraint edges (arguments over all constraints).
   public var edgeCount: Int { arguments.count }
