@@ -303,15 +303,20 @@ extension Kernel {
   /// one pass over its arguments for `linear`, `affine` and `sum` (whose partials
   /// are their coefficients); partials written unless `valuesOnly` (then the
   /// stored partials, unchanged since the block's partials are constant, give
-  /// the terms).
+  /// the terms) or, for those three, `constantPartialsWritten` (a re-evaluation
+  /// of the block: their coefficients are in place already).
   ///
   /// - Complexity: O(fan-in).
   /// - Throws: as `evaluate(_:values:partials:)`.
   @inline(__always)
   func evaluateWithTerms(
     _ p: Int, values v: UnsafeMutableBufferPointer<Double>,
-    partials dp: UnsafeMutableBufferPointer<Double>, valuesOnly: Bool
+    partials dp: UnsafeMutableBufferPointer<Double>, valuesOnly: Bool,
+    constantPartialsWritten: Bool = false
   ) throws(LagrangePropError) -> (value: Double, terms: Double) {
+    // `linear`, `affine` and `sum` partials are their coefficients: once written
+    // (the block's first evaluation), re-evaluations leave them as they are.
+    let writesCoefficients = !valuesOnly && !constantPartialsWritten
     let s = Int(argumentStart[p])
     let e = Int(argumentStart[p &+ 1])
     var total = 0.0
@@ -328,7 +333,7 @@ extension Kernel {
         let t = a * v[Int(arguments[k])]
         total += t
         terms += abs(t)
-        if !valuesOnly { dp[k] = a }
+        if writesCoefficients { dp[k] = a }
         c &+= 1
       }
     case .sum:
@@ -336,7 +341,7 @@ extension Kernel {
         let t = v[Int(arguments[k])]
         total += t
         terms += abs(t)
-        if !valuesOnly { dp[k] = 1 }
+        if writesCoefficients { dp[k] = 1 }
       }
     default:
       let value =

@@ -158,7 +158,7 @@ extension Program {
   func evaluateBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
     partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double],
-    valuesOnly: Bool = false
+    valuesOnly: Bool = false, reevaluation: Bool = false
   ) throws(LagrangePropError) -> (absolute: Double, relative: Double) {
     let block = blocks[b]
     for p in block.start..<block.feedbackStart {
@@ -173,7 +173,8 @@ extension Program {
       let p = block.feedbackStart + r
       // One pass over the arguments for the value, the partials and the terms.
       let (g, argumentTerms) = try kernel.evaluateWithTerms(
-        p, values: values, partials: partials, valuesOnly: valuesOnly)
+        p, values: values, partials: partials, valuesOnly: valuesOnly,
+        constantPartialsWritten: reevaluation)
       residual[r] = isResidual[p] ? g : g - values[p]
       absolute = max(absolute, abs(residual[r]))
       // The terms came with the evaluation; `relativeResidual` (a second pass over
@@ -280,7 +281,7 @@ extension Program {
         do {
           norm = try evaluateBlock(
             b, kernel: kernel, values: values, partials: partials, residual: &residual,
-            valuesOnly: valuesOnly)
+            valuesOnly: valuesOnly, reevaluation: true)
         } catch {
           // A diverging iteration overflows: it did not converge.
           guard case .nonFinite = error else { throw error }
@@ -315,7 +316,7 @@ extension Program {
           do {
             trial = try evaluateBlock(
               b, kernel: kernel, values: values, partials: partials, residual: &residual,
-              valuesOnly: valuesOnly)
+              valuesOnly: valuesOnly, reevaluation: true)
           } catch {
             guard options.backtracking, case .nonFinite = error else { throw error }
             trial = nil  // a non-finite trial point: shorten the step
@@ -379,7 +380,7 @@ extension Program {
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] + step[r] }
     if let trial = try? evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual,
-      valuesOnly: valuesOnly),
+      valuesOnly: valuesOnly, reevaluation: true),
       trial.absolute < norm.absolute
     {
       return
@@ -387,6 +388,6 @@ extension Program {
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
     _ = try evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual,
-      valuesOnly: valuesOnly)
+      valuesOnly: valuesOnly, reevaluation: true)
   }
 }
