@@ -17,12 +17,17 @@ struct CheapGradient: ParsableCommand {
       program, their ratio, the gradient's throughput (variables per second), the \
       process's peak resident memory (VmHWM) and the gradient's working set (its peak \
       above the resident size before the call) per variable; a hand-written reverse \
-      pass in plain Swift is timed alongside. Answers: the engine's gradient against the \
-      hand-written one at every K (relative \(formatScientific(CheapGradient.tolerance))), \
+      pass in plain Swift is timed alongside. Building is timed too: the graph through \
+      ConstraintGraph.define (no names) and its compile, and the same function through \
+      Program.trace (compile included), each against one evaluate of its program, with \
+      the peak memory per variable while building. Answers: the engine's gradient against the \
+      hand-written one at every K, the traced program's too (relative \(formatScientific(CheapGradient.tolerance))), \
       and against a central difference of evaluate at the smallest K (relative \
       \(formatScientific(CheapGradient.differenceTolerance))). Goals (reported, never \
       failing the command): gradient/evaluate ≤ \(formatPlain(CheapGradient.ratioGoal)), \
-      ≤ \(Int(CheapGradient.bytesPerVariableGoal)) bytes of working memory per variable.
+      ≤ \(Int(CheapGradient.bytesPerVariableGoal)) bytes of working memory per variable, \
+      build + compile ≤ \(formatPlain(CheapGradient.buildRatioGoal))× evaluate, \
+      ≤ \(Int(CheapGradient.buildBytesPerVariableGoal)) bytes per variable while building.
       """
   )
 
@@ -30,6 +35,8 @@ struct CheapGradient: ParsableCommand {
   static let differenceTolerance = 1e-6
   static let ratioGoal = 3.0
   static let bytesPerVariableGoal = 100.0
+  static let buildRatioGoal = 5.0
+  static let buildBytesPerVariableGoal = 150.0
 
   @OptionGroup var options: HarnessOptions
 
@@ -106,6 +113,15 @@ let cheapGradientColumns: [Column] = [
   Column("working_set_mb", "working set MB", .decimals(1)),
   Column("bytes_per_variable", "bytes/variable", .decimals(1)),
   Column("evaluate_working_set_mb", "evaluate working set MB", .decimals(1), inTable: false),
+  Column("build_ms", "build ms", .milliseconds),
+  Column("compile_ms", "compile ms", .milliseconds),
+  Column("build_over_evaluate", "(build+compile)/evaluate", .ratio),
+  Column("build_bytes_per_variable", "build B/variable", .decimals(1)),
+  Column("traced_variables", "traced variables", .integer, inTable: false),
+  Column("trace_ms", "trace+compile ms", .milliseconds),
+  Column("traced_evaluate_ms", "traced evaluate ms", .milliseconds, inTable: false),
+  Column("trace_over_evaluate", "(trace+compile)/evaluate", .ratio),
+  Column("trace_bytes_per_variable", "trace B/variable", .decimals(1)),
   Column("max_relative_difference", "max rel diff", .scientific),
   Column("check", "check", .text),
 ]
@@ -132,18 +148,36 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
   var handSeries = Series("hand-written reverse pass", expectedSlope: 1)
   var worstRatio = (ratio: 0.0, k: 0)
   var worstBytes = (bytes: 0.0, k: 0)
+  var worstBuildRatio = (ratio: 0.0, k: 0, path: "")
+  var worstBuildBytes = (bytes: 0.0, k: 0, path: "")
   let point = BlogChain.point
   let smallest = stepCounts.min() ?? 0
 
   for k in stepCounts {
     let rowName = "K = \(k)"
-    harness.progress("\(rowName): building the program")
-    let chain = try BlogChain(steps: k)
-    let program = chain.program
+    // Building first, on a settled process: the peak above the resident size before,
+    // through ConstraintGraph.define (no names) + compile, and through Program.trace.
+    harness.progress("\(rowName): memory of building the program")
+    let (chainProgram, buildMemory) = try ResidentMemory.measure { () throws -> Program in
+      let (graph, objective) = try BlogChain.graph(steps: k)
+      return try graph.compile(objective: objective)
+    }
+    let (traced, traceMemory) = try ResidentMemory.measure { try BlogChain.traced(steps: k) }
+    let program = chainProgram
     let n = program.variableCount
     var row: [String: Cell] = [
       "k": .integer(k), "variables": .integer(n), "edges": .integer(program.edgeCount),
+      "traced_variables": .integer(traced.variableCount),
     ]
+    for (key, usage, path, count) in [
+      ("build_bytes_per_variable", buildMemory, "define", n),
+      ("trace_bytes_per_variable", traceMemory, "trace", traced.variableCount),
+    ] {
+      guard let bytes = usage.workingSetBytes else { continue }
+      let perVariable = Double(bytes) / Double(count)
+      row[key] = .number(perVariable)
+      if perVariable > worstBuildBytes.bytes { worstBuildBytes = (perVariable, k, path) }
+    }
 
     // Memory first, on a settled process: one call each, peak above the resident size before.
     harness.progress("\(rowName): memory of one gradient call")
@@ -199,6 +233,32 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
     let workspaceFresh = try PageFaults.freshBytesPerCall {
       blackHole(try program.gradient(at: point, solver: .sweep, workspace: workspace).gradient)
     }
+    let build = try harness.measure("\(rowName) · build (define)") {
+      blackHole(try BlogChain.graph(steps: k).graph.variableCount)
+    }
+    let (graph, objective) = try BlogChain.graph(steps: k)
+    let compile = try harness.measure("\(rowName) · compile") {
+      blackHole(try graph.compile(objective: objective).variableCount)
+    }
+    let trace = try harness.measure("\(rowName) · trace + compile") {
+      blackHole(try BlogChain.traced(steps: k).variableCount)
+    }
+    let tracedEvaluate = try harness.measure("\(rowName) · evaluate (traced)") {
+      blackHole(try traced.evaluate(at: point))
+    }
+    let buildRatio = (build.median + compile.median) / evaluate.median
+    let traceRatio = trace.median / tracedEvaluate.median
+    row["build_ms"] = .number(build.milliseconds)
+    row["compile_ms"] = .number(compile.milliseconds)
+    row["build_over_evaluate"] = .number(buildRatio)
+    row["trace_ms"] = .number(trace.milliseconds)
+    row["traced_evaluate_ms"] = .number(tracedEvaluate.milliseconds)
+    row["trace_over_evaluate"] = .number(traceRatio)
+    for (ratio, path) in [(buildRatio, "define"), (traceRatio, "trace")]
+    where ratio > worstBuildRatio.ratio {
+      worstBuildRatio = (ratio, k, path)
+    }
+
     let ratio = gradient.median / evaluate.median
     if ratio > worstRatio.ratio { worstRatio = (ratio, k) }
     row["evaluate_ms"] = .number(evaluate.milliseconds)
@@ -243,6 +303,17 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
         row: rowName, path: "C forward", answer: [lp_blog_chain_forward(k, point[0], point[1])],
         reference: "evaluate", expected: [result.value], tolerance: CheapGradient.tolerance),
     ]
+    let tracedResult = try traced.gradient(at: point, solver: .sweep)
+    checks.append(
+      AnswerCheck(
+        row: rowName, path: "traced gradient", answer: tracedResult.gradient,
+        reference: "hand-written reverse pass", expected: reference.gradient,
+        tolerance: CheapGradient.tolerance))
+    checks.append(
+      AnswerCheck(
+        row: rowName, path: "traced value", answer: [tracedResult.value],
+        reference: "hand-written forward pass", expected: [reference.value],
+        tolerance: CheapGradient.tolerance))
     if k == smallest {
       checks.append(
         AnswerCheck(
@@ -272,12 +343,30 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
       goal: "≤ \(Int(CheapGradient.bytesPerVariableGoal)) bytes of working memory per variable",
       met: worstBytes.bytes <= CheapGradient.bytesPerVariableGoal,
       detail: "worst \(String(format: "%.1f", worstBytes.bytes)) B at K = \(worstBytes.k)"),
+    GoalResult(
+      goal: "building + compile ≤ \(formatPlain(CheapGradient.buildRatioGoal))× evaluate "
+        + "(define and trace) at every K",
+      met: worstBuildRatio.ratio <= CheapGradient.buildRatioGoal,
+      detail: "worst \(String(format: "%.2f", worstBuildRatio.ratio)) at K = \(worstBuildRatio.k) "
+        + "(\(worstBuildRatio.path))"),
+    GoalResult(
+      goal: "≤ \(Int(CheapGradient.buildBytesPerVariableGoal)) bytes per variable while building "
+        + "and compiling",
+      met: worstBuildBytes.bytes <= CheapGradient.buildBytesPerVariableGoal,
+      detail:
+        "worst \(String(format: "%.1f", worstBuildBytes.bytes)) B at K = \(worstBuildBytes.k) "
+        + "(\(worstBuildBytes.path))"),
   ]
   report.notes = [
     "working set = peak resident bytes during one gradient call above the resident bytes before it "
       + "(VmHWM reset through /proc/self/clear_refs); small K reuse freed heap pages, so it reads "
       + "low there: the largest K is the meaningful figure.",
     "peak MB = the process's VmHWM at the end of that call (program and everything else included).",
+    "build = ConstraintGraph.define without names (array form), compile = graph.compile; "
+      + "trace + compile = one Program.trace call (ordinary Swift on Traced values, compile "
+      + "included); their ratios are to one evaluate of the program each built. "
+      + "B/variable = peak resident bytes while building and compiling above the resident bytes "
+      + "before, per variable (the program returned included).",
     "hand-written = forward and reverse pass in plain Swift with a 24-byte tape per step "
       + "(the baseline of the design's ‘within 1.6× of a hand-written adjoint’).",
     "ws = the same call with a Program.Workspace reused across calls; fresh MB/call = minor page "

@@ -93,11 +93,19 @@ final class SubcommandSmokeTests: XCTestCase {
     XCTAssertEqual(sections[0].rows.map { $0[0] }, ["3", "30"])
     let rows = jsonRows(try decodedJSON(report))
     XCTAssertEqual(rows.map { $0["variables"] as? Int }, [6 * 3 + 3, 6 * 30 + 3])
+    XCTAssertEqual(rows.map { $0["traced_variables"] as? Int }, [6 * 3 + 2, 6 * 30 + 2])
     for row in rows {
-      XCTAssertGreaterThan(row["ratio"] as? Double ?? 0, 0)
-      XCTAssertGreaterThan(row["variables_per_second"] as? Double ?? 0, 0)
+      for key in [
+        "ratio", "variables_per_second", "build_ms", "compile_ms", "build_over_evaluate",
+        "trace_ms", "trace_over_evaluate",
+      ] {
+        XCTAssertGreaterThan(row[key] as? Double ?? 0, 0, key)
+      }
     }
-    XCTAssertEqual(report.goals.count, 2)
+    XCTAssertTrue(
+      report.checks.contains { $0.path == "traced gradient" && $0.row == "K = 30" },
+      "the traced chain's gradient is checked")
+    XCTAssertEqual(report.goals.count, 4)
   }
 
   func testCheapGradientDetectsACorruptedAnswer() throws {

@@ -28,25 +28,59 @@ struct BlogChain {
   init(steps: Int) throws {
     precondition(steps >= 1, "a chain has at least one step")
     self.steps = steps
+    let (graph, objective) = try BlogChain.graph(steps: steps)
+    program = try graph.compile(objective: objective)
+  }
+
+  /// The chain's graph, built by `define` without names, and its objective.
+  ///
+  /// - Precondition: `steps ≥ 1`.
+  static func graph(steps: Int) throws -> (graph: ConstraintGraph, objective: Objective) {
     var graph = ConstraintGraph()
     let x0 = graph.input("x0")
     let y = graph.input("y")
     var h = try graph.define(nil, .linear([0.5]), [x0])
     var halves: [Variable] = []
     halves.reserveCapacity(steps)
+    let half = LocalFunction.linear([0.5, 0.5])
     for _ in 0..<steps {
       let a = try graph.define(nil, .exp, [h])
       let b = try graph.define(nil, .square, [a])
       let c = try graph.define(nil, .sum, [a, b, y])
       let d = try graph.define(nil, .tanh, [c])
       let e = try graph.define(nil, .sin, [c])
-      h = try graph.define(nil, .linear([0.5, 0.5]), [d, e])
+      h = try graph.define(nil, half, [d, e])
       halves.append(h)
     }
     // f = (1/K) Σ x_k = (2/K) Σ h_k.
     var weights = [Double](repeating: 0, count: graph.variableCount)
     for v in halves { weights[v.index] = 2 / Double(steps) }
-    program = try graph.compile(objective: .linear(weights))
+    return (graph, .linear(weights))
+  }
+
+  /// The same function recorded by `Program.trace` as ordinary Swift:
+  /// `a = exp(0.5·x)`, `c = a + a·a + y`, `x = tanh(c) + sin(c)`, objective the mean
+  /// of the `x_k`. The tracer folds `0.5·(d + e)` into one `.linear` constraint and
+  /// `a + b + y` into one `.sum`, and makes the mean a linear objective over the
+  /// `2K` values `d`, `e`: `6K + 2` variables, one fewer than the hand-built chain
+  /// (whose first `.linear` reads `x₀` alone; the traced one never stores `x_K`).
+  ///
+  /// - Precondition: `steps ≥ 1`.
+  static func traced(steps: Int) throws -> Program {
+    precondition(steps >= 1, "a chain has at least one step")
+    return try Program.trace(inputs: ["x0", "y"]) { t in
+      var x = t.inputs[0]
+      let y = t.inputs[1]
+      var trajectory: [Traced] = []
+      trajectory.reserveCapacity(steps)
+      for _ in 0..<steps {
+        let a = exp(0.5 * x)
+        let c = a + a * a + y
+        x = tanh(c) + sin(c)
+        trajectory.append(x)
+      }
+      return dot([Double](repeating: 1 / Double(steps), count: steps), trajectory)
+    }
   }
 
   /// The objective and its gradient `(∂f/∂x₀, ∂f/∂y)` by a hand-written forward

@@ -15,8 +15,11 @@
 ///
 /// Concurrent calls on one `Program` are safe: every call allocates its own state.
 public struct Program: Sendable {
-  /// The identity of the graph compiled (handles of other graphs are refused).
-  let graphID: UInt64
+  /// The identity of the graph compiled (handles of other graphs, and of copies
+  /// of it made after they diverged, are refused).
+  let graphIdentity: GraphIdentity
+  /// The identity stamped on handles this program makes.
+  var graphID: UInt64 { graphIdentity.id }
   /// The number of variables `n` (inputs and intermediates).
   public let variableCount: Int
   /// The number of inputs `d`.
@@ -28,6 +31,7 @@ public struct Program: Sendable {
   let isIdentityOrder: Bool
 
   // Names and inputs in declaration order.
+  /// Names by declaration index; shorter than `variableCount` when the last variables are unnamed.
   let names: [String?]
   let inputDeclarationIndices: [Int32]
 
@@ -98,7 +102,7 @@ public struct Program: Sendable {
 
   /// Whether `variable` is a handle of the graph this program was compiled from.
   public func contains(_ variable: Variable) -> Bool {
-    variable.graphID == graphID && variable.index >= 0 && variable.index < variableCount
+    graphIdentity.accepts(variable, count: variableCount)
   }
 
   func check(_ variable: Variable) throws(LagrangePropError) {
@@ -121,7 +125,7 @@ public struct Program: Sendable {
   }
 
   func name(declarationIndex i: Int) -> String {
-    if let name = names[i] { return name }
+    if i < names.count, let name = names[i] { return name }
     let p = Int(position[i])
     return p < inputCount ? "x#\(p)" : "z#\(i)"
   }

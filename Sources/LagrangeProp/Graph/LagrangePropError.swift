@@ -89,6 +89,20 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   case fixedPointNeedsAssignment(variable: String)
   /// A failure of the linear-algebra layer that no variable can be blamed for.
   case linearAlgebra(LinearAlgebraError)
+
+  // MARK: Tracing
+
+  /// A `Traced` value of another trace, or of a trace that has returned, used in
+  /// this one; `variable` names it in the trace that made it.
+  case foreignTraced(variable: String)
+  /// `define` or `constrain` in a trace on a value that was not made by `unknown`
+  /// (an input or a computed value).
+  case notAnUnknown(variable: String)
+  /// A non-finite constant in a traced operation (`x * .infinity`, `x / 0`,
+  /// `pow(x, .nan)`, a non-finite `dot` weight), naming the traced operand.
+  case nonFiniteConstant(variable: String, operation: String, value: Double)
+  /// `sum`, `product` or `dot` of no traced values.
+  case emptyTracedReduction(function: String)
 }
 
 extension LagrangePropError: CustomStringConvertible {
@@ -168,6 +182,16 @@ extension LagrangePropError: CustomStringConvertible {
         "fixed-point iteration needs assignments, but '\(v)' has a residual constraint; use Newton"
     case .linearAlgebra(let error):
       return error.description
+    case .foreignTraced(let v):
+      return
+        "traced value '\(v)' belongs to another trace, or to a trace that has returned; use values of the trace being recorded"
+    case .notAnUnknown(let v):
+      return
+        "'\(v)' is not an unknown: define and constrain take a variable made by unknown() or unknowns()"
+    case .nonFiniteConstant(let v, let operation, let value):
+      return "traced operation '\(operation)' on '\(v)': the constant \(value) is not finite"
+    case .emptyTracedReduction(let function):
+      return "\(function) of no traced values: the array is empty"
     }
   }
 

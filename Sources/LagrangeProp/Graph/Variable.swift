@@ -3,9 +3,10 @@
 ///
 /// `index` is the variable's position in declaration order, the order in which
 /// every public vector of LagrangeProp (values, adjoints, tangents, the rows of
-/// `dz/dx`) is indexed. A handle is only meaningful for the graph that made it
-/// (and copies of that graph): handing it to another graph throws
-/// `LagrangePropError.unknownVariable`.
+/// `dz/dx`) is indexed. A handle is only meaningful for the graph that made it,
+/// for copies of that graph made after it, and for the programs compiled from
+/// them: handing it to another graph — or to a copy that diverged before the
+/// handle was made — throws `LagrangePropError.unknownVariable`.
 public struct Variable: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The position of the variable in declaration order.
   public let index: Int

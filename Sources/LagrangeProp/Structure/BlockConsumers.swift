@@ -17,6 +17,12 @@ struct BlockConsumers: Sendable {
   ///
   /// - Complexity: O(n + edges inside blocks).
   init(count n: Int, blocks: [BlockLayout], argumentStart: [Int32], arguments: [Int32]) {
+    if blocks.isEmpty {  // an acyclic program: every list is empty
+      self.start = [Int32](repeating: 0, count: n + 1)
+      self.edge = []
+      self.consumer = []
+      return
+    }
     var counts = [Int32](repeating: 0, count: n + 1)
     for block in blocks {
       for p in block.start..<block.end {

@@ -37,6 +37,7 @@ final class ReadmeConsistencyTests: XCTestCase {
       "Tests/LagrangePropTests/Engine/ReadmeExampleTests.swift",
       "Tests/LagrangePropTests/Cyclic/CyclicDocumentationExampleTests.swift",
       "Tests/LagrangePropTests/Banded/BandedArticleExampleTests.swift",
+      "Tests/LagrangePropTests/Tracing/TracingDocumentationExampleTests.swift",
     ]
     let sources = try testFiles.map {
       Self.squeezed(try String(contentsOf: Self.root.appendingPathComponent($0), encoding: .utf8))

@@ -1,0 +1,112 @@
+/// Arithmetic on traced values. Affine operations (`+`, `−`, scaling by a
+/// `Double`, adding a `Double`) fold into one pending affine value; `*` and `/`
+/// between traced values record one `.product` / `.square` / `.power(-1)`
+/// constraint each.
+extension Traced {
+  /// `lhs + rhs` (pending affine: no constraint recorded yet).
+  /// - Complexity: O(terms of the operands).
+  public static func + (lhs: Traced, rhs: Traced) -> Traced {
+    let (t, valid) = Tracer.common(lhs, rhs)
+    guard valid else { return Traced(poisonedBy: t) }
+    return t.add(lhs, rhs, scale: 1, operation: "+")
+  }
+
+  /// `lhs − rhs` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static func - (lhs: Traced, rhs: Traced) -> Traced {
+    let (t, valid) = Tracer.common(lhs, rhs)
+    guard valid else { return Traced(poisonedBy: t) }
+    return t.add(lhs, rhs, scale: -1, operation: "-")
+  }
+
+  /// `lhs · rhs`: one `.product` constraint (`.square` for `x * x`).
+  /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
+  public static func * (lhs: Traced, rhs: Traced) -> Traced {
+    let (t, valid) = Tracer.common(lhs, rhs)
+    guard valid else { return Traced(poisonedBy: t) }
+    return t.multiply(lhs, rhs)
+  }
+
+  /// `lhs / rhs = lhs · rhs⁻¹`: a `.power(-1)` and a `.product` constraint.
+  /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
+  public static func / (lhs: Traced, rhs: Traced) -> Traced {
+    let (t, valid) = Tracer.common(lhs, rhs)
+    guard valid else { return Traced(poisonedBy: t) }
+    return t.multiply(lhs, t.reciprocal(rhs))
+  }
+
+  /// `−x` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static prefix func - (x: Traced) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return x.tracer.affine(x, times: -1, plus: 0, operation: "-", given: -1)
+  }
+
+  /// `x + c` (pending affine). A non-finite `c` is a recorded misuse.
+  /// - Complexity: O(terms of the operands).
+  public static func + (x: Traced, c: Double) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return x.tracer.affine(x, times: 1, plus: c, operation: "+", given: c)
+  }
+
+  /// `c + x` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static func + (c: Double, x: Traced) -> Traced { x + c }
+
+  /// `x − c` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static func - (x: Traced, c: Double) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return x.tracer.affine(x, times: 1, plus: -c, operation: "-", given: c)
+  }
+
+  /// `c − x` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static func - (c: Double, x: Traced) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return x.tracer.affine(x, times: -1, plus: c, operation: "-", given: c)
+  }
+
+  /// `x · c` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static func * (x: Traced, c: Double) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return x.tracer.affine(x, times: c, plus: 0, operation: "*", given: c)
+  }
+
+  /// `c · x` (pending affine).
+  /// - Complexity: O(terms of the operands).
+  public static func * (c: Double, x: Traced) -> Traced { x * c }
+
+  /// `x / c = x · (1/c)` (pending affine). `c = 0` is a recorded misuse
+  /// (`.nonFiniteConstant` with the constant `1/c`).
+  /// - Complexity: O(terms of the operands).
+  public static func / (x: Traced, c: Double) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: 1 / c)
+  }
+
+  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint.
+  /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
+  public static func / (c: Double, x: Traced) -> Traced {
+    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    return c * x.tracer.reciprocal(x)
+  }
+
+  /// `lhs = lhs + rhs`.
+  public static func += (lhs: inout Traced, rhs: Traced) { lhs = lhs + rhs }
+  /// `lhs = lhs − rhs`.
+  public static func -= (lhs: inout Traced, rhs: Traced) { lhs = lhs - rhs }
+  /// `lhs = lhs · rhs`.
+  public static func *= (lhs: inout Traced, rhs: Traced) { lhs = lhs * rhs }
+  /// `lhs = lhs / rhs`.
+  public static func /= (lhs: inout Traced, rhs: Traced) { lhs = lhs / rhs }
+  /// `x = x + c`.
+  public static func += (x: inout Traced, c: Double) { x = x + c }
+  /// `x = x − c`.
+  public static func -= (x: inout Traced, c: Double) { x = x - c }
+  /// `x = x · c`.
+  public static func *= (x: inout Traced, c: Double) { x = x * c }
+  /// `x = x / c`.
+  public static func /= (x: inout Traced, c: Double) { x = x / c }
+}

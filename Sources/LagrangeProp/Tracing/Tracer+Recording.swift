@@ -1,0 +1,335 @@
+/// How the tracer checks operands, records misuse, builds pending affine values
+/// and stores values in its graph.
+extension Tracer {
+  /// A closed tracer that owns the poisoned results of reductions over no values
+  /// (`sum([])`), which have no tracer of their own; their `id` is the function's
+  /// index in `reductionNames`.
+  nonisolated(unsafe) static let empty: Tracer = {
+    let tracer = Tracer(inputNames: [])
+    tracer.isOpen = false
+    return tracer
+  }()
+
+  static let reductionNames = ["sum", "product", "dot"]
+
+  /// The poisoned result of a reduction (`sum`, `product`, `dot`) over no values.
+  static func emptyReduction(_ function: String) -> Traced {
+    let code = reductionNames.firstIndex(of: function) ?? 0
+    return Traced(variable: Int32(code), tracer: Tracer.empty)
+  }
+
+  /// Records `error` unless an earlier misuse was recorded.
+  func record(_ error: LagrangePropError) {
+    if isOpen && firstError == nil { firstError = error }
+  }
+
+  /// Whether `value` may be used by this (open) tracer; a value of another trace
+  /// is recorded as `.foreignTraced` (or, for a reduction over no values,
+  /// `.emptyTracedReduction`). Poisoned values are refused silently: their misuse
+  /// is already recorded.
+  @inline(__always)
+  func accept(_ value: Traced) -> Bool {
+    if value.tracer === self { return isOpen && !value.isPoisoned }
+    refuseForeign(value)
+    return false
+  }
+
+  private func refuseForeign(_ value: Traced) {
+    if value.tracer === Tracer.empty {
+      let code = Int(value.id)
+      let name =
+        code >= 0 && code < Tracer.reductionNames.count ? Tracer.reductionNames[code] : "sum"
+      record(.emptyTracedReduction(function: name))
+    } else {
+      record(.foreignTraced(variable: value.tracer.describe(value)))
+    }
+  }
+
+  /// The common tracer of two operands and whether both may be used; with values
+  /// of two traces, each open tracer records the other's value.
+  @inline(__always)
+  static func common(_ a: Traced, _ b: Traced) -> (tracer: Tracer, valid: Bool) {
+    if a.tracer === b.tracer {
+      let t = a.tracer
+      return (t, t.isOpen && !a.isPoisoned && !b.isPoisoned)
+    }
+    let aOpen = a.tracer.isOpen
+    if aOpen { _ = a.tracer.accept(b) }
+    if b.tracer.isOpen { _ = b.tracer.accept(a) }
+    return (aOpen ? a.tracer : b.tracer, false)
+  }
+
+  /// A name for `value` in messages: the variable's name, or the variables of a
+  /// pending affine value.
+  func describe(_ value: Traced) -> String {
+    if value.isPoisoned { return "(invalid value)" }
+    if value.isVariable { return graph.name(ofIndex: Int(value.id)) }
+    let c = value.composite
+    guard c + 1 < compositeStart.count else { return "pending affine value" }
+    let terms = compositeStart[c]..<compositeStart[c + 1]
+    let shown = terms.prefix(3).map { "'\(graph.name(ofIndex: Int(termIndices[$0])))'" }
+    let more = terms.count > 3 ? ", …" : ""
+    return "affine expression in \(shown.joined(separator: ", "))\(more)"
+  }
+
+  // MARK: - Pending affine values
+
+  /// The number of terms of `value` (1 for a variable).
+  @inline(__always)
+  func termCount(_ value: Traced) -> Int {
+    value.isVariable ? 1 : compositeStart[value.composite + 1] - compositeStart[value.composite]
+  }
+
+  /// `(i, c)` when `value` is `c·z_i` (a variable, or one term without constant).
+  @inline(__always)
+  func scaledVariable(_ value: Traced) -> (index: Int32, coefficient: Double)? {
+    if value.isVariable { return (value.id, 1) }
+    let c = value.composite
+    let start = compositeStart[c]
+    guard compositeStart[c + 1] == start + 1 && compositeConstant[c] == 0 else { return nil }
+    return (termIndices[start], termCoefficients[start])
+  }
+
+  /// Appends the terms of `value` times `s` to the pending value being built and
+  /// returns its constant times `s`. With `merging`, a variable already among the
+  /// terms from `from` on gets its coefficient increased instead.
+  @inline(__always)
+  func appendTerms(of value: Traced, times s: Double, mergingFrom from: Int? = nil) -> Double {
+    if value.isVariable {
+      appendTerm(value.id, s, mergingFrom: from)
+      return 0
+    }
+    let c = value.composite
+    for k in compositeStart[c]..<compositeStart[c + 1] {
+      appendTerm(termIndices[k], s * termCoefficients[k], mergingFrom: from)
+    }
+    return s * compositeConstant[c]
+  }
+
+  /// Appends one term (capacity reserved by the caller with `reserveTerms`).
+  @inline(__always)
+  private func appendTerm(_ i: Int32, _ coefficient: Double, mergingFrom from: Int?) {
+    if let from {
+      for k in from..<termIndices.count where termIndices[k] == i {
+        termCoefficients[k] += coefficient
+        return
+      }
+    }
+    termIndices.append(i)
+    termCoefficients.append(coefficient)
+  }
+
+  /// Reserves room for `count` more terms (see `reserveAhead`).
+  @inline(__always)
+  func reserveTerms(_ count: Int) {
+    termIndices.reserve(count)
+    termCoefficients.reserve(count)
+  }
+
+  /// Closes the pending value whose terms start at `start`, or discards it and
+  /// returns a poisoned value if a coefficient or the constant is not finite
+  /// (recorded as `.nonFiniteConstant` naming `operand`).
+  @inline(__always)
+  func finishComposite(start: Int, constant: Double, operation: String, operand: Traced)
+    -> Traced
+  {
+    var bad: Double?
+    for k in start..<termCoefficients.count where !termCoefficients[k].isFinite {
+      bad = termCoefficients[k]
+      break
+    }
+    if bad == nil && !constant.isFinite { bad = constant }
+    if let bad {
+      termIndices.removeLast(termIndices.count - start)
+      termCoefficients.removeLast(termCoefficients.count - start)
+      record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: bad))
+      return Traced(poisonedBy: self)
+    }
+    let c = compositeConstant.count
+    compositeConstant.append(constant)
+    compositeStored.append(-1)
+    compositeStart.append(termIndices.count)
+    return Traced(composite: Int32(truncatingIfNeeded: c), tracer: self)
+  }
+
+  /// `value` itself, or the variable it is stored in when it has more than
+  /// `foldLimit` terms.
+  @inline(__always)
+  func limited(_ value: Traced) -> Traced {
+    termCount(value) > Tracer.foldLimit ? Traced(variable: store(value), tracer: self) : value
+  }
+
+  // MARK: - Storing values
+
+  /// The declaration index of the variable holding `value`: a variable itself, or a
+  /// pending value stored now (one `.sum` / `.linear` / `.affine` constraint) or earlier.
+  ///
+  /// - Precondition: `accept(value)`.
+  @inline(__always)
+  func store(_ value: Traced) -> Int32 {
+    if value.isVariable { return value.id }
+    let c = value.composite
+    let stored = compositeStored[c]
+    if stored >= 0 { return stored }
+    let (op, payload, offset, count) = emitAffine(value)
+    let i = graph.appendRecordedAssignment(op, payload: payload, offset: offset, count: count)
+    compositeStored[c] = i
+    return i
+  }
+
+  /// Appends the arguments (and constants) of the affine function `value` to the
+  /// graph and returns its encoding: `.sum` when every coefficient is 1 and there
+  /// is no constant, `.linear` without a constant, `.affine` otherwise.
+  func emitAffine(_ value: Traced) -> (OpCode, Int32, Int, Int) {
+    let offset = graph.argumentPool.count
+    if value.isVariable {
+      reserveAhead(&graph.argumentPool)
+      graph.argumentPool.append(value.id)
+      return (.sum, 0, offset, 1)
+    }
+    let c = value.composite
+    let terms = compositeStart[c]..<compositeStart[c + 1]
+    let constant = compositeConstant[c]
+    reserveAhead(&graph.argumentPool, adding: terms.count)
+    termIndices.withBuffer(terms) { graph.argumentPool.append(contentsOf: $0) }
+    var unit = constant == 0
+    for k in terms where termCoefficients[k] != 1 {
+      unit = false
+      break
+    }
+    if unit { return (.sum, 0, offset, terms.count) }
+    let start = Int32(truncatingIfNeeded: graph.constants.count)
+    reserveAhead(&graph.constants, adding: terms.count + 1)
+    if constant != 0 { graph.constants.append(constant) }
+    termCoefficients.withBuffer(terms) { graph.constants.append(contentsOf: $0) }
+    return (constant != 0 ? .affine : .linear, start, offset, terms.count)
+  }
+
+  /// Records `variable = value` (`.assignment`) or `value = 0` (`.residual`) for an unknown.
+  func setConstraint(of variable: Traced, role: ConstraintRole, _ value: Traced) {
+    guard accept(variable) else { return }
+    guard accept(value) else { return }
+    guard variable.isVariable, unknownIndices.contains(variable.id) else {
+      record(.notAnUnknown(variable: describe(variable)))
+      return
+    }
+    let i = Int(variable.id)
+    do {
+      try graph.checkUndefined(i)
+    } catch {
+      record(error)
+      return
+    }
+    let (op, payload, offset, count) = emitAffine(value)
+    graph.setRecordedConstraint(
+      of: i, role: role, op, payload: payload, offset: offset, count: count)
+    // The unknown now holds the value: later uses of it read the unknown.
+    if role == .assignment && !value.isVariable && compositeStored[value.composite] < 0 {
+      compositeStored[value.composite] = variable.id
+    }
+  }
+
+  // MARK: - Recording operations
+
+  /// `op(value)`: one constraint on the variable holding `value`.
+  @inline(__always)
+  func unary(_ op: OpCode, payload: Int32 = 0, _ value: Traced) -> Traced {
+    let u = store(value)
+    return Traced(variable: graph.appendRecordedAssignment(op, payload: payload, u), tracer: self)
+  }
+
+  /// `c·z_i` (the variable itself when `c = 1`); a non-finite `c` is recorded as
+  /// `.nonFiniteConstant` naming `operand`.
+  @inline(__always)
+  func scaled(_ i: Int32, by c: Double, operation: String, operand: Traced) -> Traced {
+    if c == 1 { return Traced(variable: i, tracer: self) }
+    let start = termIndices.count
+    reserveTerms(1)
+    termIndices.append(i)
+    termCoefficients.append(c)
+    return finishComposite(start: start, constant: 0, operation: operation, operand: operand)
+  }
+
+  /// `a + s·b` (`s = ±1`), folded into one pending affine value.
+  func add(_ a: Traced, _ b: Traced, scale s: Double, operation: String) -> Traced {
+    let a = limited(a)
+    let b = limited(b)
+    let start = termIndices.count
+    reserveTerms(termCount(a) + termCount(b))
+    var constant = appendTerms(of: a, times: 1)
+    constant += appendTerms(of: b, times: s, mergingFrom: start)
+    return finishComposite(start: start, constant: constant, operation: operation, operand: a)
+  }
+
+  /// `c·a + d` (one pending value); the user's constant `given` is recorded as
+  /// `.nonFiniteConstant` if it is not finite.
+  func affine(_ a: Traced, times c: Double, plus d: Double, operation: String, given: Double)
+    -> Traced
+  {
+    guard given.isFinite else {
+      record(.nonFiniteConstant(variable: describe(a), operation: operation, value: given))
+      return Traced(poisonedBy: self)
+    }
+    if c == 1 && d == 0 { return a }
+    let a = limited(a)
+    let start = termIndices.count
+    reserveTerms(termCount(a))
+    let constant = appendTerms(of: a, times: c) + d
+    return finishComposite(start: start, constant: constant, operation: operation, operand: a)
+  }
+
+  /// `a·b`: one `.product` (or `.square`) constraint on the variables, scalar
+  /// factors of `c·z` operands kept pending.
+  func multiply(_ a: Traced, _ b: Traced) -> Traced {
+    var c = 1.0
+    let u: Int32
+    if let (i, ci) = scaledVariable(a) {
+      c *= ci
+      u = i
+    } else {
+      u = store(a)
+    }
+    let w: Int32
+    if let (i, ci) = scaledVariable(b) {
+      c *= ci
+      w = i
+    } else {
+      w = store(b)
+    }
+    let node =
+      u == w
+      ? graph.appendRecordedAssignment(.square, u)
+      : graph.appendRecordedAssignment(.product, u, w)
+    return scaled(node, by: c, operation: "*", operand: a)
+  }
+
+  /// `1/a`: one `.power(-1)` constraint (the scalar of a `c·z` operand kept pending).
+  func reciprocal(_ a: Traced) -> Traced {
+    var c = 1.0
+    let u: Int32
+    if let (i, ci) = scaledVariable(a) {
+      c = 1 / ci
+      u = i
+    } else {
+      u = store(a)
+    }
+    let exponent = graph.appendConstant(-1)
+    let node = graph.appendRecordedAssignment(.power, payload: exponent, u)
+    return scaled(node, by: c, operation: "/", operand: a)
+  }
+
+  /// Ends the trace: values made by it are refused from now on, and the graph's
+  /// and pending values' storage is released (the names stay, for messages about
+  /// stale values, and where pending values were stored, for `Traced.variable`);
+  /// the tracer itself is freed with the last `Traced` that refers to it.
+  func close() {
+    isOpen = false
+    inputs = []  // they hold the tracer: keeping them would keep it alive forever
+    graph.releaseStorage()
+    unknownIndices = []
+    termIndices.removeAll()
+    termCoefficients.removeAll()
+    compositeStart.removeAll()
+    compositeConstant.removeAll()
+  }
+}

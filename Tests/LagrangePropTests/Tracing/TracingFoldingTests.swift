@@ -1,0 +1,112 @@
+import Foundation
+import LagrangeProp
+import XCTest
+
+/// How the tracer folds affine operations: which constraints it records, and that
+/// the values and gradients are those of the expressions written.
+final class TracingFoldingTests: XCTestCase {
+  /// `2 * x + 1` is one `.affine` constraint, not a chain; `x * x` is `.square`.
+  func testAffineChainsAreOneConstraint() throws {
+    let program = try Program.trace(inputs: ["x"]) { t in exp(2 * t.inputs[0] + 1) }
+    XCTAssertEqual(program.variableCount, 3)  // x, 2x + 1, exp
+    let g = try program.gradient(at: [0.25])
+    assertClose(g.value, Foundation.exp(1.5), relative: 1e-15)
+    assertClose(g.gradient, [2 * Foundation.exp(1.5)], relative: 1e-15)
+
+    let scaled = try Program.trace(inputs: ["x", "y"]) { t in
+      let x = t.inputs[0], y = t.inputs[1]
+      return sin((3 * x) * (x * 3) - y / 4 + 0.5 * (x - y))  // 9x² − y/4 + x/2 − y/2
+    }
+    XCTAssertEqual(scaled.variableCount, 5)  // x, y, x², the affine argument, sin
+    let (x, y) = (0.3, -0.7)
+    let inner = 9 * x * x - y / 4 + 0.5 * (x - y)
+    let h = try scaled.gradient(at: [x, y])
+    assertClose(h.value, Foundation.sin(inner), relative: 1e-14)
+    assertClose(
+      h.gradient, [Foundation.cos(inner) * (18 * x + 0.5), Foundation.cos(inner) * -0.75],
+      relative: 1e-14)
+  }
+
+  /// A pending value used twice is stored once.
+  func testPendingValueStoredOnce() throws {
+    let program = try Program.trace(inputs: ["a", "b"]) { t in
+      let c = t.inputs[0] + t.inputs[1]
+      return tanh(c) * sin(c) + cos(c)
+    }
+    XCTAssertEqual(program.variableCount, 2 + 1 + 4)  // a, b; c; tanh, sin, product, cos
+  }
+
+  /// A long chain `s = s + x_k` stays linear: every 64 terms the sum is stored.
+  func testLongAdditionChain() throws {
+    let n = 1000
+    let program = try Program.trace(inputCount: n) { t in
+      var s = t.inputs[0]
+      for k in 1..<n { s = s + t.inputs[k] }
+      return exp(s / Double(n))
+    }
+    XCTAssertLessThan(program.variableCount, n + 20)
+    let x = (0..<n).map { Double($0 % 7) / 7 }
+    let mean = x.reduce(0, +) / Double(n)
+    let g = try program.gradient(at: x)
+    assertClose(g.value, Foundation.exp(mean), relative: 1e-13)
+    assertClose(
+      g.gradient, [Double](repeating: Foundation.exp(mean) / Double(n), count: n),
+      relative: 1e-13)
+  }
+
+  /// Repeated variables in reductions are summed, as the engine sums repeated arguments.
+  func testRepeatedVariablesInReductions() throws {
+    let program = try Program.trace(inputs: ["x", "y"]) { t in
+      let x = t.inputs[0], y = t.inputs[1]
+      return square(sum([Traced](repeating: x, count: 20) + [y, x - y]))  // (21x)²
+    }
+    let g = try program.gradient(at: [0.1, 5])
+    assertClose(g.value, 2.1 * 2.1, relative: 1e-14)
+    assertClose(g.gradient, [2 * 21 * 2.1, 0], relative: 1e-14)
+    let d = try Program.trace(inputs: ["x"]) { t in
+      exp(dot([1, 2, 3], [t.inputs[0], t.inputs[0], 1 - t.inputs[0]]))
+    }
+    assertClose(try d.gradient(at: [0]).gradient, [0], relative: 1e-15)  // x + 2x + 3 − 3x = 3
+  }
+
+  /// An objective with a constant term is stored (a linear objective has none);
+  /// products, quotients and powers of scaled variables keep their scalars pending.
+  func testObjectiveWithConstantAndScalars() throws {
+    let program = try Program.trace(inputs: ["x", "y"]) { t in
+      let x = t.inputs[0], y = t.inputs[1]
+      return product([2 * x, y, x]) + 3 / (4 * y) + pow(x, 3) + pow(x, 1) + 1
+    }
+    let (x, y) = (0.5, 2.0)
+    let g = try program.gradient(at: [x, y])
+    assertClose(g.value, 2 * x * y * x + 3 / (4 * y) + x * x * x + x + 1, relative: 1e-14)
+    assertClose(
+      g.gradient, [4 * x * y + 3 * x * x + 1, 2 * x * x - 3 / (4 * y * y)], relative: 1e-14)
+  }
+
+  func testDescriptions() throws {
+    _ = try Program.trace(inputs: ["x", "y"]) { t in
+      let x = t.inputs[0], y = t.inputs[1]
+      XCTAssertEqual(x.description, "x")
+      XCTAssertEqual((x + 2 * y).description, "affine expression in 'x', 'y'")
+      XCTAssertEqual(exp(x).description, "z#2")
+      XCTAssertEqual(t.name(exp(y), "e").description, "e")
+      XCTAssertEqual(t.variableCount, 4)
+      return x
+    }
+  }
+
+  /// A tracer is freed once its trace has returned and no value refers to it (its
+  /// inputs refer to it, so they must not keep it alive).
+  func testTracerIsFreedAfterItsTrace() throws {
+    weak var weakTracer: Tracer?
+    var kept: Traced?
+    _ = try Program.trace(inputs: ["x"]) { t in
+      weakTracer = t
+      kept = exp(t.inputs[0])
+      return kept!
+    }
+    XCTAssertNotNil(weakTracer, "a value still refers to the tracer")
+    kept = nil
+    XCTAssertNil(weakTracer, "the tracer leaked")
+  }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import LagrangeProp
+import XCTest
+
+/// Every misuse of the tracer is a typed error thrown by `Program.trace`, naming
+/// the variable at fault — never a trap.
+final class TracingMisuseTests: XCTestCase {
+  /// A value of a trace that has returned.
+  func testValueUsedAfterItsTraceReturned() throws {
+    var leaked: [Traced] = []
+    _ = try Program.trace(inputs: ["a"]) { t in
+      leaked = [t.inputs[0], exp(t.inputs[0])]
+      return leaked[1]
+    }
+    let (input, stored) = (leaked[0], leaked[1])
+    assertLagrangePropError(.foreignTraced(variable: "a"), mentioning: ["'a'", "another trace"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] + input }
+    }
+    // An unnamed value is named z#i, as in its trace's program.
+    assertLagrangePropError(.foreignTraced(variable: "z#1"), mentioning: ["'z#1'"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] * stored }
+    }
+    // As an objective, and as the value of a define.
+    assertLagrangePropError(.foreignTraced(variable: "a"), mentioning: ["'a'"]) {
+      _ = try Program.trace(inputs: ["x"]) { _ in input }
+    }
+    assertLagrangePropError(.foreignTraced(variable: "z#1"), mentioning: ["'z#1'"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        let v = t.unknown("v")
+        t.define(v, stored)
+        return v
+      }
+    }
+    // Alone, without meeting an open trace, a stale value is inert: nothing to record.
+    _ = exp(stored) + 1
+  }
+
+  /// A stale value's own name is the one it had in its trace (a named stored value).
+  func testStaleValueIsNamedAsInItsTrace() throws {
+    var leaked: Traced?
+    _ = try Program.trace(inputCount: 1) { t in
+      let e = t.name(exp(t.inputs[0]), "e")
+      leaked = e
+      return e
+    }
+    let stale = try XCTUnwrap(leaked)
+    assertLagrangePropError(.foreignTraced(variable: "e"), mentioning: ["'e'"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in sin(t.inputs[0] * stale) }
+    }
+  }
+
+  /// Values of two traces running at once (a trace inside another's body): each
+  /// trace records the other's value.
+  func testValueOfAnotherTrace() {
+    assertLagrangePropError(.foreignTraced(variable: "inner"), mentioning: ["'inner'"]) {
+      _ = try Program.trace(inputs: ["outer"]) { outer in
+        assertLagrangePropError(.foreignTraced(variable: "outer"), mentioning: ["'outer'"]) {
+          _ = try Program.trace(inputs: ["inner"]) { t in t.inputs[0] * outer.inputs[0] }
+        }
+        return outer.inputs[0]
+      }
+    }
+  }
+
+  func testDefineOfAnInputIsNotAnUnknown() {
+    assertLagrangePropError(.notAnUnknown(variable: "x"), mentioning: ["'x'", "not an unknown"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        t.define(t.inputs[0], t.inputs[0] * 2)
+        return t.inputs[0]
+      }
+    }
+  }
+
+  func testConstrainOfAComputedValueIsNotAnUnknown() {
+    assertLagrangePropError(.notAnUnknown(variable: "s"), mentioning: ["'s'"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        let s = t.name(sin(t.inputs[0]), "s")
+        t.constrain(s, residual: s - 1)
+        return s
+      }
+    }
+    // A pending affine value is not an unknown either; the message names its variables.
+    let error = caughtLagrangePropError {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        let v = t.unknown("v")
+        t.define(2 * v, t.inputs[0])
+        return v
+      }
+    }
+    guard case .notAnUnknown(let name)? = error else {
+      return XCTFail("got \(String(describing: error))")
+    }
+    XCTAssertTrue(name.contains("'v'"), name)
+  }
+
+  func testUnknownDefinedTwice() {
+    assertLagrangePropError(.definedTwice(variable: "v[0]"), mentioning: ["'v[0]'"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        let v = t.unknowns(1, name: "v")
+        t.define(v[0], 0.5 * v[0] + t.inputs[0])
+        t.constrain(v[0], residual: v[0] - 1)
+        return v[0]
+      }
+    }
+  }
+
+  func testUnknownLeftUndefined() {
+    assertLagrangePropError(.neverDefined(variable: "w[1]"), mentioning: ["'w[1]'"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        let w = t.unknowns(2, name: "w")
+        t.define(w[0], 0.5 * w[0] + t.inputs[0])
+        return w[0] + w[1]
+      }
+    }
+  }
+
+  func testNonFiniteConstants() {
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "x", operation: "*", value: .infinity),
+      mentioning: ["'x'", "inf", "not finite"]
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in exp(t.inputs[0] * .infinity) }
+    }
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "x", operation: "/", value: .infinity), mentioning: ["'x'"]
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] / 0 }
+    }
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "x", operation: "+", value: -.infinity), mentioning: ["'x'"]
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in -Double.infinity + t.inputs[0] }
+    }
+    // NaN is never equal to itself: match the case.
+    let error = caughtLagrangePropError {
+      _ = try Program.trace(inputs: ["x"]) { t in pow(t.inputs[0], .nan) }
+    }
+    guard case .nonFiniteConstant("x", "pow", let value)? = error, value.isNaN else {
+      return XCTFail("got \(String(describing: error))")
+    }
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "y", operation: "dot", value: .infinity), mentioning: ["'y'"]
+    ) {
+      _ = try Program.trace(inputs: ["x", "y"]) { t in dot([1, .infinity], t.inputs) }
+    }
+    // A coefficient that overflows while folding.
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "affine expression in 'x'", operation: "*", value: .infinity),
+      mentioning: []
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in exp((1e200 * t.inputs[0]) * 1e200) }
+    }
+  }
+
+  func testEmptyReductionsAndLengthMismatch() {
+    assertLagrangePropError(.emptyTracedReduction(function: "sum"), mentioning: ["sum"]) {
+      _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] + sum([]) }
+    }
+    assertLagrangePropError(.emptyTracedReduction(function: "product"), mentioning: []) {
+      _ = try Program.trace(inputs: ["x"]) { _ in product([]) }
+    }
+    assertLagrangePropError(
+      .wrongLength(argument: "dot weights", expected: 2, actual: 3), mentioning: []
+    ) {
+      _ = try Program.trace(inputs: ["x", "y"]) { t in dot([1, 2, 3], t.inputs) }
+    }
+  }
+
+  /// The first misuse is thrown, even when later ones follow or the body throws.
+  func testFirstMisuseWins() {
+    struct BodyError: Error {}
+    assertLagrangePropError(.notAnUnknown(variable: "x"), mentioning: []) {
+      _ = try Program.trace(inputs: ["x"]) { t in
+        t.define(t.inputs[0], t.inputs[0])
+        _ = t.inputs[0] * .nan
+        throw BodyError()
+      }
+    }
+    // Without a misuse, the body's own error comes through.
+    XCTAssertThrowsError(try Program.trace(inputs: ["x"]) { _ in throw BodyError() }) {
+      XCTAssertTrue($0 is BodyError, "\($0)")
+    }
+  }
+
+  func testNegativeInputCount() {
+    assertLagrangePropError(.wrongInputCount(expected: 0, actual: -1), mentioning: []) {
+      _ = try Program.trace(inputCount: -1) { t in t.unknown() }
+    }
+  }
+
+  /// Names given in the trace reach the engine's errors.
+  func testNamesReachEngineErrors() throws {
+    let program = try Program.trace(inputs: ["x"]) { t in
+      let q = t.name(log(t.inputs[0] - 2), "q")
+      return q * q
+    }
+    let error = caughtLagrangePropError { _ = try program.evaluate(at: [1]) }
+    guard case .nonFinite("q", "log", _)? = error else {
+      return XCTFail("got \(String(describing: error))")
+    }
+    // Unnamed stored values use the z#i form.
+    let unnamed = try Program.trace(inputCount: 1) { t in log(t.inputs[0] - 2) }
+    let second = caughtLagrangePropError { _ = try unnamed.evaluate(at: [1]) }
+    guard case .nonFinite("z#2", "log", _)? = second else {
+      return XCTFail("got \(String(describing: second))")
+    }
+  }
+
+  /// After its trace, a value never stored has no variable: every program refuses it.
+  func testVariableOfAValueNeverStored() throws {
+    var pending: Traced?
+    var stored: Traced?
+    let program = try Program.trace(inputs: ["x", "y"]) { t in
+      pending = 3 * t.inputs[0] + t.inputs[1]
+      stored = t.inputs[0] - t.inputs[1]
+      return exp(stored!)
+    }
+    let never = try XCTUnwrap(pending).variable
+    XCTAssertEqual(never.index, -1)
+    XCTAssertFalse(program.contains(never))
+    assertLagrangePropError(.unknownVariable(index: -1), mentioning: []) {
+      _ = try program.name(of: never)
+    }
+    // A value stored during the trace keeps its variable.
+    let kept = try XCTUnwrap(stored).variable
+    XCTAssertTrue(program.contains(kept))
+    XCTAssertEqual(try program.linearize(at: [1, 0.5]).value(of: kept), 0.5, accuracy: 1e-15)
+  }
+}
