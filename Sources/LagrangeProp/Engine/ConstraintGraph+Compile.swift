@@ -197,7 +197,7 @@ extension ConstraintGraph {
     let compiledObjective: CompiledObjective
     switch objective.kind {
     case .variable(let v): compiledObjective = .variable(v.index)
-    case .linear(let w): compiledObjective = .linear(w)
+    case .linear(let w): compiledObjective = .linear(w, sparse: SparseWeights(w))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }
@@ -210,7 +210,8 @@ extension ConstraintGraph {
       customs: customs, blocks: [], blockIsAffine: [], blockHasConstantPartials: [],
       blockReducedBandwidth: [],
       blockConsumers: BlockConsumers(count: n, blocks: [], argumentStart: [], arguments: []),
-      objective: compiledObjective, maxFanIn: maxFanIn)
+      objective: compiledObjective, maxFanIn: maxFanIn,
+      trigonometricCount: opCodes.lazy.filter { $0 == .sin || $0 == .cos }.count)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()
     #endif
