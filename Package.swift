@@ -52,12 +52,21 @@ let package = Package(
     ),
 
     // MARK: - Executables
+    // The C baseline of `lagrange-bench cheap-gradient` (a local target: -O2 is
+    // stated explicitly so that the floor does not depend on the build configuration).
+    .target(
+      name: "CBlogChainBaseline",
+      path: "Benchmarks/c-baseline",
+      cSettings: [.unsafeFlags(["-O2"])],
+      linkerSettings: [.linkedLibrary("m")]
+    ),
     .executableTarget(
       name: "LagrangeBench",
       dependencies: [
         "LagrangeProp",
         "CLAPACKE",
         "CSuiteSparse",
+        "CBlogChainBaseline",
         "SeededRandom",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],

@@ -150,6 +150,8 @@ let markovColumns: [Column] = [
   Column("dgesv_ms", "dgesv ms", .milliseconds),
   Column("lu_over_dgesv", "LU/dgesv", .ratio),
   Column("block_over_dgesv", "block/dgesv", .ratio),
+  Column("automatic_workspace_ms", "auto ws ms", .milliseconds),
+  Column("automatic_workspace_over_dgesv", "auto ws/dgesv", .ratio),
   Column("lu_part_ms", "LU part ms", .milliseconds, inTable: false),
   Column("lu_order", "LU order", .integer),
   Column("dgetrf_ms", "dgetrf ms", .milliseconds),

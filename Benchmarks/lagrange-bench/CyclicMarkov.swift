@@ -39,6 +39,8 @@ func runMarkovPart(
     var values: [Double] = []
     var luGradient: [Double] = []
     var blockGradient: [Double] = []
+    var automaticGradient: [Double] = []
+    let workspace = Program.Workspace()
     // The four contenders in alternation, so that the ratios to dgesv are not
     // skewed by the machine's load drifting between measurements.
     let timings = try harness.measureInterleaved([
@@ -54,6 +56,10 @@ func runMarkovPart(
         blockGradient = try program.gradient(at: inputs, solver: .blockTriangular).gradient
         blackHole(blockGradient)
       },
+      Contender("\(rowName) · gradient(.automatic, workspace)") {
+        automaticGradient = try program.gradient(at: inputs, workspace: workspace).gradient
+        blackHole(automaticGradient)
+      },
       Contender(
         "\(rowName) · LAPACKE_dgesv", setup: { system + [] },
         body: { (input: consuming [Double]) in
@@ -65,7 +71,9 @@ func runMarkovPart(
           blackHole(y)
         }),
     ])
-    let (forward, lu, block, dgesv) = (timings[0], timings[1], timings[2], timings[3])
+    let (forward, lu, block, automatic, dgesv) = (
+      timings[0], timings[1], timings[2], timings[3], timings[4]
+    )
     // The factorization .lu performs, timed on its own: the pure form's n × n
     // LU of S = D_zzᵀ is that of (I − γP)ᵀ, the same flops as I − γP's; the
     // γ-input form's is that of the 2n × 2n non-input block of D (from jacobian()).
@@ -93,6 +101,8 @@ func runMarkovPart(
     row["dgesv_ms"] = .number(dgesv.milliseconds)
     row["lu_over_dgesv"] = .number(lu.median / dgesv.median)
     row["block_over_dgesv"] = .number(block.median / dgesv.median)
+    row["automatic_workspace_ms"] = .number(automatic.milliseconds)
+    row["automatic_workspace_over_dgesv"] = .number(automatic.median / dgesv.median)
     row["timed_runs"] = .integer(min(forward.samples, lu.samples, block.samples, dgesv.samples))
     if n >= 1000, lu.median / dgesv.median > worstRatio.ratio {
       worstRatio = (lu.median / dgesv.median, n)
@@ -116,6 +126,10 @@ func runMarkovPart(
       AnswerCheck(
         row: rowName, path: "blockTriangular",
         answer: harness.deliver(blockGradient, path: "blockTriangular"),
+        reference: reference, expected: closedForm.gradient, tolerance: Cyclic.tolerance),
+      AnswerCheck(
+        row: rowName, path: "automatic (workspace)",
+        answer: harness.deliver(automaticGradient, path: "automatic"),
         reference: reference, expected: closedForm.gradient, tolerance: Cyclic.tolerance),
     ]
     report.checks += checks
@@ -156,7 +170,11 @@ func runMarkovPart(
         + "gradient(.lu) is the forward solve (Newton on the cyclic block).")
   }
   report.notes.append(
-    "(a) forward, gradient(.lu), gradient(.blockTriangular) and dgesv are timed in alternation "
+    "(a) auto ws = gradient(at:) with the default .automatic solver and a Program.Workspace "
+      + "reused across calls (values, partials and the dense LU's storage recycled: no fresh "
+      + "pages); issue 11's target: ≤ 1.15× one dgesv at n = 3000 in both forms.")
+  report.notes.append(
+    "(a) forward, gradient(.lu), gradient(.blockTriangular), auto ws and dgesv are timed in alternation "
       + "(one sample of each per round); runs = timed rounds after the warm-up (fewer than "
       + "--repeats when they would exceed --max-seconds-per-measurement).")
   return series

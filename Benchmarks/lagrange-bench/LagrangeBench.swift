@@ -21,7 +21,7 @@ struct LagrangeBench: ParsableCommand {
     abstract: "Benchmarks of LagrangeProp's solves (build with -c release).",
     subcommands: [
       TriangularVsLU.self, CheapGradient.self, LapackOverhead.self, Banded.self, Cyclic.self,
-      DenseSolve.self, Sparse.self,
+      DenseSolve.self, Batched.self, Sparse.self,
     ]
   )
 }

@@ -13,4 +13,20 @@
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
 
+// sin and cos of one argument in one call (the sweep's `sin` partial). glibc's
+// `sincos` (a GNU extension, declared by math.h only under _GNU_SOURCE) shares
+// sin's and cos's code paths and returns the same bits; elsewhere two calls.
+#include <math.h>
+#if defined(__GLIBC__)
+void sincos(double x, double *sine, double *cosine);
+static inline void lagrangeprop_sincos(double x, double *sine, double *cosine) {
+  sincos(x, sine, cosine);
+}
+#else
+static inline void lagrangeprop_sincos(double x, double *sine, double *cosine) {
+  *sine = sin(x);
+  *cosine = cos(x);
+}
+#endif
+
 #endif

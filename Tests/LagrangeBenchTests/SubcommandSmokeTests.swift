@@ -222,6 +222,20 @@ final class SubcommandSmokeTests: XCTestCase {
     }
   }
 
+  // MARK: - batched
+
+  func testBatchedOutputsParseAndAnswersAgree() throws {
+    let report = try runBatched(
+      points: 5, chainSteps: 20, markovStates: 6, harness: smokeHarness())
+    assertAnswersAgree(report)
+    let sections = csvSections(report)
+    XCTAssertEqual(sections.map(\.header), [batchedColumns.map(\.key)])
+    XCTAssertEqual(sections[0].rows.count, 2)
+    XCTAssertEqual(
+      report.checks.map(\.tolerance), [0, 1e-12, 0, 1e-12],
+      "batched must equal single-threaded serial calls bit for bit")
+  }
+
   // MARK: - cyclic
 
   func testCyclicOutputsParseAndAnswersAgree() throws {
@@ -242,11 +256,16 @@ final class SubcommandSmokeTests: XCTestCase {
       }
       XCTAssertGreaterThan(row["lu_gflops"] as? Double ?? 0, 0)
       XCTAssertGreaterThan(row["lu_over_dgesv"] as? Double ?? 0, 0)
+      XCTAssertGreaterThan(row["automatic_workspace_over_dgesv"] as? Double ?? 0, 0)
     }
     XCTAssertEqual(jsonRows(json, table: 1).count, 2)
     let markovPaths = report.checks.filter { $0.row.hasPrefix("markov") }.map(\.path)
     XCTAssertEqual(
-      markovPaths, ["forward", "lu", "blockTriangular", "forward", "lu", "blockTriangular"])
+      markovPaths,
+      [
+        "forward", "lu", "blockTriangular", "automatic (workspace)", "forward", "lu",
+        "blockTriangular", "automatic (workspace)",
+      ])
     XCTAssertTrue(report.checks.contains { $0.reference == "closed form (I − γP)⁻ᵀw" })
     XCTAssertTrue(report.checks.contains { $0.reference.hasPrefix("forward mode") })
     XCTAssertTrue(report.notes.contains { $0.hasPrefix("(a) pure form") })

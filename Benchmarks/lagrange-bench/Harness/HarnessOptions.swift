@@ -37,6 +37,12 @@ struct HarnessOptions: ParsableArguments {
   @Flag(help: "No progress messages on standard error.")
   var quiet = false
 
+  @Option(
+    help: ArgumentHelp(
+      "What the timings read: wall (the wall clock) or thread-cpu (the timing thread's CPU time: steadier on a shared machine, but blind to other threads — OpenBLAS's, a batch's workers).",
+      valueName: "clock"))
+  var clock: BenchmarkClock = .wall
+
   func validate() throws {
     guard repeats >= 1 else {
       throw ValidationError("--repeats must be at least 1, got \(repeats).")
@@ -58,7 +64,8 @@ struct HarnessOptions: ParsableArguments {
 
   /// The harness these options describe, for `command`.
   func harness(command: String) -> Harness {
-    Harness(
+    BenchmarkClockChoice.usesThreadCPUTime = clock == .threadCPU
+    return Harness(
       repeats: repeats, warmups: 1, minimumSampleSeconds: minSampleMs / 1000,
       maximumSecondsPerMeasurement: maxSecondsPerMeasurement, matrixByteLimit: denseLimit,
       showsProgress: !quiet, command: "lagrange-bench \(command)")
@@ -170,4 +177,10 @@ func formatBytes(_ bytes: Double) -> String {
   if bytes >= Double(1 << 20) { return String(format: "%.1f MiB", bytes / Double(1 << 20)) }
   if bytes >= Double(1 << 10) { return String(format: "%.1f KiB", bytes / Double(1 << 10)) }
   return "\(Int(bytes)) B"
+}
+
+/// `--clock`: the clock the timings read.
+enum BenchmarkClock: String, ExpressibleByArgument, CaseIterable, Sendable {
+  case wall
+  case threadCPU = "thread-cpu"
 }

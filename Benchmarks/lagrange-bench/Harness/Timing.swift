@@ -1,3 +1,5 @@
+import Foundation
+
 // Timing on the monotonic clock: warm-up, repeats, median / min / max.
 
 /// The clock of every benchmark: monotonic, unaffected by wall-clock changes.
@@ -25,12 +27,36 @@ extension Duration {
 struct Stopwatch {
   /// The instant the stopwatch was created.
   let start = benchmarkClock.now
+  /// The calling thread's CPU time then, when `--clock thread-cpu` is in force.
+  let startCPU = BenchmarkClockChoice.usesThreadCPUTime ? threadCPUSeconds() : 0
 
-  /// The seconds since `start`.
-  var elapsedSeconds: Double { (benchmarkClock.now - start).seconds }
+  /// The seconds since `start` (wall clock), or the calling thread's CPU seconds
+  /// since then under `--clock thread-cpu`.
+  var elapsedSeconds: Double {
+    BenchmarkClockChoice.usesThreadCPUTime
+      ? threadCPUSeconds() - startCPU : (benchmarkClock.now - start).seconds
+  }
 
-  /// The milliseconds since `start`.
-  var elapsedMilliseconds: Double { (benchmarkClock.now - start).milliseconds }
+  /// The milliseconds since `start` (as `elapsedSeconds`).
+  var elapsedMilliseconds: Double { elapsedSeconds * 1e3 }
+}
+
+/// `--clock`: what the stopwatches read. Set once, before any timing, by
+/// `HarnessOptions.harness(command:)`.
+enum BenchmarkClockChoice {
+  /// Whether stopwatches read the calling thread's CPU time
+  /// (`CLOCK_THREAD_CPUTIME_ID`): on a machine shared with other jobs it leaves
+  /// out the time the thread waits for a core (it still counts the slowdown
+  /// of shared caches and memory). Only for single-threaded calls: the time of
+  /// other threads (OpenBLAS's, a batch's workers) is not counted.
+  nonisolated(unsafe) static var usesThreadCPUTime = false
+}
+
+/// The calling thread's CPU time in seconds (user and system).
+func threadCPUSeconds() -> Double {
+  var time = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+  return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 /// The median of `values` (the mean of the two middle ones for an even count).

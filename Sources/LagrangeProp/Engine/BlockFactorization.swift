@@ -70,15 +70,16 @@ extension Program {
   }
 
   /// Assembles and factors block `b`'s reduced Jacobian `S` at the current
-  /// partials, by forward tangent propagation from unit seeds on the feedback
-  /// variables through the block's acyclic part `A`.
+  /// partials. A dense `S` is assembled transposed, row by row of `S` in reverse
+  /// mode through the block's acyclic part `A` (`factorTransposedFeedbackJacobian`:
+  /// each row's partials read once, in order). Band and scalar `S` use forward
+  /// tangent propagation from unit seeds on the feedback variables through `A`.
   ///
   /// The propagation *pushes* along the block's transposed edges
   /// (`BlockConsumers`), so a seed costs only the non-zeros it reaches (plus a
-  /// scan of `A`): a dense `S` of order `m` costs O(m·|A| + fill), not
-  /// O(m · edges). A band `S` seeds `kl + ku + 1` groups of structurally
+  /// scan of `A`). A band `S` seeds `kl + ku + 1` groups of structurally
   /// orthogonal columns at once (columns `c ≡ g mod (kl + ku + 1)` never share a
-  /// row). Then `dgetrf` / `dgbtrf`, or a division when `m = 1`.
+  /// row). Then `dgetrf` (on `Sᵀ`) / `dgbtrf`, or a division when `m = 1`.
   ///
   /// - Complexity: dense O(m·(|A| + m) + fill + m³); band
   ///   O((kl + ku + 1)·(|A| + m) + fill + m·kl·(kl + ku)); scalar O(|A| + fill).
@@ -165,22 +166,9 @@ extension Program {
     }
 
     try checkBlockMatrixSize(b, cells: m.multipliedReportingOverflow(by: m), options: options)
-    if acyclicCount == 0 {
-      return try factorTransposedFeedbackJacobian(b, partials: partials)
-    }
-    var s = Matrix(validRows: m, columns: m)
-    s.elements.withUnsafeMutableBufferPointer { e in
-      for c in 0..<m {
-        propagate(seeds: stride(from: c, to: c + 1, by: 1))
-        for r in 0..<m { e[r + c * m] = scratch.rows[r] }
-        e[c + c * m] -= own(c)
-      }
-    }
-    let lu: LUFactorization
-    do { lu = try LUFactorization(consume s) } catch {
-      throw singularityError(error, unknownsFrom: block.feedbackStart)
-    }
-    return .dense(try requireRegular(lu, unknownsFrom: block.feedbackStart, matrix: "S"))
+    scratch.reserve(acyclic: acyclicCount, feedback: m)
+    return try factorTransposedFeedbackJacobian(
+      b, partials: partials, storage: scratch.takeMatrix(order: m), adjoints: &scratch.tau)
   }
 
   /// Throws `.cyclicBlockTooLarge` if a matrix of `cells` doubles for block `b`
@@ -199,33 +187,73 @@ extension Program {
     }
   }
 
-  /// For a block with no acyclic part, `Sᵀ` straight from the partials: column
-  /// `r` of `Sᵀ` is feedback constraint `r`'s row, read contiguously from its
-  /// arguments, with its one-norm summed on the way; then `dgetrf` on `Sᵀ`.
+  /// `Sᵀ` row by row of `S` (column by column of `Sᵀ`, contiguous), then `dgetrf`
+  /// on `Sᵀ`. Row `r` of `S = ∂r_F/∂z_F` is reverse mode through the block's
+  /// acyclic part `A`: feedback constraint `r`'s partials go to its `F` arguments
+  /// directly and, for its `A` arguments, into adjoints `ā` that one reverse scan
+  /// of `A` pushes on to `F` (each `ā` is cleared as it is consumed, so the
+  /// buffer is clean for the next row). Reads each row's partials once, in
+  /// order; the adjoints of `A` stay in cache. The one-norm is summed on the way.
   ///
-  /// - Complexity: O(m² + block edges + m³).
+  /// - Complexity: O(m·(m + |A|) + edges of the block) plus `dgetrf`'s `⅔m³`.
   private func factorTransposedFeedbackJacobian(
-    _ b: Int, partials: UnsafeBufferPointer<Double>
+    _ b: Int, partials: UnsafeBufferPointer<Double>, storage: consuming Matrix,
+    adjoints bar: inout [Double]
   ) throws(LagrangePropError) -> BlockFactorization {
     let block = blocks[b]
     let m = block.feedbackCount
-    var t = Matrix(validRows: m, columns: m)
+    let first = block.start
+    let feedback = block.feedbackStart
+    var t = storage
     var oneNorm = 0.0
+    // Column by column, each zeroed just before it is written (in cache: no
+    // separate pass over the m² entries of a recycled buffer).
     t.elements.withUnsafeMutableBufferPointer { e in
-      for r in 0..<m {
-        let p = block.feedbackStart + r
-        let column = r * m
-        if !isResidual[p] { e[column + r] = -1 }
-        for k in argumentRange(p) {
-          let q = Int(arguments[k])
-          if q >= block.feedbackStart && q < block.end {
-            e[column + q - block.feedbackStart] += partials[k]
+      bar.withUnsafeMutableBufferPointer { bar in
+        // The forward propagation of other blocks leaves tangents here.
+        UnsafeMutableBufferPointer(rebasing: bar[0..<(feedback - first)]).update(repeating: 0)
+        arguments.withUnsafeBufferPointer { args in
+          argumentStart.withUnsafeBufferPointer { start in
+            for r in 0..<m {
+              let p = feedback + r
+              let column = UnsafeMutableBufferPointer(rebasing: e[(r * m)..<(r * m + m)])
+              column.update(repeating: 0)
+              if !isResidual[p] { column[r] = -1 }
+              var reachesA = false
+              for k in Int(start[p])..<Int(start[p + 1]) {
+                let q = Int(args[k])
+                if q >= feedback && q < block.end {
+                  column[q - feedback] += partials[k]
+                } else if q >= first && q < feedback {
+                  bar[q - first] += partials[k]
+                  reachesA = true
+                }
+              }
+              if reachesA {
+                var a = feedback - 1
+                while a >= first {
+                  let l = bar[a - first]
+                  if l != 0 {
+                    bar[a - first] = 0
+                    for k in Int(start[a])..<Int(start[a + 1]) {
+                      let q = Int(args[k])
+                      if q >= feedback && q < block.end {
+                        column[q - feedback] += partials[k] * l
+                      } else if q >= first && q < feedback {
+                        bar[q - first] += partials[k] * l
+                      }
+                    }
+                  }
+                  a -= 1
+                }
+              }
+              var sum = 0.0
+              for c in 0..<m { sum += abs(column[c]) }
+              // `max` would drop a NaN; keep it so that the factorization refuses it.
+              oneNorm = sum > oneNorm || sum.isNaN ? sum : oneNorm
+            }
           }
         }
-        var sum = 0.0
-        for c in 0..<m { sum += abs(e[column + c]) }
-        // `max` would drop a NaN; keep it so that the factorization refuses it.
-        oneNorm = sum > oneNorm || sum.isNaN ? sum : oneNorm
       }
     }
     let lu: LUFactorization
@@ -244,6 +272,24 @@ struct BlockScratch {
   var rows: [Double] = []
   /// Per cyclic block, its sparse pattern and symbolic analysis (large blocks only).
   var sparsePlans: [Int: SparseBlockPlan] = [:]
+  /// A recycled dense matrix buffer (from a `Program.Workspace`), or empty.
+  var matrix: [Double] = []
+
+  /// An `m × m` matrix to be written over entirely: the recycled buffer (stale
+  /// contents) when it has the right size, which then moves into the matrix (a
+  /// second dense factorization in the same solve allocates its own), else zeros.
+  ///
+  /// - Complexity: O(1) recycled (no fresh pages), O(m²) allocated.
+  mutating func takeMatrix(order m: Int) -> Matrix {
+    var buffer: [Double] = []
+    swap(&buffer, &matrix)
+    if buffer.count == m * m,
+      let recycled = try? Matrix(rows: m, columns: m, columnMajor: buffer)
+    {
+      return recycled
+    }
+    return Matrix(validRows: m, columns: m)
+  }
 
   /// Makes room for a block with `acyclic` and `feedback` variables.
   mutating func reserve(acyclic: Int, feedback: Int) {

@@ -118,7 +118,8 @@ extension ConstraintGraph {
     switch objective.kind {
     case .variable(let v): compiledObjective = .variable(Int(position[v.index]))
     case .linear(let w):
-      compiledObjective = .linear(identity ? w : (0..<n).map { w[Int(layout.order[$0])] })
+      let weights = identity ? w : (0..<n).map { w[Int(layout.order[$0])] }
+      compiledObjective = .linear(weights, sparse: SparseWeights(weights))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }
@@ -140,7 +141,8 @@ extension ConstraintGraph {
       blockConsumers: BlockConsumers(
         count: n, blocks: layout.blocks, argumentStart: startP, arguments: argsP),
       objective: compiledObjective,
-      maxFanIn: argumentCount.max().map { Int($0) } ?? 0)
+      maxFanIn: argumentCount.max().map { Int($0) } ?? 0,
+      trigonometricCount: opCodesP.lazy.filter { $0 == .sin || $0 == .cos }.count)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()
     #endif
@@ -195,7 +197,7 @@ extension ConstraintGraph {
     let compiledObjective: CompiledObjective
     switch objective.kind {
     case .variable(let v): compiledObjective = .variable(v.index)
-    case .linear(let w): compiledObjective = .linear(w)
+    case .linear(let w): compiledObjective = .linear(w, sparse: SparseWeights(w))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }
@@ -208,7 +210,8 @@ extension ConstraintGraph {
       customs: customs, blocks: [], blockIsAffine: [], blockHasConstantPartials: [],
       blockReducedBandwidth: [],
       blockConsumers: BlockConsumers(count: n, blocks: [], argumentStart: [], arguments: []),
-      objective: compiledObjective, maxFanIn: maxFanIn)
+      objective: compiledObjective, maxFanIn: maxFanIn,
+      trigonometricCount: opCodes.lazy.filter { $0 == .sin || $0 == .cos }.count)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()
     #endif

@@ -110,13 +110,40 @@ public struct Linearization: Sendable {
   ///
   /// - Throws: as `adjoints(objectiveGradient:)`.
   public func gradient() throws(LagrangePropError) -> GradientResult {
-    let w = try program.objectiveGradient(programValues)
-    let lambda = try adjointsInProgramOrder(w)
+    try gradient(reusing: Program.Workspace())
+  }
+
+  /// `gradient()` with the multiplier buffers of `workspace` (the result's
+  /// `adjoints` shares one of them, copy-on-write).
+  func gradient(reusing workspace: Program.Workspace) throws(LagrangePropError) -> GradientResult {
+    let n = program.variableCount
+    var lambda = takeBuffer(&workspace.multipliers, count: n)
+    do {
+      try program.writeObjectiveGradient(programValues, into: &lambda)
+      lambda = try adjointsInProgramOrder(consume lambda)
+    } catch {
+      workspace.multipliers = []
+      throw error
+    }
+    defer { workspace.multipliers = lambda }
+    let adjoints: [Double]
+    if program.isIdentityOrder {
+      adjoints = lambda
+    } else {
+      var out = takeBuffer(&workspace.declarationMultipliers, count: n)
+      out.withUnsafeMutableBufferPointer { o in
+        for p in 0..<n { o[Int(program.order[p])] = lambda[p] }
+      }
+      workspace.declarationMultipliers = out
+      adjoints = out
+    }
     return GradientResult(
       value: try objectiveValue(), gradient: Array(lambda[0..<program.inputCount]),
-      adjoints: program.toDeclarationOrder(lambda), solver: solver, solverReason: solverReason,
+      adjoints: adjoints, solver: solver, solverReason: solverReason,
       reciprocalCondition: reciprocalCondition,
-      krylovResidual: usesKrylov ? adjointResidual(lambda, objectiveGradient: w) : nil)
+      krylovResidual: usesKrylov
+        ? adjointResidual(lambda, objectiveGradient: try program.objectiveGradient(programValues))
+        : nil)
   }
 
   /// The tangents `τ` solving `Dᵀ τ = −v` (forward mode). With `v = e_j` for input
@@ -291,10 +318,24 @@ extension Program {
   public func linearize(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> Linearization {
+    try linearize(at: inputs, solver: solver, options: options, workspace: Workspace())
+  }
+
+  /// `linearize(at:solver:options:)` with the buffers of `workspace`: the
+  /// linearization shares its values and partials (copy-on-write); once it is
+  /// released, the next call with the workspace writes over them instead of
+  /// allocating.
+  ///
+  /// - Complexity: as `linearize(at:solver:options:)`.
+  /// - Throws: as `linearize(at:solver:options:)`.
+  public func linearize(
+    at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
+    workspace: Workspace
+  ) throws(LagrangePropError) -> Linearization {
     try options.validate()
     let choice = try chooseSolver(solver, options: options)
     let options = options.withBlockMethod(for: choice.solver)
-    let state = try forward(at: inputs, options: options)
+    let state = try forward(at: inputs, options: options, workspace: workspace)
     return try linearize(state, inputs: inputs, choice: choice, options: options)
   }
 
@@ -427,7 +468,34 @@ extension Program {
   public func gradient(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> GradientResult {
-    try linearize(at: inputs, solver: solver, options: options).gradient()
+    try gradient(at: inputs, solver: solver, options: options, workspace: Workspace())
+  }
+
+  /// `gradient(at:solver:options:)` with the buffers of `workspace`: repeated
+  /// calls allocate nothing proportional to the program once the previous result
+  /// is released (its `adjoints` shares a buffer with the workspace).
+  ///
+  /// - Complexity: as `gradient(at:solver:options:)`.
+  /// - Throws: as `linearize(at:solver:options:)`.
+  public func gradient(
+    at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
+    workspace: Workspace
+  ) throws(LagrangePropError) -> GradientResult {
+    if isAcyclic {
+      try options.validate()
+      let choice = try chooseSolver(solver, options: options)
+      if choice.solver == .sweep {
+        return try sweepGradient(
+          at: inputs, options: options, reason: choice.reason, workspace: workspace)
+      }
+    }
+    let linearization = try linearize(
+      at: inputs, solver: solver, options: options, workspace: workspace)
+    let result = try linearization.gradient(reusing: workspace)
+    // The linearization is released on return: its dense factor's storage becomes
+    // the workspace's alone, for the next call's factorization.
+    workspace.recycle(linearization.factor)
+    return result
   }
 
   /// `|s| / Σ|terms of s|` for the single intermediate's diagonal entry

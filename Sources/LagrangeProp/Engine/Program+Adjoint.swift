@@ -38,12 +38,56 @@ extension Program {
   func accumulateInputAdjoints(_ lambda: inout [Double], partials: [Double]) {
     let d = inputCount
     guard d > 0 else { return }
-    for p in d..<variableCount {
-      let l = lambda[p]
-      if l == 0 { continue }
-      for k in argumentRange(p) {
-        let q = Int(arguments[k])
-        if q < d { lambda[q] += partials[k] * l }
+    withEdges(&lambda, partials: partials) { acc, dp, args, start in
+      for p in d..<variableCount {
+        let l = acc[p]
+        if l == 0 { continue }
+        for k in Int(start[p])..<Int(start[p + 1]) {
+          let q = Int(args[k])
+          if q < d { acc[q] += dp[k] * l }
+        }
+      }
+    }
+  }
+
+  /// Runs `body` on unsafe buffers over `vector`, the partials, the arguments and
+  /// their start offsets (no bounds or uniqueness checks in the hot loops).
+  func withEdges<R>(
+    _ vector: inout [Double], partials: [Double],
+    _ body: (
+      UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int32>,
+      UnsafeBufferPointer<Int32>
+    ) throws(LagrangePropError) -> R
+  ) throws(LagrangePropError) -> R {
+    let result: Result<R, LagrangePropError> = vector.withUnsafeMutableBufferPointer { acc in
+      partials.withUnsafeBufferPointer { dp in
+        arguments.withUnsafeBufferPointer { args in
+          argumentStart.withUnsafeBufferPointer { start in
+            do throws(LagrangePropError) {
+              return .success(try body(acc, dp, args, start))
+            } catch {
+              return .failure(error)
+            }
+          }
+        }
+      }
+    }
+    return try result.get()
+  }
+
+  /// `withEdges(_:partials:_:)` for a body that does not throw.
+  func withEdges<R>(
+    _ vector: inout [Double], partials: [Double],
+    _ body: (
+      UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int32>,
+      UnsafeBufferPointer<Int32>
+    ) -> R
+  ) -> R {
+    vector.withUnsafeMutableBufferPointer { acc in
+      partials.withUnsafeBufferPointer { dp in
+        arguments.withUnsafeBufferPointer { args in
+          argumentStart.withUnsafeBufferPointer { start in body(acc, dp, args, start) }
+        }
       }
     }
   }
@@ -80,24 +124,26 @@ extension Program {
   }
 
   private func blockAdjoint(
-    _ b: Int, _ acc: inout [Double], partials: [Double], factor: BlockFactorization
+    _ b: Int, _ vector: inout [Double], partials: [Double], factor: BlockFactorization
   ) throws(LagrangePropError) {
     let block = blocks[b]
-    let saved = Array(acc[block.start..<block.end])
+    let saved = Array(vector[block.start..<block.end])
     // 1. Sweep A with λ_F = 0, in-block pushes only.
-    var p = block.feedbackStart - 1
-    while p >= block.start {
-      let l = acc[p]
-      if l != 0 {
-        for k in argumentRange(p) {
-          let q = Int(arguments[k])
-          if q >= block.start && q < block.end { acc[q] += partials[k] * l }
+    withEdges(&vector, partials: partials) { acc, dp, args, start in
+      var p = block.feedbackStart - 1
+      while p >= block.start {
+        let l = acc[p]
+        if l != 0 {
+          for k in Int(start[p])..<Int(start[p + 1]) {
+            let q = Int(args[k])
+            if q >= block.start && q < block.end { acc[q] += dp[k] * l }
+          }
         }
+        p -= 1
       }
-      p -= 1
     }
     // 2. Sᵀ λ_F = −ρ.
-    var lambdaF = (block.feedbackStart..<block.end).map { -acc[$0] }
+    var lambdaF = (block.feedbackStart..<block.end).map { -vector[$0] }
     do { try factor.solve(inPlace: &lambdaF, transpose: true) } catch {
       // A non-finite solution stays in place: the final `requireFinite` names it.
       if case .nonFinite = error {
@@ -106,17 +152,24 @@ extension Program {
       }
     }
     // 3. Restore, push from F, sweep A to every argument.
-    for l in 0..<block.size { acc[block.start + l] = saved[l] }
-    for r in 0..<block.feedbackCount {
-      let l = lambdaF[r]
-      for k in argumentRange(block.feedbackStart + r) { acc[Int(arguments[k])] += partials[k] * l }
+    withEdges(&vector, partials: partials) { acc, dp, args, start in
+      for l in 0..<block.size { acc[block.start + l] = saved[l] }
+      // Pushes onto F itself are skipped: λ_F is written over them below.
+      for r in 0..<block.feedbackCount {
+        let l = lambdaF[r]
+        let p = block.feedbackStart + r
+        for k in Int(start[p])..<Int(start[p + 1]) {
+          let q = Int(args[k])
+          if q < block.feedbackStart || q >= block.end { acc[q] += dp[k] * l }
+        }
+      }
+      var p = block.feedbackStart - 1
+      while p >= block.start {
+        let l = acc[p]
+        if l != 0 { for k in Int(start[p])..<Int(start[p + 1]) { acc[Int(args[k])] += dp[k] * l } }
+        p -= 1
+      }
+      for r in 0..<block.feedbackCount { acc[block.feedbackStart + r] = lambdaF[r] }
     }
-    p = block.feedbackStart - 1
-    while p >= block.start {
-      let l = acc[p]
-      if l != 0 { for k in argumentRange(p) { acc[Int(arguments[k])] += partials[k] * l } }
-      p -= 1
-    }
-    for r in 0..<block.feedbackCount { acc[block.feedbackStart + r] = lambdaF[r] }
   }
 }

@@ -46,30 +46,54 @@ extension Program {
   public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions())
     throws(LagrangePropError) -> Double
   {
+    try evaluate(at: inputs, options: options, workspace: Workspace())
+  }
+
+  /// The objective `f(z(x))` at the given inputs, with the buffers of `workspace`:
+  /// repeated calls allocate nothing proportional to the program.
+  ///
+  /// - Complexity: O(n + edges) for acyclic programs.
+  /// - Throws: as `evaluate(at:options:)`.
+  public func evaluate(
+    at inputs: [Double], options: SolveOptions = SolveOptions(), workspace: Workspace
+  )
+    throws(LagrangePropError) -> Double
+  {
     try options.validate()
     if isAcyclic {
       if let guess = options.initialGuess, guess.count != variableCount {
         throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
       }
-      var values = try checkedInputs(inputs)
-      try withKernel { (kernel) throws(LagrangePropError) in
+      var values = try checkedInputs(
+        inputs, into: takeBuffer(&workspace.values, count: variableCount))
+      defer { workspace.values = values }
+      let f = try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
-          for p in inputCount..<variableCount { v[p] = try kernel.evaluateValue(p, values: v) }
+          try valuePass(kernel: kernel, values: v).value
         }
       }
+      if let f { return try finiteObjective(f) }
       return try objectiveValue(values)
     }
-    return try objectiveValue(try forward(at: inputs, options: options).values)
+    let state = try forward(at: inputs, options: options, workspace: workspace)
+    return try objectiveValue(state.values)
   }
 
   // MARK: - Forward pass
 
   /// Values in program order with the inputs filled in; checks count and finiteness.
   func checkedInputs(_ inputs: [Double]) throws(LagrangePropError) -> [Double] {
+    try checkedInputs(inputs, into: [Double](repeating: 0, count: variableCount))
+  }
+
+  /// `checkedInputs(_:)` into `values` (`n` entries; the non-inputs are left as they are).
+  func checkedInputs(_ inputs: [Double], into values: consuming [Double]) throws(LagrangePropError)
+    -> [Double]
+  {
     guard inputs.count == inputCount else {
       throw .wrongInputCount(expected: inputCount, actual: inputs.count)
     }
-    var values = [Double](repeating: 0, count: variableCount)
+    var values = values
     for j in 0..<inputCount {
       guard inputs[j].isFinite else {
         throw .nonFiniteInput(variable: name(position: j), value: inputs[j])
@@ -83,34 +107,43 @@ extension Program {
   package func forward(at inputs: [Double], options: SolveOptions) throws(LagrangePropError)
     -> ForwardState
   {
-    var values = try checkedInputs(inputs)
+    try forward(at: inputs, options: options, workspace: Workspace())
+  }
+
+  /// `forward(at:options:)` into the buffers of `workspace`; the state returned
+  /// shares them (copy-on-write) and the workspace keeps them for the next call.
+  func forward(at inputs: [Double], options: SolveOptions, workspace: Workspace)
+    throws(LagrangePropError) -> ForwardState
+  {
+    var values = try checkedInputs(
+      inputs, into: takeBuffer(&workspace.values, count: variableCount))
+    if let guess = options.initialGuess, guess.count != variableCount {
+      workspace.values = values
+      throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
+    }
     // Every edge's partial is written by its constraint's evaluation before it
     // is read, so the buffer is not zero-filled first.
-    var partials = [Double](unsafeUninitializedCapacity: arguments.count) { _, count in
-      count = arguments.count
+    var partials = takeBuffer(&workspace.partials, count: arguments.count)
+    defer {
+      workspace.values = values
+      workspace.partials = partials
     }
     var factors = [BlockFactorization?](repeating: nil, count: blocks.count)
     var sparsePlans: [Int: SparseBlockPlan] = [:]
-    if let guess = options.initialGuess, guess.count != variableCount {
-      throw .wrongLength(argument: "initialGuess", expected: variableCount, actual: guess.count)
-    }
     try withKernel { (kernel) throws(LagrangePropError) in
       try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
         try partials.withUnsafeMutableBufferPointer { (dp) throws(LagrangePropError) in
           var p = inputCount
-          var b = 0
           var scratch = BlockScratch()
-          while p < variableCount {
-            if b < blocks.count, p == blocks[b].start {
-              factors[b] = try solveBlock(
-                b, kernel: kernel, values: v, partials: dp, options: options, scratch: &scratch)
-              p = blocks[b].end
-              b += 1
-            } else {
-              v[p] = try kernel.evaluate(p, values: v, partials: dp)
-              p += 1
-            }
+          swap(&scratch.matrix, &workspace.matrix)
+          defer { swap(&scratch.matrix, &workspace.matrix) }
+          for b in 0..<blocks.count {
+            try kernel.evaluate(range: p..<blocks[b].start, values: v, partials: dp)
+            factors[b] = try solveBlock(
+              b, kernel: kernel, values: v, partials: dp, options: options, scratch: &scratch)
+            p = blocks[b].end
           }
+          try kernel.evaluate(range: p..<variableCount, values: v, partials: dp)
           sparsePlans = scratch.sparsePlans
         }
       }
@@ -132,7 +165,7 @@ extension Program {
   func evaluateBlock(
     _ b: Int, kernel: Kernel, values: UnsafeMutableBufferPointer<Double>,
     partials: UnsafeMutableBufferPointer<Double>, residual: inout [Double],
-    valuesOnly: Bool = false
+    valuesOnly: Bool = false, reevaluation: Bool = false
   ) throws(LagrangePropError) -> (absolute: Double, relative: Double) {
     let block = blocks[b]
     for p in block.start..<block.feedbackStart {
@@ -145,17 +178,24 @@ extension Program {
     var relative = 0.0
     for r in 0..<block.feedbackCount {
       let p = block.feedbackStart + r
-      let g =
-        valuesOnly
-        ? try kernel.evaluateValue(p, values: values)
-        : try kernel.evaluate(p, values: values, partials: partials)
+      // One pass over the arguments for the value, the partials and the terms.
+      let (g, argumentTerms) = try kernel.evaluateWithTerms(
+        p, values: values, partials: partials, valuesOnly: valuesOnly,
+        constantPartialsWritten: reevaluation)
       residual[r] = isResidual[p] ? g : g - values[p]
       absolute = max(absolute, abs(residual[r]))
+      // The terms came with the evaluation; `relativeResidual` (a second pass over
+      // the arguments) only when they overflow.
+      let terms = (isResidual[p] ? 0 : abs(values[p])) + argumentTerms
       relative = max(
         relative,
-        relativeResidual(
-          residual[r], position: p, values: UnsafeBufferPointer(values),
-          partials: UnsafeBufferPointer(partials)))
+        residual[r] == 0
+          ? 0
+          : terms.isFinite
+            ? abs(residual[r]) / terms
+            : relativeResidual(
+              residual[r], position: p, values: UnsafeBufferPointer(values),
+              partials: UnsafeBufferPointer(partials)))
     }
     return (absolute, relative)
   }
@@ -248,7 +288,7 @@ extension Program {
         do {
           norm = try evaluateBlock(
             b, kernel: kernel, values: values, partials: partials, residual: &residual,
-            valuesOnly: valuesOnly)
+            valuesOnly: valuesOnly, reevaluation: true)
         } catch {
           // A diverging iteration overflows: it did not converge.
           guard case .nonFinite = error else { throw error }
@@ -288,7 +328,7 @@ extension Program {
           do {
             trial = try evaluateBlock(
               b, kernel: kernel, values: values, partials: partials, residual: &residual,
-              valuesOnly: valuesOnly)
+              valuesOnly: valuesOnly, reevaluation: true)
           } catch {
             guard options.backtracking, case .nonFinite = error else { throw error }
             trial = nil  // a non-finite trial point: shorten the step
@@ -352,7 +392,7 @@ extension Program {
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] + step[r] }
     if let trial = try? evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual,
-      valuesOnly: valuesOnly),
+      valuesOnly: valuesOnly, reevaluation: true),
       trial.absolute < norm.absolute
     {
       return
@@ -360,6 +400,6 @@ extension Program {
     for r in 0..<step.count { values[block.feedbackStart + r] = saved[r] }
     _ = try evaluateBlock(
       b, kernel: kernel, values: values, partials: partials, residual: &residual,
-      valuesOnly: valuesOnly)
+      valuesOnly: valuesOnly, reevaluation: true)
   }
 }

@@ -38,17 +38,30 @@ struct Kernel {
     try evaluate(p, values: values, partials: scratchPartials, writingPartials: false)
   }
 
+  /// Evaluates the local function at position `p` and writes its partials into
+  /// `scratchPartials[0 ..< fan-in]` (the reverse pass that recomputes partials
+  /// instead of storing them).
+  @inline(__always)
+  func evaluateIntoScratch(_ p: Int, values: UnsafeMutableBufferPointer<Double>)
+    throws(LagrangePropError) -> Double
+  {
+    try evaluate(
+      p, values: values, partials: scratchPartials, writingPartials: true, intoScratch: true)
+  }
+
   @inline(__always)
   private func evaluate(
     _ p: Int, values: UnsafeMutableBufferPointer<Double>,
-    partials fullPartials: UnsafeMutableBufferPointer<Double>, writingPartials: Bool
+    partials fullPartials: UnsafeMutableBufferPointer<Double>, writingPartials: Bool,
+    intoScratch: Bool = false
   ) throws(LagrangePropError) -> Double {
     let s = Int(argumentStart[p])
     let e = Int(argumentStart[p + 1])
     // Value-only passes write the partials into a scratch buffer instead
     // (`writingPartials` is a constant after inlining, so this folds away).
-    let partials = writingPartials ? fullPartials : scratchPartials
-    let base = writingPartials ? 0 : s
+    let toScratch = intoScratch || !writingPartials
+    let partials = toScratch ? scratchPartials : fullPartials
+    let base = toScratch ? s : 0
     let value: Double
     var partialsAreFinite = true
     switch opCodes[p] {

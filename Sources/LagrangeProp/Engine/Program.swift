@@ -61,6 +61,9 @@ public struct Program: Sendable {
   let objective: CompiledObjective
   /// The largest number of arguments of any constraint.
   let maxFanIn: Int
+  /// The number of `sin` and `cos` constraints: the length of the two-pass
+  /// sweep's tape of their partials.
+  let trigonometricCount: Int
 
   /// The number of constraint edges (arguments over all constraints).
   public var edgeCount: Int { arguments.count }
@@ -154,7 +157,23 @@ public struct Program: Sendable {
 /// The objective in program order.
 enum CompiledObjective: Sendable {
   case variable(Int)
-  case linear([Double])
+  /// The weights `w` (program order), and its non-zeros on their own so that
+  /// `f` and `∇f` cost O(support), not O(n).
+  case linear([Double], sparse: SparseWeights)
   case custom(
     value: @Sendable ([Double]) -> Double, gradient: @Sendable ([Double]) -> [Double])
+}
+
+/// The non-zero weights of a linear objective: ascending positions and their
+/// weights, side by side (a compact read, whatever the spacing of the positions).
+struct SparseWeights: Sendable {
+  let positions: [Int32]
+  let weights: [Double]
+
+  /// The non-zeros of `w`.
+  init(_ w: [Double]) {
+    let support = w.indices.filter { w[$0] != 0 }
+    positions = support.map { Int32($0) }
+    weights = support.map { w[$0] }
+  }
 }

@@ -38,6 +38,35 @@ final class ReadmeExampleTests: XCTestCase {
     XCTAssertEqual(g.solver, .sweep)
   }
 
+  // MARK: - Many calls: workspaces and batches (README)
+
+  func testReadmeWorkspaceAndBatchBlock() throws {
+    var graph = ConstraintGraph()
+    let x0 = graph.input("x"), y = graph.input("y")
+    let c = try graph.define("c", .sum, try graph.define("a", .exp, x0), y)
+    let f = try graph.define("f", .sin, c)
+    let program = try graph.compile(objective: .variable(f))
+    let points = (0..<5).map { k in [0.1 * Double(k), -0.3] }
+    var seen: [[Double]] = []
+    func use(_ gradient: [Double]) { seen.append(gradient) }
+
+    // README: "Many calls: workspaces and batches"
+    let workspace = Program.Workspace()
+    for x in points {
+      let g = try program.gradient(at: x, workspace: workspace)  // also evaluate / linearize
+      use(g.gradient)
+    }
+    let all = try program.gradients(at: points)  // every core
+    // end README
+
+    XCTAssertEqual(all.map(\.gradient), seen)
+    for (k, point) in points.enumerated() {
+      let cv = Foundation.exp(point[0]) + point[1]
+      XCTAssertEqual(seen[k][0], Foundation.cos(cv) * Foundation.exp(point[0]), accuracy: 1e-14)
+      XCTAssertEqual(seen[k][1], Foundation.cos(cv), accuracy: 1e-14)
+    }
+  }
+
   // MARK: - Errors, conditioning and limits (README)
 
   func testReadmeConditioningAndSolutionBlocks() throws {

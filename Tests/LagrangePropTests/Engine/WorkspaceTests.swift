@@ -1,0 +1,158 @@
+import Foundation
+import LagrangeProp
+import XCTest
+
+/// `Program.Workspace` and the two-pass `.sweep` gradient: the same answers, bit
+/// for bit, as the plain calls and as the sweep on stored partials.
+final class WorkspaceTests: XCTestCase {
+  /// Every op code, an input declared after an intermediate (so program order is
+  /// not declaration order) and a linear objective.
+  static func everyOpCodeProgram() throws -> Program {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let early = try graph.define("early", .square, x)
+    let y = graph.input("y")
+    let e = try graph.define("e", .exp, x)
+    let l = try graph.define("l", .log, e)
+    let s = try graph.define("s", .sin, y)
+    let c = try graph.define("c", .cos, x)
+    let t = try graph.define("t", .tanh, s)
+    let g = try graph.define("g", .sigmoid, c)
+    let r = try graph.define("r", .sqrt, e)
+    let sum = try graph.define("sum", .sum, l, s, t, early)
+    let prod = try graph.define("prod", .product, g, r, sum)
+    let pw = try graph.define("pw", .power(2.5), r)
+    let lin = try graph.define("lin", .linear([0.5, -2]), prod, pw)
+    let aff = try graph.define("aff", .affine(constant: 1, coefficients: [3, 1]), lin, c)
+    let cu = try graph.define(
+      "cu",
+      .custom(
+        name: "hypot", arity: 2, value: { ($0[0] * $0[0] + $0[1] * $0[1]).squareRoot() },
+        gradient: { z in
+          let h = (z[0] * z[0] + z[1] * z[1]).squareRoot()
+          return [z[0] / h, z[1] / h]
+        }), aff, t)
+    var weights = [Double](repeating: 0, count: graph.variableCount)
+    weights[cu.index] = 1
+    weights[sum.index] = -0.25
+    weights[early.index] = 2
+    return try graph.compile(objective: .linear(weights))
+  }
+
+  static let points: [[Double]] = [[0.3, -1.2], [1.1, 0.4], [-0.7, 2.5], [0.05, -0.05]]
+
+  func testSweepGradientEqualsSweepOnStoredPartialsBitForBit() throws {
+    let program = try Self.everyOpCodeProgram()
+    for point in Self.points {
+      let twoPass = try program.gradient(at: point, solver: .sweep)
+      let stored = try program.linearize(at: point, solver: .sweep).gradient()
+      XCTAssertEqual(twoPass.value, stored.value, "\(point)")
+      XCTAssertEqual(twoPass.gradient, stored.gradient, "\(point)")
+      XCTAssertEqual(twoPass.adjoints, stored.adjoints, "\(point)")
+      XCTAssertEqual(twoPass.solver, .sweep)
+    }
+  }
+
+  func testWorkspaceCallsEqualPlainCallsBitForBit() throws {
+    let program = try Self.everyOpCodeProgram()
+    let workspace = Program.Workspace()
+    for point in Self.points {
+      XCTAssertEqual(
+        try program.evaluate(at: point, workspace: workspace), try program.evaluate(at: point))
+      let plain = try program.gradient(at: point)
+      let reused = try program.gradient(at: point, workspace: workspace)
+      XCTAssertEqual(reused.gradient, plain.gradient)
+      XCTAssertEqual(reused.adjoints, plain.adjoints)
+      XCTAssertEqual(reused.value, plain.value)
+      let lin = try program.linearize(at: point, solver: .lu, workspace: workspace)
+      XCTAssertEqual(lin.values, try program.solveConstraints(at: point))
+      XCTAssertEqual(
+        try lin.gradient().gradient, try program.gradient(at: point, solver: .lu).gradient)
+    }
+    XCTAssertGreaterThanOrEqual(
+      workspace.byteCount, 8 * (2 * program.variableCount + program.edgeCount))
+  }
+
+  /// Results kept alive are never overwritten by later calls with the same workspace.
+  func testKeptResultsSurviveLaterCalls() throws {
+    let program = try Self.everyOpCodeProgram()
+    let workspace = Program.Workspace()
+    let first = try program.gradient(at: Self.points[0], workspace: workspace)
+    let firstLin = try program.linearize(at: Self.points[0], solver: .sweep, workspace: workspace)
+    let firstCopy = (first.adjoints, firstLin.values)
+    for point in Self.points.dropFirst() {
+      _ = try program.gradient(at: point, workspace: workspace)
+      _ = try program.linearize(at: point, solver: .lu, workspace: workspace)
+    }
+    XCTAssertEqual(first.adjoints, firstCopy.0)
+    XCTAssertEqual(firstLin.values, firstCopy.1)
+    XCTAssertEqual(try firstLin.gradient().adjoints, first.adjoints)
+  }
+
+  func testCyclicProgramWithWorkspace() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let u = graph.unknown("u")
+    let v = graph.unknown("v")
+    try graph.define(u, .affine(constant: 1, coefficients: [0.3, 0.2]), v, x)
+    let sv = try graph.define("sv", .sin, u)
+    try graph.define(v, .affine(constant: 0, coefficients: [0.4, 1]), sv, x)
+    let f = try graph.define("f", .product, u, v)
+    let program = try graph.compile(objective: .variable(f))
+    let workspace = Program.Workspace()
+    for k in 0..<5 {
+      let point = [0.2 * Double(k) - 0.3]
+      XCTAssertEqual(
+        try program.gradient(at: point, workspace: workspace).gradient,
+        try program.gradient(at: point).gradient)
+      XCTAssertEqual(
+        try program.evaluate(at: point, workspace: workspace), try program.evaluate(at: point))
+    }
+  }
+
+  /// `∂ sin(y)/∂y` from the reverse pass (`cos`) and from the forward pass's
+  /// `sincos` are exactly `cos(y)`.
+  func testSinePartialIsCosineBitForBit() throws {
+    var graph = ConstraintGraph()
+    let y = graph.input("y")
+    let s = try graph.define("s", .sin, y)
+    let c = try graph.define("c", .cos, y)
+    let program = try graph.compile(objective: .variable(s))
+    let cosProgram = try graph.compile(objective: .variable(c))
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<2000 {
+      let point = [Double.random(in: -1e4...1e4, using: &generator)]
+      XCTAssertEqual(try program.gradient(at: point, solver: .sweep).gradient[0], cos(point[0]))
+      XCTAssertEqual(
+        try program.linearize(at: point, solver: .sweep).gradient().gradient[0], cos(point[0]))
+      XCTAssertEqual(
+        try cosProgram.linearize(at: point, solver: .sweep).gradient().gradient[0], -sin(point[0]))
+      XCTAssertEqual(try program.evaluate(at: point), sin(point[0]))
+    }
+  }
+
+  /// A non-finite partial before a non-finite value: the two-pass gradient names
+  /// the same (first) variable as the forward pass with stored partials.
+  func testFirstNonFiniteErrorInProgramOrder() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let r = try graph.define("r", .sqrt, x)  // ∂/∂x = ∞ at x = 0
+    let l = try graph.define("l", .log, r)  // log 0 = −∞
+    let program = try graph.compile(objective: .variable(l))
+    let workspace = Program.Workspace()
+    for call in [
+      { _ = try program.gradient(at: [0], solver: .sweep) },
+      { _ = try program.gradient(at: [0], workspace: workspace) },
+      { _ = try program.linearize(at: [0], solver: .sweep) },
+    ] {
+      let error = caughtLagrangePropError { try call() }
+      guard case .nonFinite(let variable, _, _)? = error else {
+        XCTFail("expected .nonFinite, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertEqual(variable, "r")
+    }
+    // The workspace still works afterwards.
+    XCTAssertEqual(try program.gradient(at: [4], workspace: workspace).gradient[0], 0.125)
+  }
+}
