@@ -60,20 +60,22 @@ final class SparseErrorTests: XCTestCase {
   }
 
   func testSparseFactorsOverTheLimitAreRefused() throws {
-    let grid = try PoissonGridFixture(dimensions: 3, size: 10, nonlinear: false, seed: 1)
+    // A random Markov chain: the forward solve runs GMRES (its fill screen rules
+    // out a sparse LU), then `.sparseLU` counts the fill of D_zz's LU by AMD.
+    let markov = try SparseMarkovFixture(states: 3000, transitions: 8, seed: 2)
     var options = SolveOptions()
-    options.matrixByteLimit = 100_000
+    options.matrixByteLimit = 10_000_000
     guard
       case .sparseFactorTooLarge(let variables, let order, let nonzeros, let bytes, let limit)? =
         thrownError({
-          _ = try grid.program.gradient(at: grid.inputs, solver: .sparseLU, options: options)
+          _ = try markov.program.gradient(at: markov.rewards, solver: .sparseLU, options: options)
         }) as? LagrangePropError
     else { return XCTFail("expected .sparseFactorTooLarge") }
-    XCTAssertEqual(order, 1000)
-    XCTAssertFalse(variables.isEmpty)
-    XCTAssertGreaterThan(nonzeros, 6400)  // more than the 6400 entries of D_zz: fill
+    XCTAssertEqual(order, 3000)
+    XCTAssertTrue(variables.allSatisfy { $0.hasPrefix("v") })
+    XCTAssertGreaterThan(nonzeros, 30_000)  // D_zz holds under 27 000: fill
     XCTAssertGreaterThan(bytes, limit)
-    XCTAssertEqual(limit, 100_000)
+    XCTAssertEqual(limit, 10_000_000)
   }
 
   func testInvalidKrylovOptionsAreRefused() throws {
