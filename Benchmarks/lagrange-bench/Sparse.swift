@@ -287,7 +287,7 @@ private func measureSparseRow(
   let matrix = linearization.sparseNonInputJacobian()
   row["nonzeros"] = .integer(matrix.nonzeroCount)
   let objective = try linearization.objectiveGradient()
-  var rhs = program.programOrder.dropFirst(program.inputCount).map { objective[$0.index] }
+  let rhs = program.programOrder.dropFirst(program.inputCount).map { objective[$0.index] }
   var copy = rhs
   if let outcome = try? copy.withUnsafeMutableBufferPointer({
     try KrylovSolver(matrix).solve($0, transpose: false)

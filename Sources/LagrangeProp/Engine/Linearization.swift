@@ -374,6 +374,9 @@ extension Program {
   ) throws(LagrangePropError) -> Linearization {
     let factor: LinearizationFactor
     var reciprocalCondition: Double?
+    // O(m²) (dense) of memory-bound triangular solves after an O(m³) factorization:
+    // skipped only when the caller opts out and sets no threshold.
+    let estimate = options.estimatesCondition || options.minimumReciprocalCondition > 0
     switch choice.solver {
     case .sweep, .automatic:
       factor = .sweep
@@ -389,7 +392,7 @@ extension Program {
     case .lu:
       if let reused = reusableNonInputFactor(state) {
         factor = reused
-        if case .reusedBlockLU(let block) = reused {
+        if estimate, case .reusedBlockLU(let block) = reused {
           reciprocalCondition = block.reciprocalCondition()
         }
         break
@@ -398,7 +401,7 @@ extension Program {
         try LUFactorization(assembleDenseNonInputJacobian(partials: state.partials))
       }
       factor = .lu(try requireRegular(lu, unknownsFrom: inputCount, matrix: "D"))
-      reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0
+      if estimate { reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0 }
     case .bandedTriangular:
       factor = .bandedTriangular(
         assembleTriangularBandNonInputJacobian(partials: state.partials, bandwidth: bandwidth.upper)
@@ -408,7 +411,7 @@ extension Program {
       let lu = try factorBandedNonInput(partials: state.partials, bandOrder: order)
       factor =
         order.position.map { .permutedBandedLU(PermutedSystem(lu, position: $0)) } ?? .bandedLU(lu)
-      reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0
+      if estimate { reciprocalCondition = (try? lu.reciprocalConditionNumber()) ?? 0 }
     case .blockTriangular:
       var factors: [BlockFactorization] = []
       factors.reserveCapacity(blocks.count)
@@ -431,7 +434,7 @@ extension Program {
           }
         }
         factors.append(blockFactor)
-        if let r = blockFactor.reciprocalCondition() {
+        if estimate, let r = blockFactor.reciprocalCondition() {
           reciprocalCondition = min(reciprocalCondition ?? r, r)
         }
       }
@@ -439,7 +442,7 @@ extension Program {
     case .sparseLU, .krylov:
       let system = try sparseNonInputSystem(choice.solver, state: state, options: options)
       factor = .sparse(system)
-      reciprocalCondition = system.reciprocalCondition
+      if estimate { reciprocalCondition = system.reciprocalCondition }
     }
     if intermediateCount == 1, let rcond = reciprocalCondition {
       // A 1 × 1 matrix is perfectly conditioned as a matrix; what can make it

@@ -493,4 +493,23 @@ final class HardeningTests: XCTestCase {
     XCTAssertEqual(solutions.count, 120)
     for value in solutions { XCTAssertEqual(value, solutions[0], accuracy: 1e-12) }
   }
+
+  /// `estimatesCondition = false` skips the estimate (`nil` on every path) unless a
+  /// threshold asks for it; the answer is the same.
+  func testConditionEstimateCanBeSkipped() throws {
+    let program = try TwoStateMarkov(beta: 0.9).program
+    var options = SolveOptions()
+    options.estimatesCondition = false
+    for solver in Self.smallCyclicSolvers {
+      let skipped = try program.gradient(at: [1, 2], solver: solver, options: options)
+      let estimated = try program.gradient(at: [1, 2], solver: solver)
+      XCTAssertNil(skipped.reciprocalCondition, "\(solver)")
+      XCTAssertNotNil(estimated.reciprocalCondition, "\(solver)")
+      XCTAssertEqual(skipped.gradient, estimated.gradient, "\(solver)")
+      var threshold = options
+      threshold.minimumReciprocalCondition = 1e-3
+      XCTAssertNotNil(
+        try program.gradient(at: [1, 2], solver: solver, options: threshold).reciprocalCondition)
+    }
+  }
 }
