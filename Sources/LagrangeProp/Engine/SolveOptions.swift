@@ -48,7 +48,10 @@ public struct SolveOptions: Sendable {
   /// Refuse, with `.illConditioned`, a system whose estimated reciprocal condition
   /// number (see `GradientResult.reciprocalCondition`) is below this value
   /// (default 0: answer every regular system and report its condition). Applies to
-  /// every solver that estimates the condition (all but `.sweep`). In `[0, 1)`.
+  /// every solver that estimates the condition (not the substitution paths of
+  /// acyclic programs, whose unit triangular `D` is never ill-conditioned in
+  /// this sense). A system solved with GMRES has no estimate: a threshold then
+  /// makes the call throw `.invalidOption` rather than pass unchecked. In `[0, 1)`.
   public var minimumReciprocalCondition: Double = 0
   /// Whether `linearize` and `gradient` estimate the reciprocal condition number
   /// (default `true`). The estimate (LAPACK `dgecon` / `dgbcon`) costs `O(m²)`

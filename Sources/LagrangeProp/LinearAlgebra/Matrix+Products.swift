@@ -34,6 +34,7 @@ extension Matrix {
       throw .dimensionMismatch(
         operation: "Matrix.multiplied(by: Matrix)", expected: columns, actual: other.rows)
     }
+    try Self.checkShape(rows: rows, columns: other.columns, operation: "Matrix.multiplied(by:)")
     var c = Matrix(validRows: rows, columns: other.columns)
     if rows == 0 || other.columns == 0 || columns == 0 { return c }
     elements.withUnsafeBufferPointer { a in

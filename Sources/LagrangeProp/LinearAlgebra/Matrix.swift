@@ -49,10 +49,20 @@ public struct Matrix: Sendable, Equatable {
     self.elements = [Double](repeating: value, count: rows * columns)
   }
 
-  /// Throws `.invalidShape` unless `rows × columns` doubles can be allocated.
+  /// Throws `.invalidShape` unless `rows × columns` doubles, and a vector as long
+  /// as either dimension, fit in physical memory.
   static func checkShape(rows: Int, columns: Int, operation: String) throws(LinearAlgebraError) {
     guard rows >= 0, columns >= 0 else {
       throw .invalidShape(operation: operation, reason: "negative dimension \(rows) × \(columns)")
+    }
+    // Each dimension on its own too: a 0 × 2⁶² matrix holds nothing, but its
+    // products and norms would allocate or loop over the huge dimension.
+    let largest = physicalMemoryBytes / MemoryLayout<Double>.stride
+    guard rows <= largest, columns <= largest else {
+      throw .invalidShape(
+        operation: operation,
+        reason:
+          "dimension \(max(rows, columns)) exceeds the \(largest) doubles of physical memory")
     }
     let (cells, overflow1) = rows.multipliedReportingOverflow(by: columns)
     let (bytes, overflow2) = cells.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)

@@ -512,4 +512,20 @@ final class HardeningTests: XCTestCase {
         try program.gradient(at: [1, 2], solver: solver, options: threshold).reciprocalCondition)
     }
   }
+
+  /// GMRES estimates no condition number: a threshold cannot be checked, so the
+  /// call refuses instead of passing unchecked; without one it answers.
+  func testThresholdWithoutAnEstimateIsRefused() throws {
+    let program = try TwoStateMarkov(beta: 0.9).program
+    XCTAssertNil(try program.gradient(at: [1, 2], solver: .krylov).reciprocalCondition)
+    var strict = SolveOptions()
+    strict.minimumReciprocalCondition = 1e-12
+    let error = caughtLagrangePropError {
+      _ = try program.gradient(at: [1, 2], solver: .krylov, options: strict)
+    }
+    guard case .invalidOption("minimumReciprocalCondition", _)? = error else {
+      return XCTFail("expected .invalidOption, got \(String(describing: error))")
+    }
+    assertDescription(error, contains: ["GMRES", ".krylov"])
+  }
 }

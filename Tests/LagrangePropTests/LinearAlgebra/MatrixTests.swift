@@ -62,6 +62,18 @@ final class LinearAlgebraMatrixTests: XCTestCase {
       _ = try Matrix(rows: 1 << 20, columns: 1 << 20)  // 8 TiB of zeros
     }
     assertInvalidShape(operation: "Matrix(rows:columns:)") { _ = try Matrix.identity(-1) }
+    // A huge dimension with nothing in it: refused too, as its products and
+    // norms would allocate or loop over that dimension.
+    assertInvalidShape(operation: "Matrix(rows:columns:)") {
+      _ = try Matrix(rows: Int.max, columns: 0)
+    }
+    assertInvalidShape(operation: "Matrix(rows:columns:)") {
+      _ = try Matrix(rows: 0, columns: 1 << 60)
+    }
+    // A product whose result would not fit.
+    assertInvalidShape(operation: "Matrix.multiplied(by:)") {
+      _ = try Matrix(rows: 1 << 20, columns: 0).multiplied(by: Matrix(rows: 0, columns: 1 << 20))
+    }
   }
 
   func testZeroAndRepeatingInitializers() throws {
