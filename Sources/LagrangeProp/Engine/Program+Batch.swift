@@ -33,6 +33,7 @@ extension Program {
     at points: [[Double]], solver: Solver = .automatic, options: SolveOptions = SolveOptions(),
     maximumWorkers: Int?
   ) throws(LagrangePropError) -> [GradientResult] {
+    try options.validate()
     let count = points.count
     guard count > 0 else { return [] }
     let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)

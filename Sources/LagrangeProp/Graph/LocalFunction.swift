@@ -134,7 +134,9 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
 
   /// A description of the arguments the function accepts, for error messages.
   var arityDescription: String {
-    if let arity { return "\(arity)" }
+    // Every constraint reads at least one variable: a function of no arguments
+    // (`.linear([])`, a custom arity 0) is refused whatever it is given.
+    if let arity { return arity >= 1 ? "\(arity)" : "at least 1 (it declares \(arity))" }
     return "at least 1"
   }
 

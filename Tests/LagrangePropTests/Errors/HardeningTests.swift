@@ -528,4 +528,21 @@ final class HardeningTests: XCTestCase {
     }
     assertDescription(error, contains: ["GMRES", ".krylov"])
   }
+
+  /// Options are validated even when there is nothing to do, and a function of
+  /// no arguments is refused with a message that does not contradict itself.
+  func testEmptyBatchValidatesOptionsAndZeroArityMessage() throws {
+    let program = try TwoStateMarkov(beta: 0.9).program
+    var options = SolveOptions()
+    options.tolerance = .nan
+    guard
+      case .invalidOption("tolerance", _)? = caughtLagrangePropError("empty batch", {
+        _ = try program.gradients(at: [], options: options)
+      })
+    else { return XCTFail("expected .invalidOption for an empty batch") }
+    var graph = ConstraintGraph()
+    _ = graph.input("x")
+    let error = caughtLagrangePropError("linear([])") { _ = try graph.define("z", .linear([])) }
+    assertDescription(error, contains: ["at least 1"])
+  }
 }
