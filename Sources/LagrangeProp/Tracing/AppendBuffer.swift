@@ -71,6 +71,8 @@ struct AppendBuffer<Element: BitwiseCopyable>: ~Copyable {
     let newCapacity = Swift.max(needed, 2 * capacity, 256)
     let (bytes, overflow) = newCapacity.multipliedReportingOverflow(
       by: MemoryLayout<Element>.stride)
+    // Running out of memory here traps, as an `Array` append does; counts that
+    // come from the user are checked before any append (`VariableBudget`).
     guard !overflow, let raw = realloc(base, bytes) else {
       fatalError("AppendBuffer: cannot allocate \(newCapacity) elements")
     }

@@ -37,11 +37,17 @@ extension Program {
 
   /// As `trace(inputs:_:)`, with `inputCount` unnamed inputs (`x#0`, `x#1`, …).
   ///
-  /// - Throws: `.wrongInputCount` if `inputCount` is negative; otherwise as
+  /// - Throws: `.wrongInputCount` if `inputCount` is negative; `.resultTooLarge`
+  ///   if that many variables could not fit in physical memory; otherwise as
   ///   `trace(inputs:_:)`.
   public static func trace(inputCount: Int, _ body: (Tracer) throws -> Traced) throws -> Program {
     guard inputCount >= 0 else {
       throw LagrangePropError.wrongInputCount(expected: 0, actual: inputCount)
+    }
+    if let refusal = VariableBudget.refusal(
+      inputCount, quantity: "trace(inputCount: \(inputCount))")
+    {
+      throw refusal
     }
     return try trace(inputNames: [String?](repeating: nil, count: inputCount), body)
   }

@@ -78,10 +78,16 @@ public final class Tracer {
 
   /// Declares `count` unknowns, named `name[0]`, `name[1]`, … when `name` is given.
   ///
-  /// - Returns: the unknowns, or an empty array when `count ≤ 0`.
+  /// - Returns: the unknowns, or an empty array when `count ≤ 0`. A count whose
+  ///   variables could not fit in physical memory records `.resultTooLarge`
+  ///   (thrown by `trace`) and returns an empty array.
   /// - Complexity: O(count).
   public func unknowns(_ count: Int, name: String? = nil) -> [Traced] {
     guard count > 0 else { return [] }
+    if let refusal = VariableBudget.refusal(count, quantity: "unknowns(\(count))") {
+      record(refusal)
+      return []
+    }
     return (0..<count).map { k in unknown(name.map { "\($0)[\(k)]" }) }
   }
 

@@ -226,4 +226,26 @@ final class TracingMisuseTests: XCTestCase {
     XCTAssertTrue(program.contains(kept))
     XCTAssertEqual(try program.linearize(at: [1, 0.5]).value(of: kept), 0.5, accuracy: 1e-15)
   }
+
+  /// Counts no machine could hold are typed errors, not traps or endless loops.
+  func testImpossibleCountsAreRefused() {
+    let tooManyInputs = caughtLagrangePropError("inputCount") {
+      _ = try Program.trace(inputCount: 1 << 40) { t in t.inputs[0] }
+    }
+    guard case .resultTooLarge(let quantity, _, _)? = tooManyInputs else {
+      return XCTFail("expected .resultTooLarge, got \(String(describing: tooManyInputs))")
+    }
+    XCTAssertTrue(quantity.contains("inputCount"), quantity)
+    let tooManyUnknowns = caughtLagrangePropError("unknowns") {
+      _ = try Program.trace(inputCount: 1) { t in
+        let v = t.unknowns(Int.max)
+        XCTAssertTrue(v.isEmpty)
+        return t.inputs[0]
+      }
+    }
+    guard case .resultTooLarge(let quantity, _, _)? = tooManyUnknowns else {
+      return XCTFail("expected .resultTooLarge, got \(String(describing: tooManyUnknowns))")
+    }
+    XCTAssertTrue(quantity.contains("unknowns"), quantity)
+  }
 }
