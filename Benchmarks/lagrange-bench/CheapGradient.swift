@@ -49,6 +49,15 @@ struct CheapGradient: ParsableCommand {
   @Option(help: "How many of the largest K the slope fit uses.")
   var fitTop: Int = 3
 
+  @Option(
+    help: ArgumentHelp(
+      "Only time one path at --max-k, call after call, for a profiler such as `perf record` (no table, no checks).",
+      valueName: "path"))
+  var profile: CheapGradientProfilePath?
+
+  @Option(help: "The calls of --profile.")
+  var profileCalls: Int = 30
+
   /// The step counts measured.
   var stepCounts: [Int] { cheapGradientStepCounts(minK: minK, maxK: maxK) }
 
@@ -63,13 +72,62 @@ struct CheapGradient: ParsableCommand {
         "--max-k \(maxK) is too large (at most 50000000: 300 million variables).")
     }
     guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
+    guard profileCalls >= 1 else {
+      throw ValidationError("--profile-calls must be positive, got \(profileCalls).")
+    }
   }
 
   func run() throws {
     let harness = options.harness(command: Self.configuration.commandName!)
+    if let profile {
+      try runCheapGradientProfile(profile, steps: maxK, calls: profileCalls)
+      return
+    }
     let report = try runCheapGradient(stepCounts: stepCounts, fitTop: fitTop, harness: harness)
     try options.emit(report, harness: harness)
   }
+}
+
+/// `--profile`: the paths that can be timed alone.
+enum CheapGradientProfilePath: String, ExpressibleByArgument, CaseIterable {
+  case evaluate = "evaluate-workspace"
+  case gradient = "gradient-workspace"
+  case cForward = "c-forward"
+  case cAdjoint = "c-adjoint"
+}
+
+/// Times `path` alone on the chain of `steps` steps, `calls` calls after one
+/// warm-up, and prints the median, minimum and maximum per call (the benchmark's
+/// clock): a steady loop for `perf record`.
+func runCheapGradientProfile(_ path: CheapGradientProfilePath, steps: Int, calls: Int) throws {
+  let program = try BlogChain(steps: steps).program
+  let point = BlogChain.point
+  let workspace = Program.Workspace()
+  var tape = [Double](repeating: 0, count: 3 * steps)
+  var cGradient = [0.0, 0.0]
+  let body: () throws -> Void
+  switch path {
+  case .evaluate: body = { blackHole(try program.evaluate(at: point, workspace: workspace)) }
+  case .gradient:
+    body = {
+      blackHole(try program.gradient(at: point, solver: .sweep, workspace: workspace).gradient)
+    }
+  case .cForward: body = { blackHole(lp_blog_chain_forward(steps, point[0], point[1])) }
+  case .cAdjoint:
+    body = { blackHole(lp_blog_chain_gradient(steps, point[0], point[1], &tape, &cGradient)) }
+  }
+  try body()
+  var samples: [Double] = []
+  for _ in 0..<calls { samples.append(try timeBatch(1, body)) }
+  print(
+    "\(path.rawValue) K = \(steps): median \(formatMilliseconds(medianOf(samples))) ms, "
+      + "min \(formatMilliseconds(samples.min()!)) ms, max \(formatMilliseconds(samples.max()!)) ms "
+      + "over \(calls) calls")
+}
+
+/// Seconds as milliseconds with two decimals.
+private func formatMilliseconds(_ seconds: Double) -> String {
+  String(format: "%.2f", seconds * 1e3)
 }
 
 /// `min, 10·min, 100·min, …` up to `max`, and `max` itself.

@@ -235,64 +235,102 @@ extension Kernel {
     let payloads = self.payloads
     var e = Int(argumentStart[range.upperBound])
     var p = range.upperBound &- 1
+    // The push of position `p + 1` into `p`, kept in a register instead of stored
+    // and loaded back (the store-to-load round trip is most of the latency of a
+    // chain); −0, the identity of IEEE addition (x + (−0) = x, signed zeros
+    // included), when there is none. `p + 1` is the last consumer of `p` to push,
+    // so `λ_p = (stored sum) + carry` adds the same terms in the same order.
+    var carry = -0.0
+    let negativeZeroBits = (-0.0).bitPattern
     while p >= range.lowerBound {
-      let l = lambda[p]
+      let l = lambda[p] + carry
+      carry = -0.0
+      lambda[p] = l
       // λ_p is final here: the overflow check of every path, on the way.
       guard l.isFinite else { throw adjointError(p) }
+      let below = p &- 1
       switch opCodes[p] {
       case .exp:
         e &-= 1
-        if l != 0 { lambda[Int(arguments[e])] += v[p] * l }
+        if l != 0 { push(v[p] * l, to: Int(arguments[e]), below: below, carry: &carry) }
       case .tanh:
         e &-= 1
         if l != 0 {
           let y = v[p]
-          lambda[Int(arguments[e])] += (1 - y * y) * l
+          push((1 - y * y) * l, to: Int(arguments[e]), below: below, carry: &carry)
         }
       case .sin:
         e &-= 1
         if let tape {
           top &-= 1
-          if l != 0 { lambda[Int(arguments[e])] += tape[top] * l }
+          if l != 0 { push(tape[top] * l, to: Int(arguments[e]), below: below, carry: &carry) }
         } else if l != 0 {
           let a = Int(arguments[e])
-          lambda[a] += Foundation.cos(v[a]) * l
+          push(Foundation.cos(v[a]) * l, to: a, below: below, carry: &carry)
         }
       case .cos:
         e &-= 1
         if let tape {
           top &-= 1
-          if l != 0 { lambda[Int(arguments[e])] += tape[top] * l }
+          if l != 0 { push(tape[top] * l, to: Int(arguments[e]), below: below, carry: &carry) }
         } else if l != 0 {
           let a = Int(arguments[e])
-          lambda[a] += -Foundation.sin(v[a]) * l
+          push(-Foundation.sin(v[a]) * l, to: a, below: below, carry: &carry)
         }
       case .square:
         e &-= 1
         if l != 0 {
           let a = Int(arguments[e])
-          lambda[a] += 2 * v[a] * l
+          push(2 * v[a] * l, to: a, below: below, carry: &carry)
         }
       case .sum:
         let s = Int(argumentStart[p])
-        if l != 0 { for k in s..<e { lambda[Int(arguments[k])] += l } }
+        if l != 0 {
+          for k in s..<e {
+            pushOneOfMany(l, to: Int(arguments[k]), below: below, carry: &carry)
+          }
+        }
         e = s
       case .linear:
         let s = Int(argumentStart[p])
         if l != 0 {
           var c = Int(payloads[p])
           for k in s..<e {
-            lambda[Int(arguments[k])] += constants[c] * l
+            pushOneOfMany(constants[c] * l, to: Int(arguments[k]), below: below, carry: &carry)
             c &+= 1
           }
         }
         e = s
       default:
+        // Pushes into memory: `carry` stays −0.
         let s = Int(argumentStart[p])
         try pushOutOfLine(p, values: v, lambda: lambda, adjoint: l)
         e = s
       }
       p &-= 1
+    }
+    // The last position's push into the one below the range.
+    if range.lowerBound > 0 { lambda[range.lowerBound &- 1] += carry }
+
+    /// `λ_a += x`, the only push of the position into `a`: into `carry` when `a`
+    /// is the next position down.
+    @inline(__always)
+    func push(_ x: Double, to a: Int, below: Int, carry: inout Double) {
+      if a == below { carry = x } else { lambda[a] += x }
+    }
+
+    /// `λ_a += x` from a position that may push into `a` more than once (an
+    /// argument repeated): a second push into the next position down first
+    /// stores the one held in `carry`, so that the terms are added in order
+    /// (a held −0 adds nothing and is dropped).
+    @inline(__always)
+    func pushOneOfMany(_ x: Double, to a: Int, below: Int, carry: inout Double) {
+      if a == below {
+        if carry.bitPattern != negativeZeroBits { lambda[a] += carry }
+        carry = x
+      } else {
+        lambda[a] += x
+      }
     }
   }
 }

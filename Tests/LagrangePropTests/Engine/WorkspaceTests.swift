@@ -53,6 +53,38 @@ final class WorkspaceTests: XCTestCase {
     }
   }
 
+  /// The reverse pass keeps the push into the next position down in a register:
+  /// arguments repeated (`sum(a, a)`, a `.linear` naming the position below twice),
+  /// pushes of `−0` (a zero coefficient times a negative multiplier) and a
+  /// multiplier of exactly 0 must still give the stored-partials sweep's bits,
+  /// signed zeros included.
+  func testRepeatedAdjacentArgumentsBitForBit() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let y = graph.input("y")
+    let a = try graph.define("a", .exp, x)
+    let s = try graph.define("s", .sum, a, a, y, a)
+    let l = try graph.define("l", .linear([0.1, -0.7, 1e-17, 0]), s, a, s, s)
+    let q = try graph.define("q", .square, l)
+    let m = try graph.define("m", .linear([0, -1.3]), x, q)
+    let t = try graph.define("t", .tanh, m)
+    let z = try graph.define("z", .linear([0.0, 3.0]), t, y)
+    let u = try graph.define("u", .sin, z)
+    var weights = [Double](repeating: 0, count: graph.variableCount)
+    weights[u.index] = -1
+    weights[t.index] = 0.3
+    weights[s.index] = 1e-16
+    let program = try graph.compile(objective: .linear(weights))
+    for point in [[0.3, -1.2], [1.1, 0.4], [-0.7, 2.5], [0.05, -0.05], [0, 0]] {
+      let twoPass = try program.gradient(at: point, solver: .sweep)
+      let stored = try program.linearize(at: point, solver: .sweep).gradient()
+      XCTAssertEqual(
+        twoPass.adjoints.map(\.bitPattern), stored.adjoints.map(\.bitPattern), "\(point)")
+      XCTAssertEqual(
+        twoPass.gradient.map(\.bitPattern), stored.gradient.map(\.bitPattern), "\(point)")
+    }
+  }
+
   func testWorkspaceCallsEqualPlainCallsBitForBit() throws {
     let program = try Self.everyOpCodeProgram()
     let workspace = Program.Workspace()
