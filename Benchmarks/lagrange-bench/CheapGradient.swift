@@ -120,14 +120,9 @@ func runCheapGradientProfile(_ path: CheapGradientProfilePath, steps: Int, calls
   var samples: [Double] = []
   for _ in 0..<calls { samples.append(try timeBatch(1, body)) }
   print(
-    "\(path.rawValue) K = \(steps): median \(formatMilliseconds(medianOf(samples))) ms, "
-      + "min \(formatMilliseconds(samples.min()!)) ms, max \(formatMilliseconds(samples.max()!)) ms "
+    "\(path.rawValue) K = \(steps): median \(formatMilliseconds(medianOf(samples) * 1e3)) ms, "
+      + "min \(formatMilliseconds(samples.min()! * 1e3)) ms, max \(formatMilliseconds(samples.max()! * 1e3)) ms "
       + "over \(calls) calls")
-}
-
-/// Seconds as milliseconds with two decimals.
-private func formatMilliseconds(_ seconds: Double) -> String {
-  String(format: "%.2f", seconds * 1e3)
 }
 
 /// `min, 10·min, 100·min, …` up to `max`, and `max` itself.
