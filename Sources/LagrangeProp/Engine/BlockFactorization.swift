@@ -274,6 +274,10 @@ struct BlockScratch {
   var sparsePlans: [Int: SparseBlockPlan] = [:]
   /// A recycled dense matrix buffer (from a `Program.Workspace`), or empty.
   var matrix: [Double] = []
+  /// Whether the block being factored is for an inexact Newton step of a
+  /// non-affine block (not at a solution): GMRES then skips its singularity
+  /// check, which the linearization at the solution makes.
+  var inexactNewtonStep = false
 
   /// An `m × m` matrix to be written over entirely: the recycled buffer (stale
   /// contents) when it has the right size, which then moves into the matrix (a

@@ -29,7 +29,12 @@ extension Program {
       assembleSparseJacobian(pattern, partials: $0)
     }
     if solver == .krylov {
-      return .krylov(KrylovSolver(matrix, settings: options.krylovSettings))
+      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      guard options.checksKrylovCondition else { return .krylov(krylov) }
+      return .krylov(
+        try mappingNonInputErrors { () throws(LinearAlgebraError) in
+          try krylov.checkedForSingularity()
+        })
     }
     let estimate: SparseFillEstimate
     do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }

@@ -296,6 +296,10 @@ extension Program {
         }
       case .newton:
         let lu: BlockFactorization
+        // A non-affine block's step is not at the solution: GMRES skips its
+        // singularity check there (the linearization at the solution makes it).
+        scratch.inexactNewtonStep = !blockIsAffine[b]
+        defer { scratch.inexactNewtonStep = false }
         do {
           lu = try factorReducedJacobian(
             b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)

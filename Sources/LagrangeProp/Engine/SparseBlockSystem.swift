@@ -48,11 +48,14 @@ package enum SparseSystem: Sendable {
     }
   }
 
-  /// UMFPACK's `min |u_kk| / max |u_kk|` for a sparse LU; `nil` for GMRES.
+  /// UMFPACK's `min |u_kk| / max |u_kk|` for a sparse LU; GMRES's estimate
+  /// (`KrylovSolver.reciprocalConditionEstimate()`) once checked; `nil` for a
+  /// frozen-LU Newton step, which is never a linearization.
   var reciprocalCondition: Double? {
     switch self {
     case .lu(let lu): lu.pivotRatio
-    case .krylov, .frozenLU: nil
+    case .krylov(let krylov): krylov.reciprocalCondition
+    case .frozenLU: nil
     }
   }
 
@@ -215,7 +218,13 @@ extension Program {
         throw singularityError(error, unknownsFrom: block.start)
       }
     case .krylov:
-      system = .krylov(KrylovSolver(matrix, settings: options.krylovSettings))
+      var krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      if options.checksKrylovCondition && !scratch.inexactNewtonStep {
+        do { krylov = try krylov.checkedForSingularity() } catch {
+          throw singularityError(error, unknownsFrom: block.start)
+        }
+      }
+      system = .krylov(krylov)
     }
     return .sparse(
       SparseBlockSystem(

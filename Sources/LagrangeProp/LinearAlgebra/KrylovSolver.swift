@@ -21,9 +21,23 @@ package struct KrylovSolver: LinearSystemSolver {
   /// `C·Aᵀ·x = C·b`), so that badly scaled equations weigh alike in the residual.
   let rowScale: [Double]
   let columnScale: [Double]
+  /// `reciprocalConditionEstimate()`, once `checkedForSingularity()` has run.
+  package private(set) var reciprocalCondition: Double?
 
   /// The order `n`.
   package var order: Int { matrix.order }
+
+  /// This solver with `reciprocalCondition` estimated (see
+  /// `reciprocalConditionEstimate()`).
+  ///
+  /// - Complexity: one GMRES solve to a loose tolerance.
+  /// - Throws: `.singular(routine:pivot:)` when the matrix is singular as far
+  ///   as GMRES can tell; `.nonFinite`.
+  package func checkedForSingularity() throws(LinearAlgebraError) -> KrylovSolver {
+    var checked = self
+    checked.reciprocalCondition = try reciprocalConditionEstimate()
+    return checked
+  }
 
   /// A solver for `matrix`, building its preconditioner (ILU(0) by default,
   /// Jacobi where ILU(0) meets a zero pivot).
