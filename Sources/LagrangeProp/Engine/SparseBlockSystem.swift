@@ -128,6 +128,24 @@ extension Program {
   /// band) by `.automatic`, without a sparse analysis: `⅔·400³ ≈ 43 Mflop`.
   static let smallBlockFeedbackCount = 400
 
+  /// Whether block `b`'s Jacobian `D_BB` has at least one non-zero in
+  /// `denseBlockFraction` of its entries: then a sparse LU does a dense LU's flops
+  /// with a sparse code's overheads, and ILU(0) (GMRES's preconditioner) is itself
+  /// a full LU, so `.automatic` factors the reduced Jacobian dense (LAPACK), when
+  /// its `8m²` bytes fit the memory limit (`.dense` Markov chains, `I − γP`).
+  ///
+  /// - Complexity: O(1).
+  func isDenseBlock(_ b: Int, options: SolveOptions) -> Bool {
+    let block = blocks[b]
+    let edges = Double(argumentStart[block.end] - argumentStart[block.start])
+    let order = Double(block.size)
+    return edges + order >= Self.denseBlockFraction * order * order
+      && reducedFactorizationFlops(b, options: options).flops.isFinite
+  }
+
+  /// The fraction of non-zeros above which `.automatic` treats a block as dense.
+  static let denseBlockFraction = 0.125
+
   /// The GMRES iterations a frozen-LU solve may take before a fresh sparse LU.
   static let frozenLUIterations = 20
 
@@ -164,7 +182,7 @@ extension Program {
     let method = options.blockMethod
     if m <= 1 { return nil }
     if method == .automatic
-      && (m <= Self.smallBlockFeedbackCount
+      && (m <= Self.smallBlockFeedbackCount || isDenseBlock(b, options: options)
         || reducedFactorizationFlops(b, options: options).flops <= Self.reducedFlopsWithoutAnalysis)
     {
       return nil
