@@ -89,6 +89,15 @@ struct Cyclic: ParsableCommand {
   @Option(help: "How many of the largest sizes the slope fit uses.")
   var fitTop: Int = 3
 
+  @Option(
+    help: ArgumentHelp(
+      "Only time one Markov path at the largest --markov-sizes, call after call, for a profiler such as `perf record` (no table, no checks).",
+      valueName: "path"))
+  var profile: MarkovProfilePath?
+
+  @Option(help: "The calls of --profile.")
+  var profileCalls: Int = 10
+
   @Option(help: "Seed of the random programs.")
   var seed: UInt64 = 5
 
@@ -126,10 +135,18 @@ struct Cyclic: ParsableCommand {
       throw ValidationError("--dense-max-n must not be negative, got \(denseMaxN).")
     }
     guard fitTop >= 2 else { throw ValidationError("--fit-top must be at least 2, got \(fitTop).") }
+    guard profileCalls >= 1 else {
+      throw ValidationError("--profile-calls must be positive, got \(profileCalls).")
+    }
   }
 
   func run() throws {
     let harness = options.harness(command: Self.configuration.commandName!)
+    if let profile {
+      try runMarkovProfile(
+        profile, states: markovSizes.max() ?? 2, form: markovForm, seed: seed, calls: profileCalls)
+      return
+    }
     let report = try runCyclic(
       markovSizes: parts.contains(.markov) ? markovSizes : [], markovForm: markovForm,
       cycleSizes: parts.contains(.cycles) ? cycleSizes : [], maxCycle: maxCycle,

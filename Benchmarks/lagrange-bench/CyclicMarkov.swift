@@ -1,3 +1,4 @@
+import ArgumentParser
 import CLAPACKE
 import Foundation
 import LagrangeProp
@@ -178,4 +179,48 @@ func runMarkovPart(
       + "(one sample of each per round); runs = timed rounds after the warm-up (fewer than "
       + "--repeats when they would exceed --max-seconds-per-measurement).")
   return series
+}
+
+/// `cyclic --profile`: the Markov paths that can be timed alone.
+enum MarkovProfilePath: String, ExpressibleByArgument, CaseIterable {
+  case automatic = "auto-workspace"
+  case dgesv
+}
+
+/// Times `path` alone on the Markov reward process of `states` states, `calls`
+/// calls after one warm-up, and prints the median, minimum and maximum per call
+/// (the benchmark's clock): a steady loop for `perf record`.
+func runMarkovProfile(
+  _ path: MarkovProfilePath, states n: Int, form: MarkovForm, seed: UInt64, calls: Int
+) throws {
+  let markov = try MarkovReward(states: n, seed: seed, form: form)
+  let program = markov.program
+  let workspace = Program.Workspace()
+  let n32 = Int32(n)
+  var samples: [Double] = []
+  for call in 0...calls {
+    let seconds: Double
+    switch path {
+    case .automatic:
+      seconds = try timeBatch(1) {
+        blackHole(try program.gradient(at: markov.inputs, workspace: workspace).gradient)
+      }
+    case .dgesv:
+      seconds = timeBatch(
+        1, setup: { markov.systemMatrix + [] },
+        body: { (input: consuming [Double]) in
+          var a = input
+          var y = markov.weights
+          var pivots = [Int32](repeating: 0, count: n)
+          let info = LAPACKE_dgesv(LAPACK_COL_MAJOR, n32, 1, &a, n32, &pivots, &y, n32)
+          precondition(info == 0, "dgesv info \(info)")
+          blackHole(y)
+        })
+    }
+    if call > 0 { samples.append(seconds) }
+  }
+  print(
+    "\(path.rawValue) n = \(n) (\(form.rawValue)): median \(formatMilliseconds(medianOf(samples) * 1e3)) ms, "
+      + "min \(formatMilliseconds(samples.min()! * 1e3)) ms, max \(formatMilliseconds(samples.max()! * 1e3)) ms "
+      + "over \(calls) calls")
 }

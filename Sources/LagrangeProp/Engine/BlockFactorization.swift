@@ -206,58 +206,80 @@ extension Program {
     let feedback = block.feedbackStart
     var t = storage
     var oneNorm = 0.0
+    // Each column's and row's largest magnitude, summed on the way (the columns
+    // are in cache): when all lie in `unitScaleRange`, the equilibration is the
+    // identity without `dgeequb`'s two passes over the m² entries.
+    var unitScaled = true
+    var rowMaxima = [Double](repeating: 0, count: m)
     // Column by column, each zeroed just before it is written (in cache: no
     // separate pass over the m² entries of a recycled buffer).
     t.elements.withUnsafeMutableBufferPointer { e in
-      bar.withUnsafeMutableBufferPointer { bar in
-        // The forward propagation of other blocks leaves tangents here.
-        UnsafeMutableBufferPointer(rebasing: bar[0..<(feedback - first)]).update(repeating: 0)
-        arguments.withUnsafeBufferPointer { args in
-          argumentStart.withUnsafeBufferPointer { start in
-            for r in 0..<m {
-              let p = feedback + r
-              let column = UnsafeMutableBufferPointer(rebasing: e[(r * m)..<(r * m + m)])
-              column.update(repeating: 0)
-              if !isResidual[p] { column[r] = -1 }
-              var reachesA = false
-              for k in Int(start[p])..<Int(start[p + 1]) {
-                let q = Int(args[k])
-                if q >= feedback && q < block.end {
-                  column[q - feedback] += partials[k]
-                } else if q >= first && q < feedback {
-                  bar[q - first] += partials[k]
-                  reachesA = true
+      rowMaxima.withUnsafeMutableBufferPointer { rowMax in
+        bar.withUnsafeMutableBufferPointer { bar in
+          // The forward propagation of other blocks leaves tangents here.
+          UnsafeMutableBufferPointer(rebasing: bar[0..<(feedback - first)]).update(repeating: 0)
+          arguments.withUnsafeBufferPointer { args in
+            argumentStart.withUnsafeBufferPointer { start in
+              for r in 0..<m {
+                let p = feedback + r
+                let column = UnsafeMutableBufferPointer(rebasing: e[(r * m)..<(r * m + m)])
+                column.update(repeating: 0)
+                if !isResidual[p] { column[r] = -1 }
+                // The acyclic positions reached lie in `lowest ... highest`: the sweep
+                // visits only those (a dense block's constraint often reaches one).
+                var highest = first - 1
+                var lowest = feedback
+                for k in Int(start[p])..<Int(start[p + 1]) {
+                  let q = Int(args[k])
+                  if q >= feedback && q < block.end {
+                    column[q - feedback] += partials[k]
+                  } else if q >= first && q < feedback {
+                    bar[q - first] += partials[k]
+                    highest = max(highest, q)
+                    lowest = min(lowest, q)
+                  }
                 }
-              }
-              if reachesA {
-                var a = feedback - 1
-                while a >= first {
-                  let l = bar[a - first]
-                  if l != 0 {
-                    bar[a - first] = 0
-                    for k in Int(start[a])..<Int(start[a + 1]) {
-                      let q = Int(args[k])
-                      if q >= feedback && q < block.end {
-                        column[q - feedback] += partials[k] * l
-                      } else if q >= first && q < feedback {
-                        bar[q - first] += partials[k] * l
+                if highest >= first {
+                  var a = highest
+                  while a >= lowest {
+                    let l = bar[a - first]
+                    if l != 0 {
+                      bar[a - first] = 0
+                      for k in Int(start[a])..<Int(start[a + 1]) {
+                        let q = Int(args[k])
+                        if q >= feedback && q < block.end {
+                          column[q - feedback] += partials[k] * l
+                        } else if q >= first && q < feedback {
+                          bar[q - first] += partials[k] * l
+                          lowest = min(lowest, q)
+                        }
                       }
                     }
+                    a -= 1
                   }
-                  a -= 1
                 }
+                var sum = 0.0
+                var columnMax = 0.0
+                for c in 0..<m {
+                  let x = abs(column[c])
+                  sum += x
+                  columnMax = max(columnMax, x)
+                  rowMax[c] = max(rowMax[c], x)
+                }
+                // `max` would drop a NaN; keep it so that the factorization refuses it.
+                oneNorm = sum > oneNorm || sum.isNaN ? sum : oneNorm
+                if !LUFactorization.unitScaleRange.contains(columnMax) { unitScaled = false }
               }
-              var sum = 0.0
-              for c in 0..<m { sum += abs(column[c]) }
-              // `max` would drop a NaN; keep it so that the factorization refuses it.
-              oneNorm = sum > oneNorm || sum.isNaN ? sum : oneNorm
             }
           }
         }
       }
     }
+    if unitScaled {
+      unitScaled = rowMaxima.allSatisfy { LUFactorization.unitScaleRange.contains($0) }
+    }
     let lu: LUFactorization
-    do { lu = try LUFactorization(consume t, oneNorm: oneNorm) } catch {
+    do { lu = try LUFactorization(consume t, oneNorm: oneNorm, unitScaled: unitScaled) } catch {
       throw singularityError(error, unknownsFrom: block.feedbackStart)
     }
     return .denseOfTranspose(

@@ -24,6 +24,18 @@ extension Kernel {
     try evaluate(range: range, values: v, partials: dp, writingPartials: true)
   }
 
+  /// `evaluate(range:values:partials:)` on a re-evaluation at new values of a
+  /// cyclic block's acyclic part: the partials of `sum` and `linear`, their
+  /// coefficients, are in place from the block's first evaluation and are not
+  /// written again (a dense block's acyclic part streams `8·edges` bytes less).
+  func evaluateKeepingCoefficients(
+    range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
+    partials dp: UnsafeMutableBufferPointer<Double>
+  ) throws(LagrangePropError) {
+    try evaluate(
+      range: range, values: v, partials: dp, writingPartials: true, coefficientsWritten: true)
+  }
+
   /// The value-only form of `evaluate(range:values:partials:)` (`evaluate`'s pass):
   /// no partial is written.
   func evaluateValues(range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>)
@@ -54,7 +66,8 @@ extension Kernel {
   private func evaluate(
     range: Range<Int>, values v: UnsafeMutableBufferPointer<Double>,
     partials dp: UnsafeMutableBufferPointer<Double>, writingPartials: Bool,
-    tape: UnsafeMutableBufferPointer<Double>? = nil, tapeTop: Int = 0
+    coefficientsWritten: Bool = false, tape: UnsafeMutableBufferPointer<Double>? = nil,
+    tapeTop: Int = 0
   ) throws(LagrangePropError) -> Int {
     var top = tapeTop
     guard !range.isEmpty else { return top }
@@ -118,7 +131,7 @@ extension Kernel {
         var total = 0.0
         while k < e {
           total += v[Int(arguments[k])]
-          if writingPartials { dp[k] = 1 }
+          if writingPartials && !coefficientsWritten { dp[k] = 1 }
           k &+= 1
         }
         y = total
@@ -129,7 +142,7 @@ extension Kernel {
         while k < e {
           let a = constants[c]
           total += a * v[Int(arguments[k])]
-          if writingPartials { dp[k] = a }
+          if writingPartials && !coefficientsWritten { dp[k] = a }
           c &+= 1
           k &+= 1
         }

@@ -163,10 +163,17 @@ extension Program {
           if q < block.feedbackStart || q >= block.end { acc[q] += dp[k] * l }
         }
       }
+      // Pushes onto F are skipped here too (overwritten below): on a dense block
+      // most of A's edges lead to F, and their partials need not be read.
       var p = block.feedbackStart - 1
       while p >= block.start {
         let l = acc[p]
-        if l != 0 { for k in Int(start[p])..<Int(start[p + 1]) { acc[Int(args[k])] += dp[k] * l } }
+        if l != 0 {
+          for k in Int(start[p])..<Int(start[p + 1]) {
+            let q = Int(args[k])
+            if q < block.feedbackStart || q >= block.end { acc[q] += dp[k] * l }
+          }
+        }
         p -= 1
       }
       for r in 0..<block.feedbackCount { acc[block.feedbackStart + r] = lambdaF[r] }

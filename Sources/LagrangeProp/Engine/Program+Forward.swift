@@ -168,11 +168,17 @@ extension Program {
     valuesOnly: Bool = false, reevaluation: Bool = false
   ) throws(LagrangePropError) -> (absolute: Double, relative: Double) {
     let block = blocks[b]
-    for p in block.start..<block.feedbackStart {
-      values[p] =
-        valuesOnly
-        ? try kernel.evaluateValue(p, values: values)
-        : try kernel.evaluate(p, values: values, partials: partials)
+    // The acyclic part in order, by the range kernel (the same values and partials
+    // as `Kernel.evaluate(_:values:partials:)`, with the common op codes' loops
+    // specialised: a dense block's acyclic part can hold most of its edges).
+    if valuesOnly {
+      try kernel.evaluateValues(range: block.start..<block.feedbackStart, values: values)
+    } else if reevaluation {
+      try kernel.evaluateKeepingCoefficients(
+        range: block.start..<block.feedbackStart, values: values, partials: partials)
+    } else {
+      try kernel.evaluate(
+        range: block.start..<block.feedbackStart, values: values, partials: partials)
     }
     var absolute = 0.0
     var relative = 0.0

@@ -33,7 +33,7 @@ extension Program {
     workspace: Workspace
   ) throws(LagrangePropError) -> Linearization {
     try options.validate()
-    let choice = try chooseSolver(solver, options: options)
+    let choice = try chooseSolver(solver, options: options, workspace: workspace)
     let options = options.withBlockMethod(for: choice.solver)
     let state = try forward(at: inputs, options: options, workspace: workspace)
     return try linearize(state, inputs: inputs, choice: choice, options: options)
@@ -186,7 +186,7 @@ extension Program {
   ) throws(LagrangePropError) -> GradientResult {
     if isAcyclic {
       try options.validate()
-      let choice = try chooseSolver(solver, options: options)
+      let choice = try chooseSolver(solver, options: options, workspace: workspace)
       if choice.solver == .sweep {
         return try sweepGradient(
           at: inputs, options: options, reason: choice.reason, workspace: workspace)

@@ -99,6 +99,26 @@ extension Program {
     return SolverChoice(solver: solver, reason: "requested")
   }
 
+  /// `chooseSolver(_:options:)`, remembered by `workspace` for the next call on
+  /// the same program with the same solver and memory limit: the choice is
+  /// structural, and working it out for a cyclic program reads every edge (band
+  /// orders and widths), O(n + edges) per call otherwise.
+  ///
+  /// - Throws: as `chooseSolver(_:options:)` (a refusal is not remembered).
+  func chooseSolver(_ solver: Solver, options: SolveOptions, workspace: Workspace)
+    throws(LagrangePropError) -> SolverChoice
+  {
+    if let kept = workspace.solverChoice, kept.solver == solver,
+      kept.matrixByteLimit == options.matrixByteLimit, kept.isFor(self)
+    {
+      return kept.choice
+    }
+    let choice = try chooseSolver(solver, options: options)
+    workspace.solverChoice = KeptSolverChoice(
+      program: self, solver: solver, matrixByteLimit: options.matrixByteLimit, choice: choice)
+    return choice
+  }
+
   /// Throws `.bandTooLarge` if `8·m·ldab` bytes of band storage exceed the limit.
   func checkBandSize(
     _ solver: Solver, lower: Int, upper: Int, leadingDimension: Int, options: SolveOptions
@@ -117,5 +137,37 @@ extension Program {
     value >= 1e9
       ? "\((value / 1e8).rounded() / 10) Gflop"
       : value >= 1e6 ? "\((value / 1e5).rounded() / 10) Mflop" : "\(Int(value)) flop"
+  }
+}
+
+/// A solver choice kept by a workspace, with what it was made for: the program
+/// (recognised by its argument array's storage, which the record keeps alive so
+/// that no other program's can take its address), the solver asked for and the
+/// memory limit.
+struct KeptSolverChoice {
+  /// The program's `arguments`, sharing its storage.
+  let arguments: [Int32]
+  let variableCount: Int
+  let solver: Solver
+  let matrixByteLimit: Int
+  let choice: SolverChoice
+
+  init(program: Program, solver: Solver, matrixByteLimit: Int, choice: SolverChoice) {
+    arguments = program.arguments
+    variableCount = program.variableCount
+    self.solver = solver
+    self.matrixByteLimit = matrixByteLimit
+    self.choice = choice
+  }
+
+  /// Whether `program` is (a copy of) the program this choice was made for.
+  ///
+  /// - Complexity: O(1).
+  func isFor(_ program: Program) -> Bool {
+    guard program.variableCount == variableCount, program.arguments.count == arguments.count
+    else { return false }
+    return arguments.withUnsafeBufferPointer { kept in
+      program.arguments.withUnsafeBufferPointer { $0.baseAddress == kept.baseAddress }
+    }
   }
 }

@@ -30,6 +30,9 @@ extension Program {
     var declarationMultipliers: [Double] = []
     /// The two-pass sweep's tape of `sin`/`cos` partials (`trigonometricCount`).
     var tape: [Double] = []
+    /// The last solver choice, with the program, solver and limit it was made
+    /// for (`Program.chooseSolver(_:options:workspace:)`).
+    var solverChoice: KeptSolverChoice?
     /// The storage of the last dense factorization of a `gradient` call (a cyclic
     /// block's `m × m` LU), recycled for the next call's.
     var matrix: [Double] = []

@@ -42,7 +42,15 @@ package struct LUFactorization: LinearSystemSolver {
 
   /// Factors a square matrix whose one-norm the caller has already summed (while
   /// assembling it), saving the O(n²) pass when no scaling is needed.
-  init(_ matrix: consuming Matrix, oneNorm norm: Double, equilibrate: Bool = true)
+  ///
+  /// `unitScaled: true` states that the caller found every row's and every
+  /// column's largest magnitude in `unitScaleRange` (while assembling): `dgeequb`'s
+  /// power-of-two scalings, `2^⌊log₂ max⌋` truncated toward zero, are then all 1,
+  /// and its two passes over the matrix are skipped (the same factorization).
+  init(
+    _ matrix: consuming Matrix, oneNorm norm: Double, equilibrate: Bool = true,
+    unitScaled: Bool = false
+  )
     throws(LinearAlgebraError)
   {
     guard matrix.isSquare else {
@@ -54,7 +62,7 @@ package struct LUFactorization: LinearSystemSolver {
     var pivots = [LAPACKInt](repeating: 0, count: n)
     var scaledNorm = norm
     var equilibration = Equilibration.identity
-    if n > 0 && equilibrate {
+    if n > 0 && equilibrate && !unitScaled {
       var rows = [Double](repeating: 1, count: n)
       var columns = [Double](repeating: 1, count: n)
       try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
@@ -90,6 +98,10 @@ package struct LUFactorization: LinearSystemSolver {
     self.pivots = pivots
     self.equilibration = equilibration
   }
+
+  /// Row and column maxima in this range give `dgeequb` scalings of 1: their
+  /// `log₂` lies in `(−1, 1)`, with a margin that no rounding of the logarithm crosses.
+  package static let unitScaleRange: ClosedRange<Double> = 0.75...1.5
 
   /// Solves `A·X = B` (or `Aᵀ·X = B`) in place on `rightHandSides` columns (`dgetrs`,
   /// O(n² · columns)); the checked vector and matrix forms come from `LinearSystemSolver`.

@@ -142,6 +142,53 @@ final class WorkspaceTests: XCTestCase {
     }
   }
 
+  /// A workspace remembers its last solver choice: passed between programs (two
+  /// compiled from one graph as it grows, so they share its identity, and an
+  /// acyclic one), solvers and memory limits, every call still makes the choice
+  /// and answer of a fresh workspace.
+  func testSolverChoiceKeptPerProgramSolverAndLimit() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let u = graph.unknown("u")
+    let v = graph.unknown("v")
+    try graph.define(u, .affine(constant: 1, coefficients: [0.3, 0.2]), v, x)
+    let sv = try graph.define("sv", .sin, u)
+    try graph.define(v, .affine(constant: 0, coefficients: [0.4, 1]), sv, x)
+    let small = try graph.compile(objective: .variable(v))
+    let w = try graph.define("w", .exp, v)
+    let larger = try graph.compile(objective: .variable(w))
+    var acyclicGraph = ConstraintGraph()
+    let y = acyclicGraph.input("y")
+    let e = try acyclicGraph.define("e", .exp, y)
+    let acyclic = try acyclicGraph.compile(objective: .variable(e))
+    var tight = SolveOptions()
+    tight.matrixByteLimit = 8
+    let workspace = Program.Workspace()
+    for _ in 0..<2 {
+      for (program, solver, options) in [
+        (small, Solver.automatic, SolveOptions()), (larger, .automatic, SolveOptions()),
+        (larger, .lu, SolveOptions()), (acyclic, .automatic, SolveOptions()),
+        (small, .automatic, SolveOptions()), (larger, .lu, tight),
+      ] {
+        let label = "\(program.variableCount) variables, \(solver)"
+        let fresh = Result { try program.gradient(at: [0.4], solver: solver, options: options) }
+        let reused = Result {
+          try program.gradient(at: [0.4], solver: solver, options: options, workspace: workspace)
+        }
+        switch (fresh, reused) {
+        case (.success(let a), .success(let b)):
+          XCTAssertEqual(a.gradient, b.gradient, label)
+          XCTAssertEqual(a.solver, b.solver, label)
+          XCTAssertEqual(a.solverReason, b.solverReason, label)
+        case (.failure(let a), .failure(let b)):
+          XCTAssertEqual("\(a)", "\(b)", label)
+        default:
+          XCTFail("fresh \(fresh) against reused \(reused): \(label)")
+        }
+      }
+    }
+  }
+
   /// `∂ sin(y)/∂y` from the reverse pass (`cos`) and from the forward pass's
   /// `sincos` are exactly `cos(y)`.
   func testSinePartialIsCosineBitForBit() throws {
