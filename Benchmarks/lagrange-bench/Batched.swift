@@ -60,6 +60,10 @@ let batchedColumns: [Column] = [
   Column("batched_ms", "batched ms", .milliseconds),
   Column("speed_up", "speed-up", .ratio),
   Column("workers", "workers", .integer),
+  Column("serial_cpu_ms", "serial CPU ms", .milliseconds),
+  Column("batched_cpu_ms", "batched CPU ms", .milliseconds),
+  Column("batched_system_ms", "batched sys ms", .milliseconds),
+  Column("cpu_speed_up", "CPU-time speed-up", .ratio),
   Column("max_relative_difference", "max rel diff", .scientific),
   Column("check", "check", .text),
 ]
@@ -107,6 +111,17 @@ func runBatched(points count: Int, chainSteps: Int, markovStates: Int, harness: 
     ])
     let speedUp = timings[0].median / timings[1].median
     if speedUp < worst.speedUp { worst = (speedUp, name) }
+    // The process's CPU time (every thread): what the batch costs the machine,
+    // whatever else runs on it. Serial with OpenBLAS single-threaded, as the workers.
+    let threadsBefore = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    let serialCPU = try medianProcessCPU(runs: harness.repeats) {
+      blackHole(try program.gradients(at: points, maximumWorkers: 1).count)
+    }
+    openblas_set_num_threads(threadsBefore)
+    let batchedCPU = try medianProcessCPU(runs: harness.repeats) {
+      blackHole(try program.gradients(at: points).count)
+    }
     // The batch runs OpenBLAS single-threaded, and a multithreaded dgetrf sums in
     // another order: bit for bit against serial calls with one OpenBLAS thread,
     // to round-off against the timed serial calls.
@@ -130,6 +145,10 @@ func runBatched(points count: Int, chainSteps: Int, markovStates: Int, harness: 
       "points": .integer(count), "serial_ms": .number(timings[0].milliseconds),
       "batched_ms": .number(timings[1].milliseconds), "speed_up": .number(speedUp),
       "workers": .integer(workers), "max_relative_difference": .number(check.relativeError),
+      "serial_cpu_ms": .number(serialCPU.total * 1e3),
+      "batched_cpu_ms": .number(batchedCPU.total * 1e3),
+      "batched_system_ms": .number(batchedCPU.system * 1e3),
+      "cpu_speed_up": .number(Double(workers) * serialCPU.total / batchedCPU.total),
       "check": .text(check.passed ? "ok" : "FAIL"),
     ])
   }
@@ -144,8 +163,37 @@ func runBatched(points count: Int, chainSteps: Int, markovStates: Int, harness: 
     "serial = the same batch on one worker (the calling thread, OpenBLAS keeping its thread "
       + "count); gradients(at:) = one worker per core, each with its own workspace, OpenBLAS "
       + "single-threaded meanwhile.",
+    "CPU ms = the process's CPU time (user + system, every thread; getrusage), median over the "
+      + "repeats: serial with OpenBLAS single-threaded, batched on \(workers) workers; sys = its "
+      + "system part (page faults, locks). CPU-time speed-up = workers × serial CPU / batched CPU: "
+      + "the speed-up on otherwise idle cores if the work divides evenly — below the worker count "
+      + "by exactly the CPU the batch spends beyond the serial calls (contention, faults); on a "
+      + "machine shared with other jobs the wall-clock speed-up is lower.",
     "answers: bit for bit (tolerance 0) against serial calls with OpenBLAS single-threaded; "
       + "within 1e-12 against the timed serial calls (a multithreaded dgetrf rounds differently).",
   ]
   return report
+}
+
+/// The process's CPU seconds (user + system, every thread) taken by `body`,
+/// median over `runs` runs, and the system part of the same run.
+func medianProcessCPU(runs: Int, _ body: () throws -> Void) rethrows -> (
+  total: Double, system: Double
+) {
+  func now() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+  }
+  var samples: [(total: Double, system: Double)] = []
+  for _ in 0..<max(1, runs) {
+    let before = now()
+    try body()
+    let after = now()
+    let system = after.system - before.system
+    samples.append((after.user - before.user + system, system))
+  }
+  samples.sort { $0.total < $1.total }
+  return samples[samples.count / 2]
 }
