@@ -258,14 +258,31 @@ extension Program {
                     a -= 1
                   }
                 }
-                var sum = 0.0
+                // Four partial sums: the adds do not wait on one another (the one-norm
+                // is an estimate's input; its last bits do not matter).
+                var sums = (0.0, 0.0, 0.0, 0.0)
                 var columnMax = 0.0
-                for c in 0..<m {
+                var c = 0
+                while c + 4 <= m {
+                  let x = (
+                    abs(column[c]), abs(column[c + 1]), abs(column[c + 2]), abs(column[c + 3])
+                  )
+                  sums = (sums.0 + x.0, sums.1 + x.1, sums.2 + x.2, sums.3 + x.3)
+                  columnMax = max(columnMax, max(max(x.0, x.1), max(x.2, x.3)))
+                  rowMax[c] = max(rowMax[c], x.0)
+                  rowMax[c + 1] = max(rowMax[c + 1], x.1)
+                  rowMax[c + 2] = max(rowMax[c + 2], x.2)
+                  rowMax[c + 3] = max(rowMax[c + 3], x.3)
+                  c += 4
+                }
+                while c < m {
                   let x = abs(column[c])
-                  sum += x
+                  sums.0 += x
                   columnMax = max(columnMax, x)
                   rowMax[c] = max(rowMax[c], x)
+                  c += 1
                 }
+                let sum = (sums.0 + sums.1) + (sums.2 + sums.3)
                 // `max` would drop a NaN; keep it so that the factorization refuses it.
                 oneNorm = sum > oneNorm || sum.isNaN ? sum : oneNorm
                 if !LUFactorization.unitScaleRange.contains(columnMax) { unitScaled = false }

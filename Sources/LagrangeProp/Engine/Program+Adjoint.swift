@@ -128,15 +128,38 @@ extension Program {
   ) throws(LagrangePropError) {
     let block = blocks[b]
     let saved = Array(vector[block.start..<block.end])
+    let acyclicCount = block.feedbackStart - block.start
+    // On a large acyclic part, step 1 also notes, per position it scans, the edges
+    // that do not lead to F (step 3 pushes along those only): a dense block's A
+    // then is not scanned twice. `scanned[2i] ..< scanned[2i + 1]` in `kept` for
+    // position `start + i`; `-1` when step 1 skipped it (λ = 0 there).
+    let recording = argumentStart[block.feedbackStart] - argumentStart[block.start] >= 4096
+    var scanned = [Int32](repeating: -1, count: recording ? 2 * acyclicCount : 0)
+    var kept: [Int32] = []
+    var capped = false
     // 1. Sweep A with λ_F = 0, in-block pushes only.
     withEdges(&vector, partials: partials) { acc, dp, args, start in
       var p = block.feedbackStart - 1
       while p >= block.start {
         let l = acc[p]
         if l != 0 {
+          // A position is noted only while the notes stay within `2·|A|` edges
+          // (a few per position: the kept list stays small next to the block).
+          let notes = recording && !capped
+          let before = kept.count
           for k in Int(start[p])..<Int(start[p + 1]) {
             let q = Int(args[k])
             if q >= block.start && q < block.end { acc[q] += dp[k] * l }
+            if notes && (q < block.feedbackStart || q >= block.end) { kept.append(Int32(k)) }
+          }
+          if notes {
+            if kept.count <= 2 * acyclicCount {
+              scanned[2 * (p - block.start)] = Int32(before)
+              scanned[2 * (p - block.start) + 1] = Int32(kept.count)
+            } else {
+              kept.removeLast(kept.count - before)
+              capped = true
+            }
           }
         }
         p -= 1
@@ -169,9 +192,18 @@ extension Program {
       while p >= block.start {
         let l = acc[p]
         if l != 0 {
-          for k in Int(start[p])..<Int(start[p + 1]) {
-            let q = Int(args[k])
-            if q < block.feedbackStart || q >= block.end { acc[q] += dp[k] * l }
+          let i = 2 * (p - block.start)
+          if recording && scanned[i] >= 0 {
+            // The same edges in the same order as the scan below.
+            for j in Int(scanned[i])..<Int(scanned[i + 1]) {
+              let k = Int(kept[j])
+              acc[Int(args[k])] += dp[k] * l
+            }
+          } else {
+            for k in Int(start[p])..<Int(start[p + 1]) {
+              let q = Int(args[k])
+              if q < block.feedbackStart || q >= block.end { acc[q] += dp[k] * l }
+            }
           }
         }
         p -= 1
