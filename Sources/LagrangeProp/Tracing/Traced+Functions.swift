@@ -117,10 +117,9 @@ extension Tracer {
         arguments.append(store(x))
       }
     }
-    let offset = graph.argumentPool.count
-    reserveAhead(&graph.argumentPool, adding: arguments.count)
-    graph.argumentPool.append(contentsOf: arguments)
-    let i = graph.appendRecordedAssignment(.product, payload: 0, offset: offset, count: xs.count)
+    let i = arguments.withUnsafeBufferPointer {
+      graph.appendRecordedAssignment(.product, payload: 0, arguments: $0)
+    }
     return scaled(i, by: c, operation: "product", operand: xs[0])
   }
 }

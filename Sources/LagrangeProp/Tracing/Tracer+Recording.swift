@@ -171,38 +171,42 @@ extension Tracer {
     let c = value.composite
     let stored = compositeStored[c]
     if stored >= 0 { return stored }
-    let (op, payload, offset, count) = emitAffine(value)
-    let i = graph.appendRecordedAssignment(op, payload: payload, offset: offset, count: count)
+    let i = withAffine(value) { op, payload, arguments in
+      graph.appendRecordedAssignment(op, payload: payload, arguments: arguments)
+    }
     compositeStored[c] = i
     return i
   }
 
-  /// Appends the arguments (and constants) of the affine function `value` to the
-  /// graph and returns its encoding: `.sum` when every coefficient is 1 and there
-  /// is no constant, `.linear` without a constant, `.affine` otherwise.
-  func emitAffine(_ value: Traced) -> (OpCode, Int32, Int, Int) {
-    let offset = graph.argumentPool.count
+  /// Calls `body` with the encoding of the affine function `value` — `.sum` when
+  /// every coefficient is 1 and there is no constant, `.linear` without a constant,
+  /// `.affine` otherwise; its constants appended to the graph — and its arguments.
+  @inline(__always)
+  func withAffine<R>(
+    _ value: Traced, _ body: (OpCode, Int32, UnsafeBufferPointer<Int32>) -> R
+  ) -> R {
     if value.isVariable {
-      reserveAhead(&graph.argumentPool)
-      graph.argumentPool.append(value.id)
-      return (.sum, 0, offset, 1)
+      var i = value.id
+      return withUnsafePointer(to: &i) { body(.sum, 0, UnsafeBufferPointer(start: $0, count: 1)) }
     }
     let c = value.composite
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let constant = compositeConstant[c]
-    reserveAhead(&graph.argumentPool, adding: terms.count)
-    termIndices.withBuffer(terms) { graph.argumentPool.append(contentsOf: $0) }
     var unit = constant == 0
     for k in terms where termCoefficients[k] != 1 {
       unit = false
       break
     }
-    if unit { return (.sum, 0, offset, terms.count) }
-    let start = Int32(truncatingIfNeeded: graph.constants.count)
-    reserveAhead(&graph.constants, adding: terms.count + 1)
-    if constant != 0 { graph.constants.append(constant) }
-    termCoefficients.withBuffer(terms) { graph.constants.append(contentsOf: $0) }
-    return (constant != 0 ? .affine : .linear, start, offset, terms.count)
+    var op = OpCode.sum
+    var payload: Int32 = 0
+    if !unit {
+      payload = Int32(truncatingIfNeeded: graph.constants.count)
+      reserveAhead(&graph.constants, adding: terms.count + 1)
+      if constant != 0 { graph.constants.append(constant) }
+      termCoefficients.withBuffer(terms) { graph.constants.append(contentsOf: $0) }
+      op = constant != 0 ? .affine : .linear
+    }
+    return termIndices.withBuffer(terms) { body(op, payload, $0) }
   }
 
   /// Records `variable = value` (`.assignment`) or `value = 0` (`.residual`) for an unknown.
@@ -220,9 +224,10 @@ extension Tracer {
       record(error)
       return
     }
-    let (op, payload, offset, count) = emitAffine(value)
-    graph.setRecordedConstraint(
-      of: i, role: role, op, payload: payload, offset: offset, count: count)
+    withAffine(value) { op, payload, arguments in
+      graph.setRecordedConstraint(
+        of: i, role: role, op, payload: payload, arguments: arguments)
+    }
     // The unknown now holds the value: later uses of it read the unknown.
     if role == .assignment && !value.isVariable && compositeStored[value.composite] < 0 {
       compositeStored[value.composite] = variable.id
