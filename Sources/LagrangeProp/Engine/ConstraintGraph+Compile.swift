@@ -17,13 +17,7 @@ extension ConstraintGraph {
     let n = opCodes.count
     guard n > 0 else { throw .emptyGraph }
     if let i = undefined.min() { throw .neverDefined(variable: name(ofIndex: Int(i))) }
-    if tooManyEdges {
-      let total = argumentPool.count + latePool.count
-      throw .resultTooLarge(
-        quantity: "the constraints' argument lists (more than \(Int32.max) entries)",
-        bytes: total &* MemoryLayout<Int32>.stride,
-        limit: Int(Int32.max) * MemoryLayout<Int32>.stride)
-    }
+    if tooManyEdges { throw Self.edgeLimitError(total: argumentPool.count + latePool.count) }
     var nonzeroWeights = 0
     switch objective.kind {
     case .variable(let v):

@@ -61,7 +61,7 @@ extension ConstraintGraph {
   ) -> Int32 {
     noteEdges(adding: arguments.count)
     reserveAhead(&argumentPool, adding: arguments.count)
-    argumentPool.append(contentsOf: arguments)
+    appendReserved(&argumentPool, arguments)
     noteConstraint(op, argumentCount: arguments.count)
     return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
   }
@@ -123,7 +123,7 @@ extension ConstraintGraph {
     if i == opCodes.count - 1 {
       // Its CSR slot is the last one, still empty: fill it.
       reserveAhead(&argumentPool, adding: arguments.count)
-      argumentPool.append(contentsOf: arguments)
+      appendReserved(&argumentPool, arguments)
       argumentStart[i + 1] = Int32(truncatingIfNeeded: argumentPool.count)
       if arguments.contains(where: { $0 >= i32 }) { isInDeclarationOrder = false }
     } else {

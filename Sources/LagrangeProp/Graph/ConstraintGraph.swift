@@ -168,8 +168,12 @@ public struct ConstraintGraph: Sendable {
   {
     let i = opCodes.count
     let count = arguments.count
-    for a in arguments { try check(a) }
-    try checkArity(function, count: count, variable: i, name: name)
+    for a in arguments where !identity.accepts(a, count: i) {
+      throw .unknownVariable(index: a.index)
+    }
+    guard function.accepts(argumentCount: count) else {
+      throw arityError(function, count: count, variable: i, name: name)
+    }
     try checkEdgeRoom(count)
     let (op, payload) = try encode(function, variable: i, name: name)
     appendArguments(arguments)
@@ -271,10 +275,28 @@ public struct ConstraintGraph: Sendable {
     throws(LagrangePropError)
   {
     guard function.accepts(argumentCount: count) else {
-      throw .wrongArity(
-        variable: name ?? self.name(ofIndex: i), function: function.name,
-        expected: function.arityDescription, actual: count)
+      throw arityError(function, count: count, variable: i, name: name)
     }
+  }
+
+  /// `.wrongArity` for variable `i` (out of line: the hot path never copies the graph for it).
+  @inline(never)
+  private func arityError(_ function: LocalFunction, count: Int, variable i: Int, name: String?)
+    -> LagrangePropError
+  {
+    .wrongArity(
+      variable: name ?? self.name(ofIndex: i), function: function.name,
+      expected: function.arityDescription, actual: count)
+  }
+
+  /// `.invalidFunction` for a non-finite constant of variable `i` (out of line).
+  @inline(never)
+  private func nonFiniteConstantError(_ function: LocalFunction, variable i: Int, name: String?)
+    -> LagrangePropError
+  {
+    .invalidFunction(
+      variable: name ?? self.name(ofIndex: i), function: function.name,
+      reason: "constants must be finite")
   }
 
   /// Throws `.resultTooLarge` unless `count` more arguments keep every argument
@@ -282,8 +304,13 @@ public struct ConstraintGraph: Sendable {
   @inline(__always)
   private func checkEdgeRoom(_ count: Int) throws(LagrangePropError) {
     let total = argumentPool.count + latePool.count + count
-    guard total > Int(Int32.max) else { return }
-    throw .resultTooLarge(
+    if total > Int(Int32.max) { throw Self.edgeLimitError(total: total) }
+  }
+
+  /// `.resultTooLarge` for argument lists of `total` entries (more than `Int32.max`).
+  @inline(never)
+  static func edgeLimitError(total: Int) -> LagrangePropError {
+    .resultTooLarge(
       quantity: "the constraints' argument lists (\(total) entries, at most \(Int32.max))",
       bytes: total &* MemoryLayout<Int32>.stride,
       limit: Int(Int32.max) * MemoryLayout<Int32>.stride)
@@ -294,16 +321,13 @@ public struct ConstraintGraph: Sendable {
   private mutating func appendArguments(_ arguments: [Variable]) {
     let count = arguments.count
     reserveAhead(&argumentPool, adding: count)
-    arguments.withUnsafeBufferPointer { a in
-      switch count {
-      case 1:
-        argumentPool.append(Int32(truncatingIfNeeded: a[0].index))
-      default:
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { buffer in
-          for k in 0..<count { buffer[k] = Int32(truncatingIfNeeded: a[k].index) }
-          argumentPool.append(contentsOf: UnsafeBufferPointer(buffer))
-        }
-      }
+    if count <= 8 {
+      for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
+      return
+    }
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { buffer in
+      for k in 0..<count { buffer[k] = Int32(truncatingIfNeeded: arguments[k].index) }
+      argumentPool.append(contentsOf: UnsafeBufferPointer(buffer))
     }
   }
 
@@ -312,32 +336,30 @@ public struct ConstraintGraph: Sendable {
   private mutating func encode(_ function: LocalFunction, variable i: Int, name: String?)
     throws(LagrangePropError) -> (OpCode, Int32)
   {
-    func checkFinite(_ values: [Double], _ extra: Double = 0) throws(LagrangePropError) {
-      if !extra.isFinite || values.contains(where: { !$0.isFinite }) {
-        throw .invalidFunction(
-          variable: name ?? self.name(ofIndex: i), function: function.name,
-          reason: "constants must be finite")
-      }
+    func allFinite(_ values: [Double], _ extra: Double = 0) -> Bool {
+      extra.isFinite && !values.contains(where: { !$0.isFinite })
     }
     let start = Int32(truncatingIfNeeded: constants.count)
     switch function.kind {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product:
       return (function.kind.opCode, 0)
     case .power(let p):
-      try checkFinite([], p)
+      guard p.isFinite else { throw nonFiniteConstantError(function, variable: i, name: name) }
       reserveAhead(&constants)
       constants.append(p)
       return (.power, start)
     case .linear(let c):
-      try checkFinite(c)
+      guard allFinite(c) else { throw nonFiniteConstantError(function, variable: i, name: name) }
       reserveAhead(&constants, adding: c.count)
-      constants.append(contentsOf: c)
+      c.withUnsafeBufferPointer { appendReserved(&constants, $0) }
       return (.linear, start)
     case .affine(let c0, let c):
-      try checkFinite(c, c0)
+      guard allFinite(c, c0) else {
+        throw nonFiniteConstantError(function, variable: i, name: name)
+      }
       reserveAhead(&constants, adding: c.count + 1)
       constants.append(c0)
-      constants.append(contentsOf: c)
+      c.withUnsafeBufferPointer { appendReserved(&constants, $0) }
       return (.affine, start)
     case .custom(let f):
       customs.append(f)

@@ -203,7 +203,7 @@ extension Tracer {
       payload = Int32(truncatingIfNeeded: graph.constants.count)
       reserveAhead(&graph.constants, adding: terms.count + 1)
       if constant != 0 { graph.constants.append(constant) }
-      termCoefficients.withBuffer(terms) { graph.constants.append(contentsOf: $0) }
+      termCoefficients.withBuffer(terms) { appendReserved(&graph.constants, $0) }
       op = constant != 0 ? .affine : .linear
     }
     return termIndices.withBuffer(terms) { body(op, payload, $0) }
