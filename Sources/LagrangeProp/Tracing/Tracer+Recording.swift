@@ -45,6 +45,20 @@ extension Tracer {
     }
   }
 
+  /// Whether two operands belong to one open tracer and neither is poisoned (the
+  /// fast path of every binary operator: no reference is copied).
+  @inline(__always)
+  static func bothValid(_ a: Traced, _ b: Traced) -> Bool {
+    a.tracer === b.tracer && a.tracer.isOpen && !a.isPoisoned && !b.isPoisoned
+  }
+
+  /// The poisoned result of a binary operation whose operands `bothValid` refused,
+  /// after recording the misuse (out of line).
+  @inline(never)
+  static func refused(_ a: Traced, _ b: Traced) -> Traced {
+    Traced(poisonedBy: common(a, b).tracer)
+  }
+
   /// The common tracer of two operands and whether both may be used; with values
   /// of two traces, each open tracer records the other's value.
   @inline(__always)
@@ -61,10 +75,13 @@ extension Tracer {
 
   /// A name for `value` in messages: the variable's name, or the variables of a
   /// pending affine value.
-  func describe(_ value: Traced) -> String {
-    if value.isPoisoned { return "(invalid value)" }
-    if value.isVariable { return graph.name(ofIndex: Int(value.id)) }
-    let c = value.composite
+  func describe(_ value: Traced) -> String { describe(id: value.id) }
+
+  /// `describe` of the value of this tracer with number `id` (see `Traced.id`).
+  func describe(id: Int32) -> String {
+    if id == -1 { return "(invalid value)" }
+    if id >= 0 { return graph.name(ofIndex: Int(id)) }
+    let c = Int(-id - 2)
     guard c + 1 < compositeStart.count else { return "pending affine value" }
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let shown = terms.prefix(3).map { "'\(graph.name(ofIndex: Int(termIndices[$0])))'" }
@@ -76,15 +93,27 @@ extension Tracer {
 
   /// The number of terms of `value` (1 for a variable).
   @inline(__always)
-  func termCount(_ value: Traced) -> Int {
-    value.isVariable ? 1 : compositeStart[value.composite + 1] - compositeStart[value.composite]
+  func termCount(_ value: Traced) -> Int { termCount(id: value.id) }
+
+  /// `termCount` of the value numbered `id` (a variable or a pending value).
+  @inline(__always)
+  func termCount(id: Int32) -> Int {
+    if id >= 0 { return 1 }
+    let c = Int(-id - 2)
+    return compositeStart[c + 1] - compositeStart[c]
   }
 
   /// `(i, c)` when `value` is `c·z_i` (a variable, or one term without constant).
   @inline(__always)
   func scaledVariable(_ value: Traced) -> (index: Int32, coefficient: Double)? {
-    if value.isVariable { return (value.id, 1) }
-    let c = value.composite
+    scaledVariable(id: value.id)
+  }
+
+  /// `scaledVariable` of the value numbered `id`.
+  @inline(__always)
+  func scaledVariable(id: Int32) -> (index: Int32, coefficient: Double)? {
+    if id >= 0 { return (id, 1) }
+    let c = Int(-id - 2)
     let start = compositeStart[c]
     guard compositeStart[c + 1] == start + 1 && compositeConstant[c] == 0 else { return nil }
     return (termIndices[start], termCoefficients[start])
@@ -95,11 +124,17 @@ extension Tracer {
   /// terms from `from` on gets its coefficient increased instead.
   @inline(__always)
   func appendTerms(of value: Traced, times s: Double, mergingFrom from: Int? = nil) -> Double {
-    if value.isVariable {
-      appendTerm(value.id, s, mergingFrom: from)
+    appendTerms(id: value.id, times: s, mergingFrom: from)
+  }
+
+  /// `appendTerms` of the value numbered `id`.
+  @inline(__always)
+  func appendTerms(id: Int32, times s: Double, mergingFrom from: Int? = nil) -> Double {
+    if id >= 0 {
+      appendTerm(id, s, mergingFrom: from)
       return 0
     }
-    let c = value.composite
+    let c = Int(-id - 2)
     for k in compositeStart[c]..<compositeStart[c + 1] {
       appendTerm(termIndices[k], s * termCoefficients[k], mergingFrom: from)
     }
@@ -133,6 +168,14 @@ extension Tracer {
   func finishComposite(start: Int, constant: Double, operation: String, operand: Traced)
     -> Traced
   {
+    finishComposite(start: start, constant: constant, operation: operation, operand: operand.id)
+  }
+
+  /// `finishComposite` naming the value numbered `operand` in a misuse.
+  @inline(__always)
+  func finishComposite(start: Int, constant: Double, operation: String, operand: Int32)
+    -> Traced
+  {
     var bad: Double?
     for k in start..<termCoefficients.count where !termCoefficients[k].isFinite {
       bad = termCoefficients[k]
@@ -142,7 +185,8 @@ extension Tracer {
     if let bad {
       termIndices.removeLast(termIndices.count - start)
       termCoefficients.removeLast(termCoefficients.count - start)
-      record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: bad))
+      record(
+        .nonFiniteConstant(variable: describe(id: operand), operation: operation, value: bad))
       return Traced(poisonedBy: self)
     }
     let c = compositeConstant.count
@@ -155,8 +199,8 @@ extension Tracer {
   /// `value` itself, or the variable it is stored in when it has more than
   /// `foldLimit` terms.
   @inline(__always)
-  func limited(_ value: Traced) -> Traced {
-    termCount(value) > Tracer.foldLimit ? Traced(variable: store(value), tracer: self) : value
+  func limited(_ id: Int32) -> Int32 {
+    termCount(id: id) > Tracer.foldLimit ? store(id: id) : id
   }
 
   // MARK: - Storing values
@@ -166,12 +210,16 @@ extension Tracer {
   ///
   /// - Precondition: `accept(value)`.
   @inline(__always)
-  func store(_ value: Traced) -> Int32 {
-    if value.isVariable { return value.id }
-    let c = value.composite
+  func store(_ value: Traced) -> Int32 { store(id: value.id) }
+
+  /// `store` of the value numbered `id` (not poisoned).
+  @inline(__always)
+  func store(id: Int32) -> Int32 {
+    if id >= 0 { return id }
+    let c = Int(-id - 2)
     let stored = compositeStored[c]
     if stored >= 0 { return stored }
-    let i = withAffine(value) { op, payload, arguments in
+    let i = withAffine(id: id) { op, payload, arguments in
       graph.appendRecordedAssignment(op, payload: payload, arguments: arguments)
     }
     compositeStored[c] = i
@@ -183,13 +231,13 @@ extension Tracer {
   /// `.affine` otherwise; its constants appended to the graph — and its arguments.
   @inline(__always)
   func withAffine<R>(
-    _ value: Traced, _ body: (OpCode, Int32, UnsafeBufferPointer<Int32>) -> R
+    id: Int32, _ body: (OpCode, Int32, UnsafeBufferPointer<Int32>) -> R
   ) -> R {
-    if value.isVariable {
-      var i = value.id
+    if id >= 0 {
+      var i = id
       return withUnsafePointer(to: &i) { body(.sum, 0, UnsafeBufferPointer(start: $0, count: 1)) }
     }
-    let c = value.composite
+    let c = Int(-id - 2)
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let constant = compositeConstant[c]
     var unit = constant == 0
@@ -224,7 +272,7 @@ extension Tracer {
       record(error)
       return
     }
-    withAffine(value) { op, payload, arguments in
+    withAffine(id: value.id) { op, payload, arguments in
       graph.setRecordedConstraint(
         of: i, role: role, op, payload: payload, arguments: arguments)
     }
@@ -246,7 +294,7 @@ extension Tracer {
   /// `c·z_i` (the variable itself when `c = 1`); a non-finite `c` is recorded as
   /// `.nonFiniteConstant` naming `operand`.
   @inline(__always)
-  func scaled(_ i: Int32, by c: Double, operation: String, operand: Traced) -> Traced {
+  func scaled(_ i: Int32, by c: Double, operation: String, operand: Int32) -> Traced {
     if c == 1 { return Traced(variable: i, tracer: self) }
     let start = termIndices.count
     reserveTerms(1)
@@ -256,13 +304,13 @@ extension Tracer {
   }
 
   /// `a + s·b` (`s = ±1`), folded into one pending affine value.
-  func add(_ a: Traced, _ b: Traced, scale s: Double, operation: String) -> Traced {
+  func add(_ a: Int32, _ b: Int32, scale s: Double, operation: String) -> Traced {
     let a = limited(a)
     let b = limited(b)
     let start = termIndices.count
-    reserveTerms(termCount(a) + termCount(b))
-    var constant = appendTerms(of: a, times: 1)
-    constant += appendTerms(of: b, times: s, mergingFrom: start)
+    reserveTerms(termCount(id: a) + termCount(id: b))
+    var constant = appendTerms(id: a, times: 1)
+    constant += appendTerms(id: b, times: s, mergingFrom: start)
     return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
 
@@ -276,30 +324,30 @@ extension Tracer {
       return Traced(poisonedBy: self)
     }
     if c == 1 && d == 0 { return a }
-    let a = limited(a)
+    let a = limited(a.id)
     let start = termIndices.count
-    reserveTerms(termCount(a))
-    let constant = appendTerms(of: a, times: c) + d
+    reserveTerms(termCount(id: a))
+    let constant = appendTerms(id: a, times: c) + d
     return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
 
   /// `a·b`: one `.product` (or `.square`) constraint on the variables, scalar
   /// factors of `c·z` operands kept pending.
-  func multiply(_ a: Traced, _ b: Traced) -> Traced {
+  func multiply(_ a: Int32, _ b: Int32) -> Traced {
     var c = 1.0
     let u: Int32
-    if let (i, ci) = scaledVariable(a) {
+    if let (i, ci) = scaledVariable(id: a) {
       c *= ci
       u = i
     } else {
-      u = store(a)
+      u = store(id: a)
     }
     let w: Int32
-    if let (i, ci) = scaledVariable(b) {
+    if let (i, ci) = scaledVariable(id: b) {
       c *= ci
       w = i
     } else {
-      w = store(b)
+      w = store(id: b)
     }
     let node =
       u == w
@@ -309,14 +357,14 @@ extension Tracer {
   }
 
   /// `1/a`: one `.power(-1)` constraint (the scalar of a `c·z` operand kept pending).
-  func reciprocal(_ a: Traced) -> Traced {
+  func reciprocal(_ a: Int32) -> Traced {
     var c = 1.0
     let u: Int32
-    if let (i, ci) = scaledVariable(a) {
+    if let (i, ci) = scaledVariable(id: a) {
       c = 1 / ci
       u = i
     } else {
-      u = store(a)
+      u = store(id: a)
     }
     let exponent = graph.appendConstant(-1)
     let node = graph.appendRecordedAssignment(.power, payload: exponent, u)
