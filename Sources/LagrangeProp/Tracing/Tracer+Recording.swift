@@ -146,10 +146,13 @@ extension Tracer {
   private func appendTerm(_ i: Int32, _ coefficient: Double, mergingFrom from: Int?) {
     if let from {
       for k in from..<termIndices.count where termIndices[k] == i {
-        termCoefficients[k] += coefficient
+        let merged = termCoefficients[k] + coefficient
+        termCoefficients[k] = merged
+        if !merged.isFinite { madeNonFiniteTerm = true }
         return
       }
     }
+    if !coefficient.isFinite { madeNonFiniteTerm = true }
     termIndices.append(i)
     termCoefficients.append(coefficient)
   }
@@ -174,6 +177,24 @@ extension Tracer {
   /// `finishComposite` naming the value numbered `operand` in a misuse.
   @inline(__always)
   func finishComposite(start: Int, constant: Double, operation: String, operand: Int32)
+    -> Traced
+  {
+    if madeNonFiniteTerm || !constant.isFinite {
+      madeNonFiniteTerm = false
+      return discardComposite(
+        start: start, constant: constant, operation: operation, operand: operand)
+    }
+    let c = compositeConstant.count
+    compositeConstant.append(constant)
+    compositeStored.append(-1)
+    compositeStart.append(termIndices.count)
+    return Traced(composite: Int32(truncatingIfNeeded: c), tracer: self)
+  }
+
+  /// The poisoned result of a pending value with a non-finite coefficient or
+  /// constant, its terms dropped and the misuse recorded (out of line).
+  @inline(never)
+  private func discardComposite(start: Int, constant: Double, operation: String, operand: Int32)
     -> Traced
   {
     var bad: Double?
@@ -300,6 +321,7 @@ extension Tracer {
     reserveTerms(1)
     termIndices.append(i)
     termCoefficients.append(c)
+    if !c.isFinite { madeNonFiniteTerm = true }
     return finishComposite(start: start, constant: 0, operation: operation, operand: operand)
   }
 
