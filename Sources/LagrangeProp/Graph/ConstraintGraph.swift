@@ -152,7 +152,7 @@ public struct ConstraintGraph: Sendable {
   ///   `.wrongArity` if `function` does not take that many arguments;
   ///   `.invalidFunction` for a non-finite constant; `.resultTooLarge` if the
   ///   graph's argument lists would pass 2³¹ − 1 entries.
-  @discardableResult
+  @inlinable @discardableResult
   public mutating func define(_ name: String, _ function: LocalFunction, _ arguments: Variable...)
     throws(LagrangePropError) -> Variable
   {
@@ -161,11 +161,64 @@ public struct ConstraintGraph: Sendable {
 
   /// Declares `z = f(arguments)` (array form).
   ///
+  /// Inlinable so that a caller's array literal (`[a, b]`) need not be allocated:
+  /// the graph reads the arguments through a buffer pointer.
+  ///
   /// - Throws: as `define(_:_:_:)`.
-  @discardableResult
+  @inlinable @inline(__always) @discardableResult
   public mutating func define(_ name: String?, _ function: LocalFunction, _ arguments: [Variable])
     throws(LagrangePropError) -> Variable
   {
+    // Short lists are passed by value: the caller's literal can then be optimised away.
+    switch arguments.count {
+    case 1: return try define(name: name, function, arguments[0])
+    case 2: return try define(name: name, function, arguments[0], arguments[1])
+    case 3: return try define(name: name, function, arguments[0], arguments[1], arguments[2])
+    default:
+      return try arguments.withUnsafeBufferPointer {
+        (buffer) throws(LagrangePropError) -> Variable in
+        try define(name: name, function, arguments: buffer)
+      }
+    }
+  }
+
+  /// `define(_:_:_:)` of one argument.
+  @usableFromInline
+  mutating func define(name: String?, _ function: LocalFunction, _ a: Variable)
+    throws(LagrangePropError) -> Variable
+  {
+    try withUnsafePointer(to: a) { (p) throws(LagrangePropError) -> Variable in
+      try define(name: name, function, arguments: UnsafeBufferPointer(start: p, count: 1))
+    }
+  }
+
+  /// `define(_:_:_:)` of two arguments.
+  @usableFromInline
+  mutating func define(name: String?, _ function: LocalFunction, _ a: Variable, _ b: Variable)
+    throws(LagrangePropError) -> Variable
+  {
+    try withUnsafePointer(to: (a, b)) { (p) throws(LagrangePropError) -> Variable in
+      let first = UnsafeRawPointer(p).assumingMemoryBound(to: Variable.self)
+      return try define(name: name, function, arguments: UnsafeBufferPointer(start: first, count: 2))
+    }
+  }
+
+  /// `define(_:_:_:)` of three arguments.
+  @usableFromInline
+  mutating func define(
+    name: String?, _ function: LocalFunction, _ a: Variable, _ b: Variable, _ c: Variable
+  ) throws(LagrangePropError) -> Variable {
+    try withUnsafePointer(to: (a, b, c)) { (p) throws(LagrangePropError) -> Variable in
+      let first = UnsafeRawPointer(p).assumingMemoryBound(to: Variable.self)
+      return try define(name: name, function, arguments: UnsafeBufferPointer(start: first, count: 3))
+    }
+  }
+
+  /// `define(_:_:_:)` over the arguments in `arguments`.
+  @usableFromInline
+  mutating func define(
+    name: String?, _ function: LocalFunction, arguments: UnsafeBufferPointer<Variable>
+  ) throws(LagrangePropError) -> Variable {
     let i = opCodes.count
     let count = arguments.count
     for a in arguments where !identity.accepts(a, count: i) {
@@ -184,7 +237,7 @@ public struct ConstraintGraph: Sendable {
   /// Declares an unnamed `z = f(arguments)` (no string is made: for large graphs).
   ///
   /// - Throws: as `define(_:_:_:)`.
-  @discardableResult
+  @inlinable @discardableResult
   public mutating func define(_ function: LocalFunction, _ arguments: Variable...)
     throws(LagrangePropError) -> Variable
   {
@@ -194,7 +247,7 @@ public struct ConstraintGraph: Sendable {
   /// Declares an unnamed `z = f(arguments)` (array form).
   ///
   /// - Throws: as `define(_:_:_:)`.
-  @discardableResult
+  @inlinable @discardableResult
   public mutating func define(_ function: LocalFunction, _ arguments: [Variable])
     throws(LagrangePropError) -> Variable
   {
@@ -318,7 +371,7 @@ public struct ConstraintGraph: Sendable {
 
   /// Appends the indices of `arguments` to `argumentPool` (checked handles).
   @inline(__always)
-  private mutating func appendArguments(_ arguments: [Variable]) {
+  private mutating func appendArguments(_ arguments: UnsafeBufferPointer<Variable>) {
     let count = arguments.count
     reserveAhead(&argumentPool, adding: count)
     if count <= 8 {
