@@ -82,6 +82,9 @@ extension Tracer {
     if id == -1 { return "(invalid value)" }
     if id >= 0 { return graph.name(ofIndex: Int(id)) }
     let c = Int(-id - 2)
+    if c < compositeStored.count && compositeStored[c] >= 0 {
+      return graph.name(ofIndex: Int(compositeStored[c]))
+    }
     guard c + 1 < compositeStart.count else { return "pending affine value" }
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let shown = terms.prefix(3).map { "'\(graph.name(ofIndex: Int(termIndices[$0])))'" }
@@ -91,6 +94,16 @@ extension Tracer {
 
   // MARK: - Pending affine values
 
+  /// The variable a pending value was stored in, or `id` itself (a variable, a
+  /// pending value never stored, a poisoned value): once stored, a pending value
+  /// is read as its variable — its terms may be gone (see `store(id:)`).
+  @inline(__always)
+  func resolved(_ id: Int32) -> Int32 {
+    if id >= -1 { return id }
+    let stored = compositeStored[Int(-id - 2)]
+    return stored >= 0 ? stored : id
+  }
+
   /// The number of terms of `value` (1 for a variable).
   @inline(__always)
   func termCount(_ value: Traced) -> Int { termCount(id: value.id) }
@@ -98,6 +111,7 @@ extension Tracer {
   /// `termCount` of the value numbered `id` (a variable or a pending value).
   @inline(__always)
   func termCount(id: Int32) -> Int {
+    let id = resolved(id)
     if id >= 0 { return 1 }
     let c = Int(-id - 2)
     return compositeStart[c + 1] - compositeStart[c]
@@ -112,6 +126,7 @@ extension Tracer {
   /// `scaledVariable` of the value numbered `id`.
   @inline(__always)
   func scaledVariable(id: Int32) -> (index: Int32, coefficient: Double)? {
+    let id = resolved(id)
     if id >= 0 { return (id, 1) }
     let c = Int(-id - 2)
     let start = compositeStart[c]
@@ -130,6 +145,7 @@ extension Tracer {
   /// `appendTerms` of the value numbered `id`.
   @inline(__always)
   func appendTerms(id: Int32, times s: Double, mergingFrom from: Int? = nil) -> Double {
+    let id = resolved(id)
     if id >= 0 {
       appendTerm(id, s, mergingFrom: from)
       return 0
@@ -244,6 +260,14 @@ extension Tracer {
       graph.appendRecordedAssignment(op, payload: payload, arguments: arguments)
     }
     compositeStored[c] = i
+    // Read as its variable from now on: the terms of the newest pending value,
+    // last in the buffers, are dropped, and the space goes to the next one.
+    let start = compositeStart[c]
+    if c + 2 == compositeStart.count && compositeStart[c + 1] == termIndices.count {
+      termIndices.removeLast(termIndices.count - start)
+      termCoefficients.removeLast(termCoefficients.count - start)
+      compositeStart[c + 1] = start
+    }
     return i
   }
 
@@ -254,6 +278,7 @@ extension Tracer {
   func withAffine<R>(
     id: Int32, _ body: (OpCode, Int32, UnsafeBufferPointer<Int32>) -> R
   ) -> R {
+    let id = resolved(id)
     if id >= 0 {
       var i = id
       return withUnsafePointer(to: &i) { body(.sum, 0, UnsafeBufferPointer(start: $0, count: 1)) }
