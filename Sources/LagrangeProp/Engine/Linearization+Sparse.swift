@@ -30,11 +30,7 @@ extension Program {
     }
     if solver == .krylov {
       let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
-      guard options.checksKrylovCondition else { return .krylov(krylov) }
-      return .krylov(
-        try mappingNonInputErrors { () throws(LinearAlgebraError) in
-          try krylov.checkedForSingularity()
-        })
+      return .krylov(options.checksKrylovCondition ? krylov.startingSingularityCheck() : krylov)
     }
     let estimate: SparseFillEstimate
     do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }

@@ -49,12 +49,15 @@ package enum SparseSystem: Sendable {
   }
 
   /// UMFPACK's `min |u_kk| / max |u_kk|` for a sparse LU; GMRES's estimate
-  /// (`KrylovSolver.reciprocalConditionEstimate()`) once checked; `nil` for a
-  /// frozen-LU Newton step, which is never a linearization.
-  var reciprocalCondition: Double? {
+  /// (`KrylovSolver.reciprocalConditionEstimate()`, waiting for its check) if
+  /// a check was started; `nil` for a frozen-LU Newton step, which is never a
+  /// linearization.
+  ///
+  /// - Throws: the GMRES check's `.singular`, `.krylovNotConverged`, `.nonFinite`.
+  func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
     switch self {
     case .lu(let lu): lu.pivotRatio
-    case .krylov(let krylov): krylov.reciprocalCondition
+    case .krylov(let krylov): try krylov.reciprocalCondition()
     case .frozenLU: nil
     }
   }
@@ -218,13 +221,12 @@ extension Program {
         throw singularityError(error, unknownsFrom: block.start)
       }
     case .krylov:
-      var krylov = KrylovSolver(matrix, settings: options.krylovSettings)
-      if options.checksKrylovCondition && !scratch.inexactNewtonStep {
-        do { krylov = try krylov.checkedForSingularity() } catch {
-          throw singularityError(error, unknownsFrom: block.start)
-        }
-      }
-      system = .krylov(krylov)
+      // The singularity check runs alongside the first solve; whoever needs its
+      // verdict (the Newton step after its solve, the linearization) waits for it.
+      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      system = .krylov(
+        options.checksKrylovCondition && !scratch.inexactNewtonStep
+          ? krylov.startingSingularityCheck() : krylov)
     }
     return .sparse(
       SparseBlockSystem(
