@@ -24,7 +24,8 @@ extension Program {
       default: break
       }
     }
-    let pattern = sparseJacobianPattern(inputCount..<variableCount)
+    let range = inputCount..<variableCount
+    let pattern = sparseStructure.pattern(range) { sparseJacobianPattern(range) }
     let matrix = state.partials.withUnsafeBufferPointer {
       assembleSparseJacobian(pattern, partials: $0)
     }

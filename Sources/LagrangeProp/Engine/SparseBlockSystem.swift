@@ -172,7 +172,10 @@ extension Program {
     {
       return nil
     }
-    let pattern = scratch.sparsePlans[b]?.pattern ?? sparseJacobianPattern(block.start..<block.end)
+    let range = block.start..<block.end
+    let pattern =
+      scratch.sparsePlans[b]?.pattern
+      ?? sparseStructure.pattern(range) { sparseJacobianPattern(range) }
     let matrix = assembleSparseJacobian(pattern, partials: partials)
     var plan: SparseBlockPlan
     if let kept = scratch.sparsePlans[b] {
@@ -249,8 +252,10 @@ extension Program {
     let reduced = reducedFactorizationFlops(b, options: options)
     let krylov = Self.krylovFlopsGuess(
       order: matrix.order, nonzeros: matrix.nonzeroCount, restart: options.krylovRestart)
-    let width = maximumBreadthFirstLevelWidth(
-      order: matrix.order, columnStart: matrix.columnStart, rowIndices: matrix.rowIndices)
+    let width = sparseStructure.levelWidth(blocks[b].start..<blocks[b].end) {
+      maximumBreadthFirstLevelWidth(
+        order: matrix.order, columnStart: matrix.columnStart, rowIndices: matrix.rowIndices)
+    }
     var sparse = Double.infinity
     var sparseNote: String
     // A frontal matrix as wide as the widest level: about W³/3 flops (a grid's
