@@ -323,6 +323,14 @@ extension Program {
           blockIsAffine[b]
           ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
         do { try lu.solve(inPlace: &step, tolerance: forcing) } catch {
+          // GMRES that ran out on a singular matrix (an inconsistent system):
+          // its singularity check says why.
+          if case .krylovNotConverged = error {
+            do { try lu.awaitSingularityCheck() } catch .singular {
+              throw .notConverged(
+                variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+            } catch {}
+          }
           throw singularityError(error, unknownsFrom: block.feedbackStart)
         }
         // GMRES's singularity check ran alongside that solve: a singular S at a
