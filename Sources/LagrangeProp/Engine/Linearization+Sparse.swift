@@ -24,12 +24,14 @@ extension Program {
       default: break
       }
     }
-    let pattern = sparseJacobianPattern(inputCount..<variableCount)
+    let range = inputCount..<variableCount
+    let pattern = sparseStructure.pattern(range) { sparseJacobianPattern(range) }
     let matrix = state.partials.withUnsafeBufferPointer {
       assembleSparseJacobian(pattern, partials: $0)
     }
     if solver == .krylov {
-      return .krylov(KrylovSolver(matrix, settings: options.krylovSettings))
+      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      return .krylov(options.checksKrylovCondition ? krylov.startingSingularityCheck() : krylov)
     }
     let estimate: SparseFillEstimate
     do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }

@@ -76,9 +76,7 @@ extension Program {
     var reciprocalCondition: Double?
     // O(m²) (dense) of memory-bound triangular solves after an O(m³) factorization:
     // skipped only when the caller opts out and sets no threshold.
-    let estimate = options.estimatesCondition || options.minimumReciprocalCondition > 0
-    // A GMRES solve (whole program or a block) gives no estimate to hold a threshold against.
-    var unestimated = false
+    let estimate = options.checksKrylovCondition
     switch choice.solver {
     case .sweep, .automatic:
       factor = .sweep
@@ -95,7 +93,7 @@ extension Program {
       if let reused = reusableNonInputFactor(state) {
         factor = reused
         if estimate, case .reusedBlockLU(let block) = reused {
-          reciprocalCondition = block.reciprocalCondition()
+          reciprocalCondition = try? block.reciprocalCondition()  // dense: never throws
         }
         break
       }
@@ -136,10 +134,12 @@ extension Program {
           }
         }
         factors.append(blockFactor)
-        if estimate, let r = blockFactor.reciprocalCondition() {
+        let blockCondition: Double?
+        do { blockCondition = estimate ? try blockFactor.reciprocalCondition() : nil } catch {
+          throw singularityError(error, unknownsFrom: blocks[b].start)
+        }
+        if let r = blockCondition {
           reciprocalCondition = min(reciprocalCondition ?? r, r)
-        } else if estimate {
-          unestimated = true
         }
       }
       factor = .blocks(factors)
@@ -147,16 +147,10 @@ extension Program {
       let system = try sparseNonInputSystem(choice.solver, state: state, options: options)
       factor = .sparse(system)
       if estimate {
-        reciprocalCondition = system.reciprocalCondition
-        unestimated = reciprocalCondition == nil
+        reciprocalCondition = try mappingNonInputErrors { () throws(LinearAlgebraError) in
+          try system.reciprocalCondition()
+        }
       }
-    }
-    if unestimated && options.minimumReciprocalCondition > 0 {
-      throw .invalidOption(
-        name: "minimumReciprocalCondition",
-        reason:
-          "solver .\(choice.solver) solved (part of) the system with GMRES, which estimates no condition number to check against \(options.minimumReciprocalCondition); use .sparseLU or a dense solver, or leave it 0"
-      )
     }
     if intermediateCount == 1, let rcond = reciprocalCondition {
       // A 1 × 1 matrix is perfectly conditioned as a matrix; what can make it

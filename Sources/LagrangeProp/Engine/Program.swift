@@ -64,6 +64,8 @@ public struct Program: Sendable {
   /// The number of `sin` and `cos` constraints: the length of the two-pass
   /// sweep's tape of their partials.
   let trigonometricCount: Int
+  /// Sparse patterns and fill screens of large cyclic blocks, built on first use.
+  let sparseStructure = SparseStructureCache()
 
   /// The number of constraint edges (arguments over all constraints).
   public var edgeCount: Int { arguments.count }

@@ -89,8 +89,9 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   case fixedPointNeedsAssignment(variable: String)
   /// GMRES (`.krylov`, or a block `.automatic` gave to GMRES) stopped after
   /// `iterations` matrix–vector products at relative residual `residual`, above
-  /// `tolerance` (`SolveOptions.krylovTolerance`, or the inexact-Newton forcing
-  /// term): no approximate result is returned. Raise `krylovMaxIterations` or
+  /// `tolerance` (`SolveOptions.krylovTolerance`, the inexact-Newton forcing
+  /// term, or the looser one of the singularity check described at
+  /// `SolveOptions.estimatesCondition`): no approximate result is returned. Raise `krylovMaxIterations` or
   /// `krylovRestart`, or use `.sparseLU`.
   case krylovNotConverged(iterations: Int, residual: Double, tolerance: Double)
   /// A sparse LU (`.sparseLU`) whose factors — `factorNonzeros` entries of

@@ -28,7 +28,7 @@ package struct KrylovOutcome: Sendable, Equatable {
 /// space of dimension `restart`, then `x += M⁻¹·u` and restarts from the true
 /// residual. Right preconditioning keeps the monitored residual that of the
 /// original system, so the stopping test means what it says. Classical
-/// Gram–Schmidt applied twice orthogonalises, Givens
+/// Gram–Schmidt with selective reorthogonalisation orthogonalises, Givens
 /// rotations keep the least-squares residual available at every step.
 enum GMRES {
   /// Solves `A·x = b` from the initial guess in `x`.
@@ -36,6 +36,10 @@ enum GMRES {
   /// - Parameters:
   ///   - apply: `y = A·v`.
   ///   - precondition: `v ← M⁻¹·v` in place.
+  ///   - stopsOnStagnation: end with `.krylovNotConverged` as soon as a whole
+  ///     restart cycle reduces the true residual by less than 0.1 % (a singular,
+  ///     inconsistent system, whose residual cannot fall below its part outside
+  ///     the range), instead of running on to `maxIterations`.
   /// - Complexity: per iteration one `apply`, one `precondition` and
   ///   O(order · j) for the orthogonalisation against `j ≤ restart` vectors;
   ///   memory `(restart + 3) · order` doubles.
@@ -44,7 +48,7 @@ enum GMRES {
   ///   `.nonFinite(routine: "GMRES")` if a residual becomes NaN or infinite.
   static func solve(
     order n: Int, settings: KrylovSettings, b: UnsafeBufferPointer<Double>,
-    x: UnsafeMutableBufferPointer<Double>,
+    x: UnsafeMutableBufferPointer<Double>, stopsOnStagnation: Bool = false,
     apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void,
     precondition: (UnsafeMutableBufferPointer<Double>) -> Void
   ) throws(LinearAlgebraError) -> KrylovOutcome {
@@ -90,13 +94,17 @@ enum GMRES {
           return sum.squareRoot()
         }
         var beta = residual()
+        var previousBeta = Double.infinity
         while true {
           guard beta.isFinite else { throw .nonFinite(routine: "GMRES") }
           if beta <= target { return KrylovOutcome(iterations: iterations, residual: beta / bNorm) }
-          guard iterations < settings.maxIterations else {
+          guard iterations < settings.maxIterations,
+            !(stopsOnStagnation && beta > 0.999 * previousBeta)
+          else {
             throw .krylovNotConverged(
               iterations: iterations, residual: beta / bNorm, tolerance: settings.tolerance)
           }
+          previousBeta = beta
           for i in 0..<n { v[i] /= beta }
           for i in 0...m { g[i] = 0 }
           g[0] = beta
@@ -108,30 +116,22 @@ enum GMRES {
             for i in 0..<n { z[i] = vj[i] }
             precondition(z)
             apply(UnsafeBufferPointer(z), w)
-            // Classical Gram–Schmidt, twice.
-            hessenberg.withUnsafeMutableBufferPointer { h in
+            // Classical Gram–Schmidt, repeated once when the first pass
+            // cancels more than 1 − 1/√2 of w's norm (Daniel–Gragg–Kaufman–Stewart:
+            // "twice is enough"); each pass reads the basis once.
+            let column = j * (m + 1)
+            for i in 0...j { hessenberg[column + i] = 0 }
+            var before = norm(UnsafeBufferPointer(w))
+            var next = 0.0
+            for _ in 0..<2 {
               projection.withUnsafeMutableBufferPointer { p in
-                let column = h.baseAddress! + j * (m + 1)
-                for i in 0...j { column[i] = 0 }
-                // Plain loops rather than dgemv: these tall, thin products are
-                // memory-bound, and BLAS threads only spin on them.
-                for _ in 0..<2 {
-                  for i in 0...j {
-                    let vi = v.baseAddress! + i * n
-                    var dot = 0.0
-                    for k in 0..<n { dot += vi[k] * w[k] }
-                    p[i] = dot
-                  }
-                  for i in 0...j {
-                    let vi = v.baseAddress! + i * n
-                    let c = p[i]
-                    for k in 0..<n { w[k] -= c * vi[k] }
-                    column[i] += c
-                  }
-                }
+                next = orthogonalize(
+                  w, against: UnsafeBufferPointer(v), count: j + 1, order: n, projection: p)
+                for i in 0...j { hessenberg[column + i] += p[i] }
               }
+              if next >= 0.7071 * before || !next.isFinite { break }
+              before = next
             }
-            let next = norm(UnsafeBufferPointer(w))
             hessenberg[(j + 1) + j * (m + 1)] = next
             if next > 0 { for i in 0..<n { z[i] = w[i] / next } }
             // Previous rotations, then a new one zeroing H[j+1, j].
@@ -172,5 +172,66 @@ enum GMRES {
         }
       }
     }
+  }
+
+  /// One classical Gram–Schmidt pass: `p = Vᵀ·w`, `w ← w − V·p` for the first
+  /// `count` columns of `V` (each `order` long); returns `‖w‖₂` afterwards.
+  ///
+  /// Works in chunks of `w` that stay in the first-level cache, so the basis
+  /// is read once for the products and once for the update, and `w` twice —
+  /// rather than once per basis vector (these tall, thin products are
+  /// memory-bound; BLAS threads would only spin on them).
+  ///
+  /// - Complexity: `4·count·order` flops, `2·count·order` doubles read.
+  static func orthogonalize(
+    _ w: UnsafeMutableBufferPointer<Double>, against v: UnsafeBufferPointer<Double>, count: Int,
+    order n: Int, projection p: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
+    let chunk = 1024
+    for i in 0..<count { p[i] = 0 }
+    var start = 0
+    while start < n {
+      let end = min(start + chunk, n)
+      for i in 0..<count {
+        let vi = v.baseAddress! + i * n
+        // Four partial sums: a dependency chain the compiler may vectorise.
+        var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
+        var k = start
+        while k + 4 <= end {
+          d0 += vi[k] * w[k]
+          d1 += vi[k + 1] * w[k + 1]
+          d2 += vi[k + 2] * w[k + 2]
+          d3 += vi[k + 3] * w[k + 3]
+          k += 4
+        }
+        while k < end {
+          d0 += vi[k] * w[k]
+          k += 1
+        }
+        p[i] += (d0 + d1) + (d2 + d3)
+      }
+      start = end
+    }
+    var squares = 0.0
+    start = 0
+    while start < n {
+      let end = min(start + chunk, n)
+      for i in 0..<count {
+        let vi = v.baseAddress! + i * n
+        let c = p[i]
+        for k in start..<end { w[k] -= c * vi[k] }
+      }
+      var s0 = 0.0, s1 = 0.0
+      var k = start
+      while k + 2 <= end {
+        s0 += w[k] * w[k]
+        s1 += w[k + 1] * w[k + 1]
+        k += 2
+      }
+      if k < end { s0 += w[k] * w[k] }
+      squares += s0 + s1
+      start = end
+    }
+    return squares.squareRoot()
   }
 }

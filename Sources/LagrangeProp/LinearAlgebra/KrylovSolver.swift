@@ -21,9 +21,32 @@ package struct KrylovSolver: LinearSystemSolver {
   /// `C·Aᵀ·x = C·b`), so that badly scaled equations weigh alike in the residual.
   let rowScale: [Double]
   let columnScale: [Double]
+  /// The singularity check started by `startingSingularityCheck()`, if any.
+  private var check: KrylovConditionCheck?
 
   /// The order `n`.
   package var order: Int { matrix.order }
+
+  /// This solver with its singularity check (`reciprocalConditionEstimate()`)
+  /// started on a background thread, so that it runs alongside the first solve;
+  /// `reciprocalCondition()` waits for it.
+  ///
+  /// - Complexity: O(1) here; the check is one GMRES solve to a loose tolerance.
+  package func startingSingularityCheck() -> KrylovSolver {
+    var checked = self
+    checked.check = KrylovConditionCheck(self)
+    return checked
+  }
+
+  /// The check's estimate of the reciprocal condition number (waiting for it
+  /// to finish), or `nil` if no check was started.
+  ///
+  /// - Throws: what `reciprocalConditionEstimate()` throws: `.singular` when the
+  ///   matrix is singular as far as GMRES can tell, `.krylovNotConverged`, `.nonFinite`.
+  package func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
+    guard let check else { return nil }
+    return try check.result()
+  }
 
   /// A solver for `matrix`, building its preconditioner (ILU(0) by default,
   /// Jacobi where ILU(0) meets a zero pivot).

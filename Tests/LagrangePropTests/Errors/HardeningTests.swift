@@ -513,22 +513,6 @@ final class HardeningTests: XCTestCase {
     }
   }
 
-  /// GMRES estimates no condition number: a threshold cannot be checked, so the
-  /// call refuses instead of passing unchecked; without one it answers.
-  func testThresholdWithoutAnEstimateIsRefused() throws {
-    let program = try TwoStateMarkov(beta: 0.9).program
-    XCTAssertNil(try program.gradient(at: [1, 2], solver: .krylov).reciprocalCondition)
-    var strict = SolveOptions()
-    strict.minimumReciprocalCondition = 1e-12
-    let error = caughtLagrangePropError {
-      _ = try program.gradient(at: [1, 2], solver: .krylov, options: strict)
-    }
-    guard case .invalidOption("minimumReciprocalCondition", _)? = error else {
-      return XCTFail("expected .invalidOption, got \(String(describing: error))")
-    }
-    assertDescription(error, contains: ["GMRES", ".krylov"])
-  }
-
   /// Options are validated even when there is nothing to do, and a function of
   /// no arguments is refused with a message that does not contradict itself.
   func testEmptyBatchValidatesOptionsAndZeroArityMessage() throws {
@@ -536,9 +520,11 @@ final class HardeningTests: XCTestCase {
     var options = SolveOptions()
     options.tolerance = .nan
     guard
-      case .invalidOption("tolerance", _)? = caughtLagrangePropError("empty batch", {
-        _ = try program.gradients(at: [], options: options)
-      })
+      case .invalidOption("tolerance", _)? = caughtLagrangePropError(
+        "empty batch",
+        {
+          _ = try program.gradients(at: [], options: options)
+        })
     else { return XCTFail("expected .invalidOption for an empty batch") }
     var graph = ConstraintGraph()
     _ = graph.input("x")

@@ -1,0 +1,131 @@
+import Dispatch
+
+/// A `KrylovSolver`'s singularity check running on a background thread: shared
+/// by every copy of the solver, waited for once, its result kept.
+final class KrylovConditionCheck: @unchecked Sendable {
+  private let done = DispatchGroup()
+  /// Written once by the worker before `done.leave()`, read only after `done.wait()`.
+  private var outcome: Result<Double, LinearAlgebraError>?
+
+  /// Starts `solver.reciprocalConditionEstimate()` on a global queue.
+  init(_ solver: KrylovSolver) {
+    done.enter()
+    DispatchQueue.global(qos: .userInitiated).async { [self] in
+      outcome = Result { () throws(LinearAlgebraError) in try solver.reciprocalConditionEstimate() }
+      done.leave()
+    }
+  }
+
+  /// Waits for the check and returns its estimate.
+  ///
+  /// - Throws: the check's error.
+  func result() throws(LinearAlgebraError) -> Double {
+    done.wait()
+    return try outcome!.get()
+  }
+}
+
+extension KrylovSolver {
+  /// The relative tolerance of the condition check's solve for a matrix of
+  /// order `n`: well below `1/√n`, the relative size of the part of a random
+  /// ±1 vector outside the range of a singular matrix (see
+  /// `reciprocalConditionEstimate()`), and never tighter than the solver's own.
+  static func conditionCheckTolerance(order n: Int, settings: KrylovSettings) -> Double {
+    max(settings.tolerance, min(1e-6, 1e-4 / Double(max(n, 1)).squareRoot()))
+  }
+
+  /// An estimate of the reciprocal condition number `1 / (‖A‖₁·‖A⁻¹‖₁)` of
+  /// the row-equilibrated matrix `A = R·M` GMRES works on, and the check that
+  /// `M` is not singular, from one GMRES solve `A·y = c` with a fixed
+  /// pseudo-random ±1 right-hand side `c`.
+  ///
+  /// `‖y‖₁ / ‖c‖₁ ≤ ‖A⁻¹‖₁`, so the estimate `‖c‖₁ / (‖A‖₁·‖y‖₁)` is never
+  /// below the true reciprocal condition number: it may be optimistic (for a
+  /// random `c`, by a factor of order `√n` at worst in practice), where
+  /// LAPACK's `dgecon` is usually within a factor 3. Its purpose is the other
+  /// side: a singular `M` — which GMRES, converging on a consistent singular
+  /// system to one of its many solutions, cannot tell from a regular one — has a
+  /// range that misses `c` by about `‖c‖₂/√n`, so this solve stalls above its
+  /// tolerance (`conditionCheckTolerance`) and the matrix is refused.
+  ///
+  /// - Complexity: one GMRES solve to a tolerance of `min(10⁻⁶, 10⁻⁴/√n)` (about
+  ///   half the iterations of a solve to 10⁻¹²), at most `settings.maxIterations`
+  ///   products; a restart cycle that gains less than 0.1 % ends it early.
+  /// - Throws: `.singular(routine:pivot:)` when the solve stagnates above its
+  ///   tolerance — `pivot` is the entry of largest magnitude of the last iterate,
+  ///   the variable the attempted solve moved most (along the near-null
+  ///   direction); `.krylovNotConverged` when it runs out of
+  ///   `settings.maxIterations` while still progressing; `.nonFinite` if the
+  ///   solve overflows.
+  package func reciprocalConditionEstimate() throws(LinearAlgebraError) -> Double {
+    let n = order
+    guard n > 0 else { return 1 }
+    // c_i = ±1 from a fixed SplitMix64 stream: deterministic, and with
+    // probability 1 outside the range of a singular matrix.
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+    var c = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      c[i] = (z ^ (z >> 31)) & 1 == 0 ? 1 : -1
+    }
+    // ‖A‖₁ of A = R·M, column sums of |r_i·m_ij| (M in CSC).
+    var normA = 0.0
+    for j in 0..<n {
+      var sum = 0.0
+      for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+        sum += abs(rowScale[matrix.rowIndices[k]] * matrix.values[k])
+      }
+      normA = max(normA, sum)
+    }
+    guard normA > 0 else { throw .singular(routine: routineName, pivot: 0) }
+    var run = settings
+    run.tolerance = Self.conditionCheckTolerance(order: n, settings: settings)
+    var y = [Double](repeating: 0, count: n)
+    let converged: Bool
+    do {
+      try y.withUnsafeMutableBufferPointer { (yp) throws(LinearAlgebraError) in
+        try c.withUnsafeBufferPointer { (cp) throws(LinearAlgebraError) in
+          try rowScale.withUnsafeBufferPointer { (s) throws(LinearAlgebraError) in
+            _ = try GMRES.solve(
+              order: n, settings: run, b: cp, x: yp, stopsOnStagnation: true,
+              apply: { v, w in
+                matrix.multiply(v, into: w, transpose: false)
+                for i in 0..<w.count { w[i] *= s[i] }
+              },
+              precondition: { v in
+                if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
+                preconditioner.apply(v, transpose: false)
+              })
+          }
+        }
+      }
+      converged = true
+    } catch .krylovNotConverged(let iterations, let residual, let tolerance)
+      where iterations >= run.maxIterations
+    {
+      // Out of iterations while still progressing: the iteration limit, not
+      // the matrix, is what stopped it.
+      throw .krylovNotConverged(iterations: iterations, residual: residual, tolerance: tolerance)
+    } catch .krylovNotConverged {
+      converged = false  // stagnated: the right-hand side is outside the range
+    }
+    var largest = 0
+    var normY = 0.0
+    for i in 0..<n {
+      normY += abs(y[i])
+      if abs(y[i]) > abs(y[largest]) { largest = i }
+    }
+    guard converged, normY.isFinite, normY > 0 else {
+      throw .singular(routine: routineName, pivot: largest)
+    }
+    return min(1, Double(n) / (normA * normY))
+  }
+
+  /// The routine a singular matrix is reported by.
+  private var routineName: String {
+    "GMRES (no solution for a generic right-hand side: the matrix is singular, or too ill-conditioned for GMRES; .sparseLU or .lu report its condition)"
+  }
+}

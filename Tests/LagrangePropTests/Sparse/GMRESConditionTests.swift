@@ -1,0 +1,195 @@
+import LagrangeProp
+import SeededRandom
+import XCTest
+
+/// GMRES's singularity check and condition estimate: on an exactly singular
+/// but consistent system GMRES converges to one of its many solutions, so the
+/// GMRES paths must refuse such a system as the direct solvers do, and report
+/// a condition estimate on a regular one.
+final class GMRESConditionTests: XCTestCase {
+  /// `v = r + Pv` with a random stochastic `P` (`γ = 1`): `I − P` is exactly
+  /// singular (`(I − P)·1 = 0`). With `r = (I − P)·u` the forward system is
+  /// consistent, with `u` one of its solutions; weights summing to zero make the
+  /// adjoint system consistent too — the case where GMRES alone cannot notice.
+  struct SingularMarkov {
+    let program: Program
+    let rewards: [Double]
+    let solution: [Double]
+
+    init(states n: Int, seed: UInt64) throws {
+      var rng = SplitMix64(seed: seed)
+      var destinations: [[Int]] = []
+      var probabilities: [[Double]] = []
+      for _ in 0..<n {
+        var row: [Int: Double] = [:]
+        for _ in 0..<8 {
+          row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
+            in: 0.01...1, using: &rng)
+        }
+        let total = row.values.reduce(0, +)
+        let sorted = row.sorted { $0.key < $1.key }
+        destinations.append(sorted.map(\.key))
+        probabilities.append(sorted.map { $0.value / total })
+      }
+      let u = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+      solution = u
+      rewards = (0..<n).map { i in
+        u[i] - zip(destinations[i], probabilities[i]).reduce(0) { $0 + $1.1 * u[$1.0] }
+      }
+      var weights = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+      let mean = weights.reduce(0, +) / Double(n)
+      weights = weights.map { $0 - mean }
+      var graph = ConstraintGraph()
+      let r = (0..<n).map { graph.input("r\($0)") }
+      let v = (0..<n).map { graph.unknown("v\($0)") }
+      for i in 0..<n {
+        try graph.define(
+          v[i], .linear([1] + probabilities[i]), [r[i]] + destinations[i].map { v[$0] })
+      }
+      program = try graph.compile(objective: .linear([Double](repeating: 0, count: n) + weights))
+    }
+  }
+
+  /// At a solution of the singular system, every solver refuses its Jacobian:
+  /// the direct ones at a pivot, the GMRES paths (`.krylov`, and `.automatic` and
+  /// `.blockTriangular`, which give a random sparse block of 2000 states to GMRES)
+  /// by the check. None returns a gradient.
+  func testConsistentSingularSystemIsRefusedOnEveryPath() throws {
+    let markov = try SingularMarkov(states: 2000, seed: 11)
+    for solver in [Solver.krylov, .automatic, .blockTriangular, .sparseLU, .lu] {
+      let error = caughtLagrangePropError("\(solver)") {
+        _ = try markov.program.linearize(
+          at: markov.rewards, solution: markov.rewards + markov.solution, solver: solver)
+      }
+      guard case .singularJacobian(let variable, let routine)? = error else {
+        XCTFail("\(solver): expected .singularJacobian, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertTrue(variable.hasPrefix("v"), "\(solver): \(variable)")
+      if solver == .krylov || solver == .automatic || solver == .blockTriangular {
+        XCTAssertTrue(routine.hasPrefix("GMRES"), "\(solver): \(routine)")
+      }
+    }
+  }
+
+  /// From a warm start at the solution (Newton converges at once and checks the
+  /// Jacobian there) the gradient is refused; from a cold start the forward
+  /// solve of the affine block meets the singular matrix and does not converge.
+  /// Before the check, `.krylov` returned a gradient here.
+  func testGradientOfConsistentSingularSystemIsRefused() throws {
+    let markov = try SingularMarkov(states: 2000, seed: 12)
+    var warm = SolveOptions()
+    warm.initialGuess = markov.rewards + markov.solution
+    for solver in [Solver.krylov, .automatic] {
+      let warmError = caughtLagrangePropError("\(solver) warm") {
+        _ = try markov.program.gradient(at: markov.rewards, solver: solver, options: warm)
+      }
+      guard case .singularJacobian(_, let routine)? = warmError else {
+        return XCTFail(
+          "\(solver): expected .singularJacobian, got \(String(describing: warmError))")
+      }
+      XCTAssertTrue(routine.hasPrefix("GMRES"), routine)
+      let coldError = caughtLagrangePropError("\(solver) cold") {
+        _ = try markov.program.gradient(at: markov.rewards, solver: solver)
+      }
+      guard case .notConverged(let variables, let iterations, _)? = coldError else {
+        return XCTFail("\(solver): expected .notConverged, got \(String(describing: coldError))")
+      }
+      XCTAssertEqual(iterations, 0)
+      XCTAssertTrue(variables.allSatisfy { $0.hasPrefix("v") })
+    }
+    XCTAssertThrowsError(try markov.program.solveConstraints(at: markov.rewards))
+  }
+
+  /// `v = r + Pv` with arbitrary rewards: singular and inconsistent. GMRES runs
+  /// out of iterations on it, and its singularity check (which stalls within two
+  /// restart cycles) turns that into the forward solve not converging, as for
+  /// the direct solvers — not an invitation to raise the iteration limit.
+  func testInconsistentSingularSystemIsNotConvergedOnEveryPath() throws {
+    let markov = try SingularMarkov(states: 500, seed: 13)
+    let rewards = markov.rewards.map { $0 + 1 }  // adds 1 to every r: outside the range
+    var options = SolveOptions()
+    options.krylovMaxIterations = 300
+    for solver in [Solver.krylov, .automatic, .lu] {
+      let error = caughtLagrangePropError("\(solver)") {
+        _ = try markov.program.gradient(at: rewards, solver: solver, options: options)
+      }
+      guard case .notConverged(let variables, _, _)? = error else {
+        XCTFail("\(solver): expected .notConverged, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertTrue(variables.allSatisfy { $0.hasPrefix("v") }, "\(solver)")
+    }
+  }
+
+  /// A regular Markov chain: GMRES reports a condition estimate that is never
+  /// below the true reciprocal condition number of the matrix it works on (the
+  /// row-equilibrated `D = γPᵀ − I`, computed here densely from `P`), and not far
+  /// above it.
+  func testConditionEstimateBoundsTheTrueCondition() throws {
+    let n = 300
+    let markov = try SparseMarkovFixture(states: n, transitions: 8, seed: 5)
+    let result = try markov.program.gradient(at: markov.rewards, solver: .krylov)
+    let estimate = try XCTUnwrap(result.reciprocalCondition)
+    // D[a, i] = ∂c_i/∂v_a: γ·p_ia off the diagonal, −1 (+ γ·p_ii) on it; rows scaled
+    // by 1 / max |D[a, ·]|, as GMRES scales them.
+    var d = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for i in 0..<n {
+      d[i][i] -= 1
+      for (k, j) in markov.destinations[i].enumerated() {
+        d[j][i] += SparseMarkovFixture.gamma * markov.probabilities[i][k]
+      }
+    }
+    for a in 0..<n {
+      let scale = 1 / (d[a].map(abs).max() ?? 1)
+      d[a] = d[a].map { $0 * scale }
+    }
+    let matrix = try Matrix(
+      rows: n, columns: n, columnMajor: (0..<n).flatMap { j in (0..<n).map { d[$0][j] } })
+    let inverse = try LUFactorization(matrix, equilibrate: false).solve(Matrix.identity(n))
+    func oneNorm(_ m: Matrix) -> Double {
+      (0..<n).map { j in (0..<n).reduce(0) { $0 + abs(m[$1, j]) } }.max() ?? 0
+    }
+    let truth = 1 / (oneNorm(matrix) * oneNorm(inverse))
+    XCTAssertGreaterThanOrEqual(estimate, truth * (1 - 1e-6))
+    // One solve with a random right-hand side: optimistic by a factor of order √n
+    // at worst in practice (9.8 here, where √n ≈ 17).
+    XCTAssertLessThanOrEqual(
+      estimate, 4 * Double(n).squareRoot() * truth, "estimate \(estimate), true \(truth)")
+  }
+
+  /// The estimate makes `minimumReciprocalCondition` meaningful on GMRES paths:
+  /// refused above it (`.illConditioned` naming `.krylov`), answered below it.
+  func testThresholdAppliesToGMRES() throws {
+    let markov = try SparseMarkovFixture(states: 500, transitions: 8, seed: 6)
+    let reported = try XCTUnwrap(
+      try markov.program.gradient(at: markov.rewards, solver: .krylov).reciprocalCondition)
+    var strict = SolveOptions()
+    strict.minimumReciprocalCondition = min(0.99, 2 * reported)
+    let error = caughtLagrangePropError {
+      _ = try markov.program.gradient(at: markov.rewards, solver: .krylov, options: strict)
+    }
+    guard case .illConditioned(let r, let threshold, let solver)? = error else {
+      return XCTFail("expected .illConditioned, got \(String(describing: error))")
+    }
+    XCTAssertEqual(r, reported)
+    XCTAssertEqual(threshold, strict.minimumReciprocalCondition)
+    XCTAssertEqual(solver, .krylov)
+    strict.minimumReciprocalCondition = reported / 2
+    XCTAssertNoThrow(
+      try markov.program.gradient(at: markov.rewards, solver: .krylov, options: strict))
+  }
+
+  /// `estimatesCondition = false` skips the check: no estimate, same answer.
+  func testCheckCanBeSkipped() throws {
+    let markov = try SparseMarkovFixture(states: 500, transitions: 8, seed: 7)
+    var options = SolveOptions()
+    options.estimatesCondition = false
+    let skipped = try markov.program.gradient(
+      at: markov.rewards, solver: .krylov, options: options)
+    let checked = try markov.program.gradient(at: markov.rewards, solver: .krylov)
+    XCTAssertNil(skipped.reciprocalCondition)
+    XCTAssertNotNil(checked.reciprocalCondition)
+    XCTAssertEqual(skipped.gradient, checked.gradient)
+  }
+}
