@@ -199,7 +199,8 @@ public struct ConstraintGraph: Sendable {
   {
     try withUnsafePointer(to: (a, b)) { (p) throws(LagrangePropError) -> Variable in
       let first = UnsafeRawPointer(p).assumingMemoryBound(to: Variable.self)
-      return try define(name: name, function, arguments: UnsafeBufferPointer(start: first, count: 2))
+      return try define(
+        name: name, function, arguments: UnsafeBufferPointer(start: first, count: 2))
     }
   }
 
@@ -210,7 +211,8 @@ public struct ConstraintGraph: Sendable {
   ) throws(LagrangePropError) -> Variable {
     try withUnsafePointer(to: (a, b, c)) { (p) throws(LagrangePropError) -> Variable in
       let first = UnsafeRawPointer(p).assumingMemoryBound(to: Variable.self)
-      return try define(name: name, function, arguments: UnsafeBufferPointer(start: first, count: 3))
+      return try define(
+        name: name, function, arguments: UnsafeBufferPointer(start: first, count: 3))
     }
   }
 
