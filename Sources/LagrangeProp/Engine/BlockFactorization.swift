@@ -28,16 +28,29 @@ package enum BlockFactorization: Sendable {
   /// (how much of `s` survived cancellation), LAPACK `dgecon` / `dgbcon` of the
   /// equilibrated matrix for dense and band LU; for a sparse LU of the block,
   /// UMFPACK's `min |u_kk| / max |u_kk|` of the row-scaled factors (a cruder
-  /// estimate); `nil` for GMRES, which estimates none.
+  /// estimate); for GMRES, its singularity check's estimate (waiting for it),
+  /// `nil` when none was started.
   ///
-  /// - Complexity: O(1) scalar and sparse, O(m²) dense, O(m·(kl + ku)) band.
-  func reciprocalCondition() -> Double? {
+  /// - Complexity: O(1) scalar and sparse LU, O(m²) dense, O(m·(kl + ku)) band;
+  ///   GMRES: the rest of its check.
+  /// - Throws: the GMRES check's `.singular` (pivot relative to the block's
+  ///   first variable), `.krylovNotConverged`, `.nonFinite`.
+  func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
     switch self {
     case .scalar(let s, let terms): return terms > 0 ? min(1, abs(s) / terms) : 0
     case .dense(let lu), .denseOfTranspose(let lu):
       return (try? lu.reciprocalConditionNumber()) ?? 0
     case .band(let lu): return (try? lu.reciprocalConditionNumber()) ?? 0
-    case .sparse(let system): return system.system.reciprocalCondition
+    case .sparse(let system): return try system.system.reciprocalCondition()
+    }
+  }
+
+  /// Waits for a GMRES singularity check, if one is running (nothing else).
+  ///
+  /// - Throws: as `reciprocalCondition()`.
+  func awaitSingularityCheck() throws(LinearAlgebraError) {
+    if case .sparse(let system) = self, case .krylov(let krylov) = system.system {
+      _ = try krylov.reciprocalCondition()
     }
   }
 

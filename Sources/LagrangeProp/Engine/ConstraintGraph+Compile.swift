@@ -14,9 +14,11 @@ extension ConstraintGraph {
   ///   of (or non-finite) weights; `.structurallySingular` naming the variables of
   ///   a cyclic block its constraints cannot determine.
   public func compile(objective: Objective) throws(LagrangePropError) -> Program {
-    let n = roles.count
+    let n = opCodes.count
     guard n > 0 else { throw .emptyGraph }
-    for i in 0..<n where roles[i] == .undefined { throw .neverDefined(variable: name(ofIndex: i)) }
+    if let i = undefined.min() { throw .neverDefined(variable: name(ofIndex: Int(i))) }
+    if tooManyEdges { throw Self.edgeLimitError(total: argumentPool.count + latePool.count) }
+    var nonzeroWeights = 0
     switch objective.kind {
     case .variable(let v):
       guard contains(v) else {
@@ -28,28 +30,38 @@ extension ConstraintGraph {
         throw .invalidObjective(
           reason: "linear objective has \(w.count) weights for \(n) variables")
       }
-      if let k = w.firstIndex(where: { !$0.isFinite }) {
-        throw .invalidObjective(reason: "weight of '\(name(ofIndex: k))' is not finite (\(w[k]))")
-      }
+      nonzeroWeights = try checkedNonzeroCount(w)
     case .custom: break
     }
 
-    if let program = compileInDeclarationOrder(objective: objective) { return program }
+    if isInDeclarationOrder {
+      return compileInDeclarationOrder(objective: objective, nonzeroWeights: nonzeroWeights)
+    }
 
     // Dependency graph in declaration order.
-    var start = [Int](repeating: 0, count: n + 1)
-    for i in 0..<n { start[i + 1] = start[i] + Int(argumentCount[i]) }
+    var start: [Int]
     var args: [Int32]
-    if argumentsInDeclarationOrder && argumentPool.count == start[n] {
+    if lateVariables.isEmpty {
+      start = argumentStart.map { Int($0) }
       args = argumentPool  // shared, not copied
     } else {
-      args = [Int32](repeating: 0, count: start[n])
+      var late = [Int32](repeating: -1, count: n)
+      for (k, v) in lateVariables.enumerated() { late[Int(v)] = Int32(k) }
+      start = [Int](repeating: 0, count: n + 1)
+      args = []
+      args.reserveCapacity(argumentPool.count + latePool.count)
       for i in 0..<n {
-        let from = argumentOffset[i]
-        for k in 0..<Int(argumentCount[i]) { args[start[i] + k] = argumentPool[from + k] }
+        if late[i] >= 0 {
+          let k = Int(late[i])
+          args.append(contentsOf: latePool[lateStart[k]..<lateStart[k + 1]])
+        } else {
+          args.append(contentsOf: argumentPool[Int(argumentStart[i])..<Int(argumentStart[i + 1])])
+        }
+        start[i + 1] = args.count
       }
     }
-    let residual = roles.map { $0 == .residual }
+    var residual = [Bool](repeating: false, count: n)
+    for i in residualIndices { residual[Int(i)] = true }
     let dependency = DependencyGraph(
       count: n, argumentStart: start, arguments: args, isResidual: residual)
     let layout = ProgramLayout(dependency, inputs: inputIndices)
@@ -77,7 +89,6 @@ extension ConstraintGraph {
     var startP = [Int32](repeating: 0, count: n + 1)
     var argsP = [Int32]()
     argsP.reserveCapacity(args.count)
-    precondition(args.count < Int(Int32.max), "more than 2³¹ constraint edges")
     for p in 0..<n {
       let i = Int(layout.order[p])
       opCodesP[p] = opCodes[i]
@@ -141,8 +152,7 @@ extension ConstraintGraph {
       blockConsumers: BlockConsumers(
         count: n, blocks: layout.blocks, argumentStart: startP, arguments: argsP),
       objective: compiledObjective,
-      maxFanIn: argumentCount.max().map { Int($0) } ?? 0,
-      trigonometricCount: opCodesP.lazy.filter { $0 == .sin || $0 == .cos }.count)
+      maxFanIn: maxFanIn, trigonometricCount: trigonometricCount)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()
     #endif
@@ -151,45 +161,37 @@ extension ConstraintGraph {
 }
 
 extension ConstraintGraph {
-  /// The common case compiled in one pass, or `nil` when it does not apply: inputs
-  /// declared first, every other variable an assignment of earlier variables, the
-  /// arguments stored in declaration order. Program order is then declaration
-  /// order, and the program shares the graph's op codes, payloads, arguments,
-  /// constants and names instead of copying them.
+  /// The number of non-zero weights of a linear objective.
   ///
-  /// - Precondition (caller's): every variable has a constraint and the objective
-  ///   was checked.
-  /// - Complexity: O(n + edges), one pass over the arguments; about 13 bytes per
-  ///   variable of new storage (order, CSR offsets, residual flags).
-  func compileInDeclarationOrder(objective: Objective) -> Program? {
-    let n = roles.count
-    let d = inputIndices.count
-    guard argumentsInDeclarationOrder, argumentPool.count < Int(Int32.max) else { return nil }
-    for j in 0..<d where inputIndices[j] != Int32(truncatingIfNeeded: j) { return nil }
-    var argumentStart = [Int32](repeating: 0, count: n + 1)
-    var maxFanIn = 0
-    let topological = roles.withUnsafeBufferPointer { role in
-      argumentPool.withUnsafeBufferPointer { pool in
-        argumentOffset.withUnsafeBufferPointer { offset in
-          argumentCount.withUnsafeBufferPointer { count in
-            argumentStart.withUnsafeMutableBufferPointer { start in
-              var end = 0
-              for i in 0..<n {
-                if i >= d && role[i] != .assignment { return false }
-                let c = Int(count[i])
-                guard offset[i] == end else { return false }
-                for k in end..<end + c where Int(pool[k]) >= i || pool[k] < 0 { return false }
-                end += c
-                start[i + 1] = Int32(truncatingIfNeeded: end)
-                if c > maxFanIn { maxFanIn = c }
-              }
-              return end == pool.count
-            }
-          }
-        }
+  /// - Throws: `.invalidObjective` naming the first variable whose weight is not finite.
+  func checkedNonzeroCount(_ w: [Double]) throws(LagrangePropError) -> Int {
+    var nonzero = 0
+    var finite = true
+    w.withUnsafeBufferPointer { w in
+      for x in w {
+        // x − x is 0 for finite x and NaN otherwise: one branch-free test.
+        finite = finite && (x - x == 0)
+        nonzero &+= x != 0 ? 1 : 0
       }
     }
-    guard topological else { return nil }
+    if !finite, let k = w.firstIndex(where: { !$0.isFinite }) {
+      throw .invalidObjective(reason: "weight of '\(name(ofIndex: k))' is not finite (\(w[k]))")
+    }
+    return nonzero
+  }
+
+  /// The common case, compiled without any analysis: declaration order is a
+  /// program order (`isInDeclarationOrder`: inputs declared first, every other
+  /// variable an assignment of earlier variables, arguments in place). The program
+  /// shares the graph's op codes, payloads, CSR arguments, constants and names
+  /// instead of copying them.
+  ///
+  /// - Precondition (caller's): `isInDeclarationOrder`, every variable has a
+  ///   constraint and the objective was checked (`nonzeroWeights` non-zero weights).
+  /// - Complexity: O(n); about 5 bytes per variable of new storage (the order,
+  ///   residual flags) and 12 per non-zero objective weight.
+  func compileInDeclarationOrder(objective: Objective, nonzeroWeights: Int) -> Program {
+    let n = opCodes.count
     let order = [Int32](unsafeUninitializedCapacity: n) { buffer, initialized in
       for i in 0..<n { buffer[i] = Int32(truncatingIfNeeded: i) }
       initialized = n
@@ -197,21 +199,21 @@ extension ConstraintGraph {
     let compiledObjective: CompiledObjective
     switch objective.kind {
     case .variable(let v): compiledObjective = .variable(v.index)
-    case .linear(let w): compiledObjective = .linear(w, sparse: SparseWeights(w))
+    case .linear(let w):
+      compiledObjective = .linear(w, sparse: SparseWeights(w, nonzeroCount: nonzeroWeights))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }
     let program = Program(
-      graphIdentity: GraphIdentity(snapshotOf: identity), variableCount: n, inputCount: d,
-      order: order, position: order,
+      graphIdentity: GraphIdentity(snapshotOf: identity), variableCount: n,
+      inputCount: inputIndices.count, order: order, position: order,
       isIdentityOrder: true, names: names, inputDeclarationIndices: inputIndices,
       opCodes: opCodes, payloads: payloads, isResidual: [Bool](repeating: false, count: n),
       argumentStart: argumentStart, arguments: argumentPool, constants: constants,
       customs: customs, blocks: [], blockIsAffine: [], blockHasConstantPartials: [],
       blockReducedBandwidth: [],
       blockConsumers: BlockConsumers(count: n, blocks: [], argumentStart: [], arguments: []),
-      objective: compiledObjective, maxFanIn: maxFanIn,
-      trigonometricCount: opCodes.lazy.filter { $0 == .sin || $0 == .cos }.count)
+      objective: compiledObjective, maxFanIn: maxFanIn, trigonometricCount: trigonometricCount)
     #if LAGRANGEPROP_INTERNAL_CHECKS
       program.checkInvariants()
     #endif

@@ -24,17 +24,14 @@ extension Program {
       default: break
       }
     }
-    let pattern = sparseJacobianPattern(inputCount..<variableCount)
+    let range = inputCount..<variableCount
+    let pattern = sparseStructure.pattern(range) { sparseJacobianPattern(range) }
     let matrix = state.partials.withUnsafeBufferPointer {
       assembleSparseJacobian(pattern, partials: $0)
     }
     if solver == .krylov {
       let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
-      guard options.checksKrylovCondition else { return .krylov(krylov) }
-      return .krylov(
-        try mappingNonInputErrors { () throws(LinearAlgebraError) in
-          try krylov.checkedForSingularity()
-        })
+      return .krylov(options.checksKrylovCondition ? krylov.startingSingularityCheck() : krylov)
     }
     let estimate: SparseFillEstimate
     do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }

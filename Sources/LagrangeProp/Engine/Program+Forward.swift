@@ -329,7 +329,24 @@ extension Program {
           blockIsAffine[b]
           ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
         do { try lu.solve(inPlace: &step, tolerance: forcing) } catch {
+          // GMRES that ran out on a singular matrix (an inconsistent system):
+          // its singularity check says why.
+          if case .krylovNotConverged = error {
+            do { try lu.awaitSingularityCheck() } catch .singular {
+              throw .notConverged(
+                variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+            } catch {}
+          }
           throw singularityError(error, unknownsFrom: block.feedbackStart)
+        }
+        // GMRES's singularity check ran alongside that solve: a singular S at a
+        // point that is not a solution is no convergence, as for a factorization.
+        do { try lu.awaitSingularityCheck() } catch {
+          guard case .singular = error else {
+            throw singularityError(error, unknownsFrom: block.start)
+          }
+          throw .notConverged(
+            variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
         }
         var alpha = 1.0
         while true {
@@ -366,6 +383,9 @@ extension Program {
       // tolerance alone leaves `z` accurate only to about `tolerance / rcond`).
       let factor = try factorReducedJacobian(
         b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+      do { try factor.awaitSingularityCheck() } catch {
+        throw singularityError(error, unknownsFrom: block.start)
+      }
       if options.forwardMethod == .newton { lastFactor = factor }
       if norm.absolute > 0 {
         try polish(

@@ -93,7 +93,7 @@ extension Program {
       if let reused = reusableNonInputFactor(state) {
         factor = reused
         if estimate, case .reusedBlockLU(let block) = reused {
-          reciprocalCondition = block.reciprocalCondition()
+          reciprocalCondition = try? block.reciprocalCondition()  // dense: never throws
         }
         break
       }
@@ -134,7 +134,11 @@ extension Program {
           }
         }
         factors.append(blockFactor)
-        if estimate, let r = blockFactor.reciprocalCondition() {
+        let blockCondition: Double?
+        do { blockCondition = estimate ? try blockFactor.reciprocalCondition() : nil } catch {
+          throw singularityError(error, unknownsFrom: blocks[b].start)
+        }
+        if let r = blockCondition {
           reciprocalCondition = min(reciprocalCondition ?? r, r)
         }
       }
@@ -142,7 +146,11 @@ extension Program {
     case .sparseLU, .krylov:
       let system = try sparseNonInputSystem(choice.solver, state: state, options: options)
       factor = .sparse(system)
-      if estimate { reciprocalCondition = system.reciprocalCondition }
+      if estimate {
+        reciprocalCondition = try mappingNonInputErrors { () throws(LinearAlgebraError) in
+          try system.reciprocalCondition()
+        }
+      }
     }
     if intermediateCount == 1, let rcond = reciprocalCondition {
       // A 1 × 1 matrix is perfectly conditioned as a matrix; what can make it

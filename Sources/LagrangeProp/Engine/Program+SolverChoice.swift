@@ -14,7 +14,8 @@ extension Program {
   /// `.blockTriangular` (`Σ_b (|F_b|·edges_b + ⅔|F_b|³)` for dense blocks,
   /// `Σ_b ((kl + ku + 1)·edges_b + 2|F_b|·kl·(kl + ku + 1))` for banded ones, only
   /// the solves for blocks affine in their own variables, whose forward-solve
-  /// factorization is reused) and of `.bandedLU`
+  /// factorization is reused; a large block that will go to a sparse LU or GMRES
+  /// at GMRES's pessimistic `krylovFlopsGuess` where that is lower) and of `.bandedLU`
   /// (`2·m·kl·(kl + ku)`, when the band is narrower than dense) and takes the
   /// cheaper.
   ///
@@ -39,20 +40,35 @@ extension Program {
         )
       }
       var blockFlops = Double(edgeCount)
+      var largeBlocks = 0
       for (b, block) in blocks.enumerated() {
         var blockEdges = 0
         for p in block.start..<block.end { blockEdges += argumentRange(p).count }
         let f = Double(block.feedbackCount)
+        var cost: Double
         if blockIsAffine[b] {
           // The forward solve's factorization is reused: only the solves remain.
-          blockFlops += Double(blockEdges + block.size) + 2 * f * f
+          cost = Double(blockEdges + block.size) + 2 * f * f
         } else if blockUsesBand(b) {
           let kl = Double(blockReducedBandwidth[b].lower),
             ku = Double(blockReducedBandwidth[b].upper)
-          blockFlops += (kl + ku + 1) * Double(blockEdges + block.size) + 2 * f * kl * (kl + ku + 1)
+          cost = (kl + ku + 1) * Double(blockEdges + block.size) + 2 * f * kl * (kl + ku + 1)
         } else {
-          blockFlops += f * Double(blockEdges + block.size) + 2 * f * f * f / 3
+          cost = f * Double(blockEdges + block.size) + 2 * f * f * f / 3
         }
+        if block.feedbackCount > Self.smallBlockFeedbackCount
+          && reducedFactorizationFlops(b, options: options).flops > Self.reducedFlopsWithoutAnalysis
+        {
+          // A large block goes to a sparse LU or GMRES (chosen per block at its
+          // first solve): counted at GMRES's pessimistic guess where that is cheaper.
+          let krylov = Self.krylovFlopsGuess(
+            order: block.size, nonzeros: blockEdges + block.size, restart: options.krylovRestart)
+          if krylov < cost {
+            cost = krylov
+            largeBlocks += 1
+          }
+        }
+        blockFlops += cost
       }
       let bandedBlocks = (0..<blocks.count).filter(blockUsesBand).count
       let bandOrder = bandOrder()
@@ -71,7 +87,7 @@ extension Program {
       return SolverChoice(
         solver: .blockTriangular,
         reason:
-          "cyclic program: \(blocks.count) cyclic block(s) (\(bandedBlocks) with a banded reduced Jacobian), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))"
+          "cyclic program: \(blocks.count) cyclic block(s) (\(bandedBlocks) with a banded reduced Jacobian), largest feedback set \(blocks.map(\.feedbackCount).max() ?? 0); block-triangular ≈ \(Self.flops(blockFlops))\(largeBlocks > 0 ? " (\(largeBlocks) large block(s) at GMRES's pessimistic guess; each block's method follows)" : "")"
       )
     case .triangular, .lu:
       try checkDenseSize(solver, options: options)

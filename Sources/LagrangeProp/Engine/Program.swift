@@ -64,6 +64,8 @@ public struct Program: Sendable {
   /// The number of `sin` and `cos` constraints: the length of the two-pass
   /// sweep's tape of their partials.
   let trigonometricCount: Int
+  /// Sparse patterns and fill screens of large cyclic blocks, built on first use.
+  let sparseStructure = SparseStructureCache()
 
   /// The number of constraint edges (arguments over all constraints).
   public var edgeCount: Int { arguments.count }
@@ -172,8 +174,25 @@ struct SparseWeights: Sendable {
 
   /// The non-zeros of `w`.
   init(_ w: [Double]) {
-    let support = w.indices.filter { w[$0] != 0 }
-    positions = support.map { Int32($0) }
-    weights = support.map { w[$0] }
+    self.init(w, nonzeroCount: w.reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
+  }
+
+  /// The non-zeros of `w`, of which there are `nonzeroCount` (one pass, no growth).
+  init(_ w: [Double], nonzeroCount count: Int) {
+    var weights = [Double](repeating: 0, count: count)
+    positions = [Int32](unsafeUninitializedCapacity: count) { p, initialized in
+      weights.withUnsafeMutableBufferPointer { out in
+        w.withUnsafeBufferPointer { w in
+          var k = 0
+          for i in w.indices where w[i] != 0 && k < count {
+            p[k] = Int32(truncatingIfNeeded: i)
+            out[k] = w[i]
+            k += 1
+          }
+          initialized = k
+        }
+      }
+    }
+    self.weights = weights
   }
 }

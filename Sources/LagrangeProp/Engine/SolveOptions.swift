@@ -68,7 +68,8 @@ public struct SolveOptions: Sendable {
   /// `.singularJacobian`; a regular one gives `n / (‖A‖₁·‖y‖₁)`, an estimate
   /// that is never below the true reciprocal condition number of the
   /// row-equilibrated matrix (for a random right-hand side it can be optimistic
-  /// by a factor of order `√n`). It costs about half a GMRES solve to 10⁻¹²;
+  /// by a factor of order `√n`). It costs about half a GMRES solve to 10⁻¹² of
+  /// CPU time, on a second thread alongside the first solve with the matrix;
   /// `false` skips it, and then a singular system on a GMRES path goes undetected.
   public var estimatesCondition: Bool = true
   /// The relative residual `‖b − A·x‖₂ ≤ krylovTolerance·‖b‖₂` at which GMRES

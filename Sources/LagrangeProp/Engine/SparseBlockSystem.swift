@@ -49,12 +49,15 @@ package enum SparseSystem: Sendable {
   }
 
   /// UMFPACK's `min |u_kk| / max |u_kk|` for a sparse LU; GMRES's estimate
-  /// (`KrylovSolver.reciprocalConditionEstimate()`) once checked; `nil` for a
-  /// frozen-LU Newton step, which is never a linearization.
-  var reciprocalCondition: Double? {
+  /// (`KrylovSolver.reciprocalConditionEstimate()`, waiting for its check) if
+  /// a check was started; `nil` for a frozen-LU Newton step, which is never a
+  /// linearization.
+  ///
+  /// - Throws: the GMRES check's `.singular`, `.krylovNotConverged`, `.nonFinite`.
+  func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
     switch self {
     case .lu(let lu): lu.pivotRatio
-    case .krylov(let krylov): krylov.reciprocalCondition
+    case .krylov(let krylov): try krylov.reciprocalCondition()
     case .frozenLU: nil
     }
   }
@@ -187,7 +190,10 @@ extension Program {
     {
       return nil
     }
-    let pattern = scratch.sparsePlans[b]?.pattern ?? sparseJacobianPattern(block.start..<block.end)
+    let range = block.start..<block.end
+    let pattern =
+      scratch.sparsePlans[b]?.pattern
+      ?? sparseStructure.pattern(range) { sparseJacobianPattern(range) }
     let matrix = assembleSparseJacobian(pattern, partials: partials)
     var plan: SparseBlockPlan
     if let kept = scratch.sparsePlans[b] {
@@ -236,13 +242,12 @@ extension Program {
         throw singularityError(error, unknownsFrom: block.start)
       }
     case .krylov:
-      var krylov = KrylovSolver(matrix, settings: options.krylovSettings)
-      if options.checksKrylovCondition && !scratch.inexactNewtonStep {
-        do { krylov = try krylov.checkedForSingularity() } catch {
-          throw singularityError(error, unknownsFrom: block.start)
-        }
-      }
-      system = .krylov(krylov)
+      // The singularity check runs alongside the first solve; whoever needs its
+      // verdict (the Newton step after its solve, the linearization) waits for it.
+      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      system = .krylov(
+        options.checksKrylovCondition && !scratch.inexactNewtonStep
+          ? krylov.startingSingularityCheck() : krylov)
     }
     return .sparse(
       SparseBlockSystem(
@@ -265,8 +270,10 @@ extension Program {
     let reduced = reducedFactorizationFlops(b, options: options)
     let krylov = Self.krylovFlopsGuess(
       order: matrix.order, nonzeros: matrix.nonzeroCount, restart: options.krylovRestart)
-    let width = maximumBreadthFirstLevelWidth(
-      order: matrix.order, columnStart: matrix.columnStart, rowIndices: matrix.rowIndices)
+    let width = sparseStructure.levelWidth(blocks[b].start..<blocks[b].end) {
+      maximumBreadthFirstLevelWidth(
+        order: matrix.order, columnStart: matrix.columnStart, rowIndices: matrix.rowIndices)
+    }
     var sparse = Double.infinity
     var sparseNote: String
     // A frontal matrix as wide as the widest level: about W³/3 flops (a grid's

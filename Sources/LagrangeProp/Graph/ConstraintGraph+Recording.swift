@@ -1,31 +1,79 @@
-/// The graph's unchecked append path, for front ends of this module (the tracer)
-/// that build their arguments from handles they already know to be valid: no
-/// `Variable` arrays, no `LocalFunction` values, no name strings.
+/// The graph's storage appends, shared by `define` and by front ends of this
+/// module (the tracer) that build their arguments from indices they already
+/// know to be valid: no `Variable` arrays, no `LocalFunction` values, no names.
 extension ConstraintGraph {
-  /// Appends an unnamed assignment `z = op(argumentPool[offset ..< offset + count])`,
-  /// whose arguments the caller has already appended to `argumentPool`, and returns
-  /// its declaration index.
+  /// Appends a variable whose constraint's arguments (none for `.input`: an input
+  /// or an unknown) were just appended to `argumentPool`, forking the identity
+  /// first if a copy of this graph shares it.
   ///
-  /// - Precondition (caller's): the arguments are indices of this graph, the op code
-  ///   accepts `count` arguments and the payload's constants are finite.
   /// - Complexity: amortised O(1).
   @inline(__always)
-  mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32, offset: Int, count: Int)
-    -> Int32
-  {
-    let index = appendVariable(
-      name: nil, role: .assignment, op: op, payload: payload, offset: offset, count: count
-    ).index
-    return Int32(truncatingIfNeeded: index)
+  mutating func appendVariable(name: String?, op: OpCode, payload: Int32) -> Variable {
+    let index = opCodes.count
+    if !isKnownUniquelyReferenced(&identity) {
+      identity = GraphIdentity(forkedFrom: identity, count: index)
+    }
+    if let name { setName(name, ofIndex: index) }
+    if index == opCodes.capacity || index == payloads.capacity
+      || index + 1 == argumentStart.capacity
+    {
+      growRows()
+    }
+    opCodes.append(op)
+    payloads.append(payload)
+    argumentStart.append(Int32(truncatingIfNeeded: argumentPool.count))
+    return Variable(index, graph: identity.id)
+  }
+
+  /// Grows the per-variable arrays together (see `reserveAhead`).
+  @inline(never)
+  mutating func growRows() {
+    let needed = opCodes.count + 1
+    growAhead(&opCodes, needed: needed)
+    growAhead(&payloads, needed: needed)
+    growAhead(&argumentStart, needed: needed + 1)
+  }
+
+  /// Keeps the running figures `compile` reads (the largest fan-in, the number of
+  /// trigonometric constraints) up to date for a new constraint.
+  @inline(__always)
+  mutating func noteConstraint(_ op: OpCode, argumentCount count: Int) {
+    if count > maxFanIn { maxFanIn = count }
+    if op == .sin || op == .cos { trigonometricCount += 1 }
+  }
+
+  /// Appends `count` to the argument total, noting an overflow of `Int32` offsets
+  /// for `compile` to report (recorded appends cannot throw).
+  @inline(__always)
+  mutating func noteEdges(adding count: Int) {
+    if argumentPool.count + latePool.count + count > Int(Int32.max) { tooManyEdges = true }
+  }
+
+  /// Appends an unnamed assignment `z = op(arguments)` (unchecked) and returns its
+  /// declaration index.
+  ///
+  /// - Precondition (caller's): the arguments are indices of this graph, the op code
+  ///   accepts `arguments.count` arguments and the payload's constants are finite.
+  /// - Complexity: amortised O(arguments).
+  @inline(__always)
+  mutating func appendRecordedAssignment(
+    _ op: OpCode, payload: Int32, arguments: UnsafeBufferPointer<Int32>
+  ) -> Int32 {
+    noteEdges(adding: arguments.count)
+    reserveAhead(&argumentPool, adding: arguments.count)
+    appendReserved(&argumentPool, arguments)
+    noteConstraint(op, argumentCount: arguments.count)
+    return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
   }
 
   /// Appends `z = op(a)` (unnamed, unchecked) and returns its declaration index.
   @inline(__always)
   mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32 = 0, _ a: Int32) -> Int32 {
-    let offset = argumentPool.count
+    noteEdges(adding: 1)
     reserveAhead(&argumentPool)
     argumentPool.append(a)
-    return appendRecordedAssignment(op, payload: payload, offset: offset, count: 1)
+    noteConstraint(op, argumentCount: 1)
+    return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
   }
 
   /// Appends `z = op(a, b)` (unnamed, unchecked) and returns its declaration index.
@@ -33,12 +81,16 @@ extension ConstraintGraph {
   mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32 = 0, _ a: Int32, _ b: Int32)
     -> Int32
   {
-    let offset = argumentPool.count
+    noteEdges(adding: 2)
     reserveAhead(&argumentPool, adding: 2)
     argumentPool.append(a)
     argumentPool.append(b)
-    return appendRecordedAssignment(op, payload: payload, offset: offset, count: 2)
+    noteConstraint(op, argumentCount: 2)
+    return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
   }
+
+  @inline(__always)
+  private func recordedIndex(_ v: Variable) -> Int32 { Int32(truncatingIfNeeded: v.index) }
 
   /// Appends one constant to the table and returns its index (a payload).
   @inline(__always)
@@ -48,31 +100,52 @@ extension ConstraintGraph {
     return Int32(truncatingIfNeeded: constants.count - 1)
   }
 
-  /// Gives the undefined variable `i` the constraint `op(argumentPool[offset ..< offset + count])`
-  /// of the given role, the arguments already appended by the caller (unchecked, as
-  /// `appendRecordedAssignment`).
+  /// Gives the undefined variable `i` the constraint `op(arguments)` of the given
+  /// role (unchecked, as `appendRecordedAssignment`): in place in the CSR when `i`
+  /// is the last variable declared, else as a late constraint.
   ///
   /// - Precondition (caller's): `checkUndefined(i)` passed.
+  /// - Complexity: amortised O(arguments).
   mutating func setRecordedConstraint(
-    of i: Int, role: ConstraintRole, _ op: OpCode, payload: Int32, offset: Int, count: Int
+    of i: Int, role: ConstraintRole, _ op: OpCode, payload: Int32,
+    arguments: UnsafeBufferPointer<Int32>
   ) {
-    if argumentOffset[i] != offset || i != roles.count - 1 { argumentsInDeclarationOrder = false }
-    roles[i] = role
+    let i32 = Int32(truncatingIfNeeded: i)
+    undefined.remove(i32)
     opCodes[i] = op
     payloads[i] = payload
-    argumentOffset[i] = offset
-    argumentCount[i] = Int32(truncatingIfNeeded: count)
+    noteEdges(adding: arguments.count)
+    noteConstraint(op, argumentCount: arguments.count)
+    if role == .residual {
+      residualIndices.append(i32)
+      isInDeclarationOrder = false
+    }
+    if i == opCodes.count - 1 {
+      // Its CSR slot is the last one, still empty: fill it.
+      reserveAhead(&argumentPool, adding: arguments.count)
+      appendReserved(&argumentPool, arguments)
+      argumentStart[i + 1] = Int32(truncatingIfNeeded: argumentPool.count)
+      if arguments.contains(where: { $0 >= i32 }) { isInDeclarationOrder = false }
+    } else {
+      lateVariables.append(i32)
+      latePool.append(contentsOf: arguments)
+      lateStart.append(latePool.count)
+      isInDeclarationOrder = false
+    }
   }
 
-  /// Frees the constraint storage, keeping the identity, the names and the roles
-  /// (enough to name variables in messages); the graph cannot be compiled afterwards.
+  /// Frees the constraint storage, keeping the identity, the names, the op codes
+  /// and the inputs (enough to name variables in messages); the graph cannot be
+  /// compiled afterwards.
   mutating func releaseStorage() {
-    opCodes = []
     payloads = []
-    argumentOffset = []
-    argumentCount = []
+    argumentStart = []
     argumentPool = []
     constants = []
     customs = []
+    residualIndices = []
+    lateVariables = []
+    lateStart = []
+    latePool = []
   }
 }

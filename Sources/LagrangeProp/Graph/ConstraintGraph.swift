@@ -31,21 +31,42 @@ public struct ConstraintGraph: Sendable {
   /// Names given, by declaration index; shorter than the graph when the last
   /// variables are unnamed (an unnamed graph stores no name at all).
   var names: [String?] = []
-  var roles: [ConstraintRole] = []
+  /// The op code of each variable's constraint: `.input` for inputs and for
+  /// unknowns not yet given a constraint (see `undefined`).
   var opCodes: [OpCode] = []
   var payloads: [Int32] = []
-  /// Arguments of variable `i`: `argumentPool[argumentOffset[i] ..< argumentOffset[i] + argumentCount[i]]`.
-  var argumentOffset: [Int] = []
-  var argumentCount: [Int32] = []
+  /// The arguments of variable `i`, as CSR offsets into `argumentPool`:
+  /// `argumentPool[argumentStart[i] ..< argumentStart[i + 1]]` (`n + 1` entries) —
+  /// except for the variables of `lateVariables`, whose slot is empty. In the
+  /// common case these are the compiled program's own `argumentStart` and
+  /// `arguments`, shared without a copy.
+  var argumentStart: [Int32] = [0]
   var argumentPool: [Int32] = []
   var constants: [Double] = []
   var customs: [CustomFunction] = []
   /// The inputs in declaration order.
   var inputIndices: [Int32] = []
-  /// Whether the arguments of every variable lie in `argumentPool` in declaration
-  /// order, back to back (no `unknown` was defined out of order), so that `compile`
-  /// can use the pool as its CSR argument list without copying.
-  var argumentsInDeclarationOrder = true
+  /// The unknowns not yet given a constraint.
+  var undefined = Set<Int32>()
+  /// The variables owned by residual constraints.
+  var residualIndices: [Int32] = []
+  /// Constraints given to unknowns after later variables were declared: variable
+  /// `lateVariables[k]` reads `latePool[lateStart[k] ..< lateStart[k + 1]]`.
+  var lateVariables: [Int32] = []
+  var lateStart: [Int] = [0]
+  var latePool: [Int32] = []
+  /// The largest number of arguments of any constraint.
+  var maxFanIn = 0
+  /// The number of `sin` and `cos` constraints.
+  var trigonometricCount = 0
+  /// Whether declaration order is already a program order (checked as the graph
+  /// is built, in O(1) per variable): inputs declared first, every other variable
+  /// an assignment of earlier variables, its arguments in place in the CSR. Then
+  /// `compile` shares the graph's arrays and skips the structural analysis.
+  var isInDeclarationOrder = true
+  /// Whether some constraint pushed the argument list past `Int32.max` entries
+  /// (a recorded append cannot throw: `compile` throws `.resultTooLarge`).
+  var tooManyEdges = false
 
   /// An empty graph.
   public init() {}
@@ -54,7 +75,7 @@ public struct ConstraintGraph: Sendable {
   var id: UInt64 { identity.id }
 
   /// The number of variables declared so far.
-  public var variableCount: Int { roles.count }
+  public var variableCount: Int { opCodes.count }
   /// The number of inputs declared so far.
   public var inputCount: Int { inputIndices.count }
   /// The inputs in declaration order.
@@ -72,7 +93,7 @@ public struct ConstraintGraph: Sendable {
   /// Whether `variable` is a handle of this graph: made by it, or by a copy of it
   /// before the two diverged.
   public func contains(_ variable: Variable) -> Bool {
-    identity.accepts(variable, count: roles.count)
+    identity.accepts(variable, count: opCodes.count)
   }
 
   @inline(__always)
@@ -81,11 +102,19 @@ public struct ConstraintGraph: Sendable {
   }
 
   func name(ofIndex i: Int) -> String {
-    if i < names.count, let name = names[i] { return name }
-    if i < roles.count, roles[i] == .input, let j = inputIndices.firstIndex(of: Int32(i)) {
-      return "x#\(j)"
-    }
+    if i >= 0 && i < names.count, let name = names[i] { return name }
+    if let j = inputNumber(ofIndex: i) { return "x#\(j)" }
     return "z#\(i)"
+  }
+
+  /// `j` if variable `i` is the input `x_j`.
+  func inputNumber(ofIndex i: Int) -> Int? {
+    let i32 = Int32(truncatingIfNeeded: i)
+    if i >= 0 && i < inputIndices.count && inputIndices[i] == i32 { return i }
+    guard i >= 0 && i < opCodes.count && opCodes[i] == .input && !undefined.contains(i32) else {
+      return nil
+    }
+    return inputIndices.firstIndex(of: i32)
   }
 
   /// Gives variable `i` a name (padding the name table with `nil` up to it).
@@ -101,8 +130,9 @@ public struct ConstraintGraph: Sendable {
   ///
   /// - Complexity: amortised O(1).
   public mutating func input(_ name: String? = nil) -> Variable {
-    let v = appendVariable(name: name, role: .input)
-    inputIndices.append(Int32(v.index))
+    if opCodes.count != inputIndices.count { isInDeclarationOrder = false }
+    let v = appendVariable(name: name, op: .input, payload: 0)
+    inputIndices.append(Int32(truncatingIfNeeded: v.index))
     return v
   }
 
@@ -110,7 +140,9 @@ public struct ConstraintGraph: Sendable {
   ///
   /// - Complexity: amortised O(1).
   public mutating func unknown(_ name: String? = nil) -> Variable {
-    appendVariable(name: name, role: .undefined)
+    let v = appendVariable(name: name, op: .input, payload: 0)
+    undefined.insert(Int32(truncatingIfNeeded: v.index))
+    return v
   }
 
   /// Declares `z = f(arguments)`.
@@ -118,8 +150,9 @@ public struct ConstraintGraph: Sendable {
   /// - Complexity: amortised O(arguments).
   /// - Throws: `LagrangePropError.unknownVariable` for a foreign handle;
   ///   `.wrongArity` if `function` does not take that many arguments;
-  ///   `.invalidFunction` for a non-finite constant.
-  @discardableResult
+  ///   `.invalidFunction` for a non-finite constant; `.resultTooLarge` if the
+  ///   graph's argument lists would pass 2³¹ − 1 entries.
+  @inlinable @discardableResult
   public mutating func define(_ name: String, _ function: LocalFunction, _ arguments: Variable...)
     throws(LagrangePropError) -> Variable
   {
@@ -128,27 +161,85 @@ public struct ConstraintGraph: Sendable {
 
   /// Declares `z = f(arguments)` (array form).
   ///
+  /// Inlinable so that a caller's array literal (`[a, b]`) need not be allocated:
+  /// the graph reads the arguments through a buffer pointer.
+  ///
   /// - Throws: as `define(_:_:_:)`.
-  @discardableResult
+  @inlinable @inline(__always) @discardableResult
   public mutating func define(_ name: String?, _ function: LocalFunction, _ arguments: [Variable])
     throws(LagrangePropError) -> Variable
   {
-    let i = roles.count
-    for a in arguments { try check(a) }
-    try checkArity(function, count: arguments.count, variable: i, name: name)
+    // Short lists are passed by value: the caller's literal can then be optimised away.
+    switch arguments.count {
+    case 1: return try define(name: name, function, arguments[0])
+    case 2: return try define(name: name, function, arguments[0], arguments[1])
+    case 3: return try define(name: name, function, arguments[0], arguments[1], arguments[2])
+    default:
+      return try arguments.withUnsafeBufferPointer {
+        (buffer) throws(LagrangePropError) -> Variable in
+        try define(name: name, function, arguments: buffer)
+      }
+    }
+  }
+
+  /// `define(_:_:_:)` of one argument.
+  @usableFromInline
+  mutating func define(name: String?, _ function: LocalFunction, _ a: Variable)
+    throws(LagrangePropError) -> Variable
+  {
+    try withUnsafePointer(to: a) { (p) throws(LagrangePropError) -> Variable in
+      try define(name: name, function, arguments: UnsafeBufferPointer(start: p, count: 1))
+    }
+  }
+
+  /// `define(_:_:_:)` of two arguments.
+  @usableFromInline
+  mutating func define(name: String?, _ function: LocalFunction, _ a: Variable, _ b: Variable)
+    throws(LagrangePropError) -> Variable
+  {
+    try withUnsafePointer(to: (a, b)) { (p) throws(LagrangePropError) -> Variable in
+      let first = UnsafeRawPointer(p).assumingMemoryBound(to: Variable.self)
+      return try define(
+        name: name, function, arguments: UnsafeBufferPointer(start: first, count: 2))
+    }
+  }
+
+  /// `define(_:_:_:)` of three arguments.
+  @usableFromInline
+  mutating func define(
+    name: String?, _ function: LocalFunction, _ a: Variable, _ b: Variable, _ c: Variable
+  ) throws(LagrangePropError) -> Variable {
+    try withUnsafePointer(to: (a, b, c)) { (p) throws(LagrangePropError) -> Variable in
+      let first = UnsafeRawPointer(p).assumingMemoryBound(to: Variable.self)
+      return try define(
+        name: name, function, arguments: UnsafeBufferPointer(start: first, count: 3))
+    }
+  }
+
+  /// `define(_:_:_:)` over the arguments in `arguments`.
+  @usableFromInline
+  mutating func define(
+    name: String?, _ function: LocalFunction, arguments: UnsafeBufferPointer<Variable>
+  ) throws(LagrangePropError) -> Variable {
+    let i = opCodes.count
+    let count = arguments.count
+    for a in arguments where !identity.accepts(a, count: i) {
+      throw .unknownVariable(index: a.index)
+    }
+    guard function.accepts(argumentCount: count) else {
+      throw arityError(function, count: count, variable: i, name: name)
+    }
+    try checkEdgeRoom(count)
     let (op, payload) = try encode(function, variable: i, name: name)
-    let offset = argumentPool.count
-    reserveAhead(&argumentPool, adding: arguments.count)
-    for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
-    return appendVariable(
-      name: name, role: .assignment, op: op, payload: payload, offset: offset,
-      count: arguments.count)
+    appendArguments(arguments)
+    noteConstraint(op, argumentCount: count)
+    return appendVariable(name: name, op: op, payload: payload)
   }
 
   /// Declares an unnamed `z = f(arguments)` (no string is made: for large graphs).
   ///
   /// - Throws: as `define(_:_:_:)`.
-  @discardableResult
+  @inlinable @discardableResult
   public mutating func define(_ function: LocalFunction, _ arguments: Variable...)
     throws(LagrangePropError) -> Variable
   {
@@ -158,7 +249,7 @@ public struct ConstraintGraph: Sendable {
   /// Declares an unnamed `z = f(arguments)` (array form).
   ///
   /// - Throws: as `define(_:_:_:)`.
-  @discardableResult
+  @inlinable @discardableResult
   public mutating func define(_ function: LocalFunction, _ arguments: [Variable])
     throws(LagrangePropError) -> Variable
   {
@@ -169,7 +260,7 @@ public struct ConstraintGraph: Sendable {
   /// `arguments` may contain `v` itself and variables declared later.
   ///
   /// - Throws: `.unknownVariable`, `.cannotDefineInput`, `.definedTwice`, `.wrongArity`,
-  ///   `.invalidFunction`.
+  ///   `.invalidFunction`, `.resultTooLarge`.
   public mutating func define(
     _ variable: Variable, _ function: LocalFunction, _ arguments: Variable...
   )
@@ -194,7 +285,7 @@ public struct ConstraintGraph: Sendable {
   /// must determine it through other constraints, which `compile` checks).
   ///
   /// - Throws: `.unknownVariable`, `.cannotDefineInput`, `.definedTwice`, `.wrongArity`,
-  ///   `.invalidFunction`.
+  ///   `.invalidFunction`, `.resultTooLarge`.
   public mutating func constrain(
     _ variable: Variable, residual: LocalFunction, _ arguments: Variable...
   )
@@ -212,41 +303,6 @@ public struct ConstraintGraph: Sendable {
     try setConstraint(of: variable, role: .residual, function: residual, arguments: arguments)
   }
 
-  // MARK: - Storage
-
-  /// Appends a variable with its constraint (`op` over `argumentPool[offset ..< offset + count]`,
-  /// already appended), or with none yet (`.input` op code, no arguments), forking
-  /// the identity first if a copy of this graph shares it.
-  @inline(__always)
-  mutating func appendVariable(
-    name: String?, role: ConstraintRole, op: OpCode = .input, payload: Int32 = 0,
-    offset: Int? = nil, count: Int = 0
-  ) -> Variable {
-    let index = roles.count
-    if !isKnownUniquelyReferenced(&identity) {
-      identity = GraphIdentity(forkedFrom: identity, count: index)
-    }
-    if let name { setName(name, ofIndex: index) }
-    if index == roles.capacity { growRows() }
-    roles.append(role)
-    opCodes.append(op)
-    payloads.append(payload)
-    argumentOffset.append(offset ?? argumentPool.count)
-    argumentCount.append(Int32(truncatingIfNeeded: count))
-    return Variable(index, graph: identity.id)
-  }
-
-  /// Grows the per-variable arrays together (see `reserveAhead`).
-  @inline(never)
-  mutating func growRows() {
-    let needed = roles.count + 1
-    growAhead(&roles, needed: needed)
-    growAhead(&opCodes, needed: needed)
-    growAhead(&payloads, needed: needed)
-    growAhead(&argumentOffset, needed: needed)
-    growAhead(&argumentCount, needed: needed)
-  }
-
   private mutating func setConstraint(
     of variable: Variable, role: ConstraintRole, function: LocalFunction, arguments: [Variable]
   ) throws(LagrangePropError) {
@@ -255,73 +311,11 @@ public struct ConstraintGraph: Sendable {
     try checkUndefined(i)
     for a in arguments { try check(a) }
     try checkArity(function, count: arguments.count, variable: i, name: nil)
+    try checkEdgeRoom(arguments.count)
     let (op, payload) = try encode(function, variable: i, name: nil)
-    roles[i] = role
-    opCodes[i] = op
-    payloads[i] = payload
-    if argumentOffset[i] != argumentPool.count || i != roles.count - 1 {
-      argumentsInDeclarationOrder = false
-    }
-    argumentOffset[i] = argumentPool.count
-    argumentCount[i] = Int32(arguments.count)
-    reserveAhead(&argumentPool, adding: arguments.count)
-    for a in arguments { argumentPool.append(Int32(truncatingIfNeeded: a.index)) }
-  }
-
-  /// Throws unless variable `i` was declared with `unknown` and has no constraint yet.
-  func checkUndefined(_ i: Int) throws(LagrangePropError) {
-    switch roles[i] {
-    case .input: throw .cannotDefineInput(variable: name(ofIndex: i))
-    case .assignment, .residual: throw .definedTwice(variable: name(ofIndex: i))
-    case .undefined: break
-    }
-  }
-
-  private func checkArity(_ function: LocalFunction, count: Int, variable i: Int, name: String?)
-    throws(LagrangePropError)
-  {
-    guard function.accepts(argumentCount: count) else {
-      throw .wrongArity(
-        variable: name ?? self.name(ofIndex: i), function: function.name,
-        expected: function.arityDescription, actual: count)
-    }
-  }
-
-  /// The op code and payload of `function` for variable `i` (named `name` if it is
-  /// not declared yet), appending its constants to the table.
-  private mutating func encode(_ function: LocalFunction, variable i: Int, name: String?)
-    throws(LagrangePropError) -> (OpCode, Int32)
-  {
-    func checkFinite(_ values: [Double], _ extra: Double = 0) throws(LagrangePropError) {
-      if !extra.isFinite || values.contains(where: { !$0.isFinite }) {
-        throw .invalidFunction(
-          variable: name ?? self.name(ofIndex: i), function: function.name,
-          reason: "constants must be finite")
-      }
-    }
-    let start = Int32(truncatingIfNeeded: constants.count)
-    switch function.kind {
-    case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product:
-      return (function.kind.opCode, 0)
-    case .power(let p):
-      try checkFinite([], p)
-      reserveAhead(&constants)
-      constants.append(p)
-      return (.power, start)
-    case .linear(let c):
-      try checkFinite(c)
-      reserveAhead(&constants, adding: c.count)
-      constants.append(contentsOf: c)
-      return (.linear, start)
-    case .affine(let c0, let c):
-      try checkFinite(c, c0)
-      reserveAhead(&constants, adding: c.count + 1)
-      constants.append(c0)
-      constants.append(contentsOf: c)
-      return (.affine, start)
-    case .custom(let f):
-      customs.append(f)
-      return (.custom, Int32(truncatingIfNeeded: customs.count - 1))
+    let indices = arguments.map { Int32(truncatingIfNeeded: $0.index) }
+    indices.withUnsafeBufferPointer {
+      setRecordedConstraint(of: i, role: role, op, payload: payload, arguments: $0)
     }
   }
 }

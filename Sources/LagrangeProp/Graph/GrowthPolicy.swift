@@ -18,3 +18,15 @@ func growAhead<Element>(_ array: inout [Element], needed: Int) {
   let factor = capacity < 1 << 26 ? 4 : 2
   array.reserveCapacity(Swift.max(needed, capacity * factor, 256))
 }
+
+/// Appends `values` to `array`, whose capacity the caller reserved: element by
+/// element for the short lists of a constraint (a call to `memmove` costs more
+/// than the copy), in one block otherwise.
+@inline(__always)
+func appendReserved<Element>(_ array: inout [Element], _ values: UnsafeBufferPointer<Element>) {
+  if values.count <= 8 {
+    for v in values { array.append(v) }
+  } else {
+    array.append(contentsOf: values)
+  }
+}

@@ -1,3 +1,30 @@
+import Dispatch
+
+/// A `KrylovSolver`'s singularity check running on a background thread: shared
+/// by every copy of the solver, waited for once, its result kept.
+final class KrylovConditionCheck: @unchecked Sendable {
+  private let done = DispatchGroup()
+  /// Written once by the worker before `done.leave()`, read only after `done.wait()`.
+  private var outcome: Result<Double, LinearAlgebraError>?
+
+  /// Starts `solver.reciprocalConditionEstimate()` on a global queue.
+  init(_ solver: KrylovSolver) {
+    done.enter()
+    DispatchQueue.global(qos: .userInitiated).async { [self] in
+      outcome = Result { () throws(LinearAlgebraError) in try solver.reciprocalConditionEstimate() }
+      done.leave()
+    }
+  }
+
+  /// Waits for the check and returns its estimate.
+  ///
+  /// - Throws: the check's error.
+  func result() throws(LinearAlgebraError) -> Double {
+    done.wait()
+    return try outcome!.get()
+  }
+}
+
 extension KrylovSolver {
   /// The relative tolerance of the condition check's solve for a matrix of
   /// order `n`: well below `1/√n`, the relative size of the part of a random

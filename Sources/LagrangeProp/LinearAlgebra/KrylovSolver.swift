@@ -21,22 +21,31 @@ package struct KrylovSolver: LinearSystemSolver {
   /// `C·Aᵀ·x = C·b`), so that badly scaled equations weigh alike in the residual.
   let rowScale: [Double]
   let columnScale: [Double]
-  /// `reciprocalConditionEstimate()`, once `checkedForSingularity()` has run.
-  package private(set) var reciprocalCondition: Double?
+  /// The singularity check started by `startingSingularityCheck()`, if any.
+  private var check: KrylovConditionCheck?
 
   /// The order `n`.
   package var order: Int { matrix.order }
 
-  /// This solver with `reciprocalCondition` estimated (see
-  /// `reciprocalConditionEstimate()`).
+  /// This solver with its singularity check (`reciprocalConditionEstimate()`)
+  /// started on a background thread, so that it runs alongside the first solve;
+  /// `reciprocalCondition()` waits for it.
   ///
-  /// - Complexity: one GMRES solve to a loose tolerance.
-  /// - Throws: `.singular(routine:pivot:)` when the matrix is singular as far
-  ///   as GMRES can tell; `.nonFinite`.
-  package func checkedForSingularity() throws(LinearAlgebraError) -> KrylovSolver {
+  /// - Complexity: O(1) here; the check is one GMRES solve to a loose tolerance.
+  package func startingSingularityCheck() -> KrylovSolver {
     var checked = self
-    checked.reciprocalCondition = try reciprocalConditionEstimate()
+    checked.check = KrylovConditionCheck(self)
     return checked
+  }
+
+  /// The check's estimate of the reciprocal condition number (waiting for it
+  /// to finish), or `nil` if no check was started.
+  ///
+  /// - Throws: what `reciprocalConditionEstimate()` throws: `.singular` when the
+  ///   matrix is singular as far as GMRES can tell, `.krylovNotConverged`, `.nonFinite`.
+  package func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
+    guard let check else { return nil }
+    return try check.result()
   }
 
   /// A solver for `matrix`, building its preconditioner (ILU(0) by default,

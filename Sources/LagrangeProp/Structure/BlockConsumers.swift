@@ -4,7 +4,7 @@
 /// touches only the non-zeros a seed reaches, which is what makes assembling a
 /// block's reduced Jacobian cost O(fill) rather than O(|F| · edges).
 ///
-/// Positions outside blocks have empty lists.
+/// Positions outside blocks have empty lists (an acyclic program stores none).
 struct BlockConsumers: Sendable {
   /// Consumers of position `q`: entries `start[q] ..< start[q + 1]`.
   let start: [Int32]
@@ -17,8 +17,8 @@ struct BlockConsumers: Sendable {
   ///
   /// - Complexity: O(n + edges inside blocks).
   init(count n: Int, blocks: [BlockLayout], argumentStart: [Int32], arguments: [Int32]) {
-    if blocks.isEmpty {  // an acyclic program: every list is empty
-      self.start = [Int32](repeating: 0, count: n + 1)
+    if blocks.isEmpty {  // an acyclic program: no list is ever read
+      self.start = []
       self.edge = []
       self.consumer = []
       return

@@ -22,7 +22,7 @@ public func sqrt(_ x: Traced) -> Traced { x.tracer.elementary(.sqrt, x) }
 public func square(_ x: Traced) -> Traced {
   let t = x.tracer
   guard t.accept(x) else { return Traced(poisonedBy: t) }
-  return t.multiply(x, x)
+  return t.multiply(x.id, x.id)
 }
 
 /// `xᵖ` (`.power(p)`; `p = 1` is `x` itself, `p = 2` is `square(x)`). A non-finite
@@ -35,7 +35,7 @@ public func pow(_ x: Traced, _ p: Double) -> Traced {
     return Traced(poisonedBy: t)
   }
   if p == 1 { return x }
-  if p == 2 { return t.multiply(x, x) }
+  if p == 2 { return t.multiply(x.id, x.id) }
   let exponent = t.graph.appendConstant(p)
   return t.unary(.power, payload: exponent, x)
 }
@@ -105,7 +105,7 @@ extension Tracer {
   func product(_ xs: [Traced]) -> Traced {
     for x in xs { guard accept(x) else { return Traced(poisonedBy: self) } }
     if xs.count == 1 { return xs[0] }
-    if xs.count == 2 { return multiply(xs[0], xs[1]) }
+    if xs.count == 2 { return multiply(xs[0].id, xs[1].id) }
     var c = 1.0
     var arguments: [Int32] = []
     arguments.reserveCapacity(xs.count)
@@ -117,10 +117,9 @@ extension Tracer {
         arguments.append(store(x))
       }
     }
-    let offset = graph.argumentPool.count
-    reserveAhead(&graph.argumentPool, adding: arguments.count)
-    graph.argumentPool.append(contentsOf: arguments)
-    let i = graph.appendRecordedAssignment(.product, payload: 0, offset: offset, count: xs.count)
-    return scaled(i, by: c, operation: "product", operand: xs[0])
+    let i = arguments.withUnsafeBufferPointer {
+      graph.appendRecordedAssignment(.product, payload: 0, arguments: $0)
+    }
+    return scaled(i, by: c, operation: "product", operand: xs[0].id)
   }
 }

@@ -6,33 +6,31 @@ extension Traced {
   /// `lhs + rhs` (pending affine: no constraint recorded yet).
   /// - Complexity: O(terms of the operands).
   public static func + (lhs: Traced, rhs: Traced) -> Traced {
-    let (t, valid) = Tracer.common(lhs, rhs)
-    guard valid else { return Traced(poisonedBy: t) }
-    return t.add(lhs, rhs, scale: 1, operation: "+")
+    guard Tracer.bothValid(lhs, rhs) else { return Tracer.refused(lhs, rhs) }
+    return lhs.tracer.add(lhs.id, rhs.id, scale: 1, operation: "+")
   }
 
   /// `lhs − rhs` (pending affine).
   /// - Complexity: O(terms of the operands).
   public static func - (lhs: Traced, rhs: Traced) -> Traced {
-    let (t, valid) = Tracer.common(lhs, rhs)
-    guard valid else { return Traced(poisonedBy: t) }
-    return t.add(lhs, rhs, scale: -1, operation: "-")
+    guard Tracer.bothValid(lhs, rhs) else { return Tracer.refused(lhs, rhs) }
+    return lhs.tracer.add(lhs.id, rhs.id, scale: -1, operation: "-")
   }
 
   /// `lhs · rhs`: one `.product` constraint (`.square` for `x * x`).
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func * (lhs: Traced, rhs: Traced) -> Traced {
-    let (t, valid) = Tracer.common(lhs, rhs)
-    guard valid else { return Traced(poisonedBy: t) }
-    return t.multiply(lhs, rhs)
+    guard Tracer.bothValid(lhs, rhs) else { return Tracer.refused(lhs, rhs) }
+    return lhs.tracer.multiply(lhs.id, rhs.id)
   }
 
   /// `lhs / rhs = lhs · rhs⁻¹`: a `.power(-1)` and a `.product` constraint.
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func / (lhs: Traced, rhs: Traced) -> Traced {
-    let (t, valid) = Tracer.common(lhs, rhs)
-    guard valid else { return Traced(poisonedBy: t) }
-    return t.multiply(lhs, t.reciprocal(rhs))
+    guard Tracer.bothValid(lhs, rhs) else { return Tracer.refused(lhs, rhs) }
+    let reciprocal = lhs.tracer.reciprocal(rhs.id)
+    guard !reciprocal.isPoisoned else { return reciprocal }
+    return lhs.tracer.multiply(lhs.id, reciprocal.id)
   }
 
   /// `−x` (pending affine).
@@ -90,7 +88,7 @@ extension Traced {
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func / (c: Double, x: Traced) -> Traced {
     guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
-    return c * x.tracer.reciprocal(x)
+    return c * x.tracer.reciprocal(x.id)
   }
 
   /// `lhs = lhs + rhs`.

@@ -1,5 +1,5 @@
-/// How the tracer checks operands, records misuse, builds pending affine values
-/// and stores values in its graph.
+/// How the tracer checks operands, records misuse and stores values in its graph
+/// (pending affine values: `Tracer+PendingValues.swift`).
 extension Tracer {
   /// A closed tracer that owns the poisoned results of reductions over no values
   /// (`sum([])`), which have no tracer of their own; their `id` is the function's
@@ -45,6 +45,20 @@ extension Tracer {
     }
   }
 
+  /// Whether two operands belong to one open tracer and neither is poisoned (the
+  /// fast path of every binary operator: no reference is copied).
+  @inline(__always)
+  static func bothValid(_ a: Traced, _ b: Traced) -> Bool {
+    a.tracer === b.tracer && a.tracer.isOpen && !a.isPoisoned && !b.isPoisoned
+  }
+
+  /// The poisoned result of a binary operation whose operands `bothValid` refused,
+  /// after recording the misuse (out of line).
+  @inline(never)
+  static func refused(_ a: Traced, _ b: Traced) -> Traced {
+    Traced(poisonedBy: common(a, b).tracer)
+  }
+
   /// The common tracer of two operands and whether both may be used; with values
   /// of two traces, each open tracer records the other's value.
   @inline(__always)
@@ -61,102 +75,21 @@ extension Tracer {
 
   /// A name for `value` in messages: the variable's name, or the variables of a
   /// pending affine value.
-  func describe(_ value: Traced) -> String {
-    if value.isPoisoned { return "(invalid value)" }
-    if value.isVariable { return graph.name(ofIndex: Int(value.id)) }
-    let c = value.composite
+  func describe(_ value: Traced) -> String { describe(id: value.id) }
+
+  /// `describe` of the value of this tracer with number `id` (see `Traced.id`).
+  func describe(id: Int32) -> String {
+    if id == -1 { return "(invalid value)" }
+    if id >= 0 { return graph.name(ofIndex: Int(id)) }
+    let c = Int(-id - 2)
+    if c < compositeStored.count && compositeStored[c] >= 0 {
+      return graph.name(ofIndex: Int(compositeStored[c]))
+    }
     guard c + 1 < compositeStart.count else { return "pending affine value" }
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let shown = terms.prefix(3).map { "'\(graph.name(ofIndex: Int(termIndices[$0])))'" }
     let more = terms.count > 3 ? ", …" : ""
     return "affine expression in \(shown.joined(separator: ", "))\(more)"
-  }
-
-  // MARK: - Pending affine values
-
-  /// The number of terms of `value` (1 for a variable).
-  @inline(__always)
-  func termCount(_ value: Traced) -> Int {
-    value.isVariable ? 1 : compositeStart[value.composite + 1] - compositeStart[value.composite]
-  }
-
-  /// `(i, c)` when `value` is `c·z_i` (a variable, or one term without constant).
-  @inline(__always)
-  func scaledVariable(_ value: Traced) -> (index: Int32, coefficient: Double)? {
-    if value.isVariable { return (value.id, 1) }
-    let c = value.composite
-    let start = compositeStart[c]
-    guard compositeStart[c + 1] == start + 1 && compositeConstant[c] == 0 else { return nil }
-    return (termIndices[start], termCoefficients[start])
-  }
-
-  /// Appends the terms of `value` times `s` to the pending value being built and
-  /// returns its constant times `s`. With `merging`, a variable already among the
-  /// terms from `from` on gets its coefficient increased instead.
-  @inline(__always)
-  func appendTerms(of value: Traced, times s: Double, mergingFrom from: Int? = nil) -> Double {
-    if value.isVariable {
-      appendTerm(value.id, s, mergingFrom: from)
-      return 0
-    }
-    let c = value.composite
-    for k in compositeStart[c]..<compositeStart[c + 1] {
-      appendTerm(termIndices[k], s * termCoefficients[k], mergingFrom: from)
-    }
-    return s * compositeConstant[c]
-  }
-
-  /// Appends one term (capacity reserved by the caller with `reserveTerms`).
-  @inline(__always)
-  private func appendTerm(_ i: Int32, _ coefficient: Double, mergingFrom from: Int?) {
-    if let from {
-      for k in from..<termIndices.count where termIndices[k] == i {
-        termCoefficients[k] += coefficient
-        return
-      }
-    }
-    termIndices.append(i)
-    termCoefficients.append(coefficient)
-  }
-
-  /// Reserves room for `count` more terms (see `reserveAhead`).
-  @inline(__always)
-  func reserveTerms(_ count: Int) {
-    termIndices.reserve(count)
-    termCoefficients.reserve(count)
-  }
-
-  /// Closes the pending value whose terms start at `start`, or discards it and
-  /// returns a poisoned value if a coefficient or the constant is not finite
-  /// (recorded as `.nonFiniteConstant` naming `operand`).
-  @inline(__always)
-  func finishComposite(start: Int, constant: Double, operation: String, operand: Traced)
-    -> Traced
-  {
-    var bad: Double?
-    for k in start..<termCoefficients.count where !termCoefficients[k].isFinite {
-      bad = termCoefficients[k]
-      break
-    }
-    if bad == nil && !constant.isFinite { bad = constant }
-    if let bad {
-      termIndices.removeLast(termIndices.count - start)
-      termCoefficients.removeLast(termCoefficients.count - start)
-      record(.nonFiniteConstant(variable: describe(operand), operation: operation, value: bad))
-      return Traced(poisonedBy: self)
-    }
-    let c = compositeConstant.count
-    compositeConstant.append(constant)
-    compositeStored.append(-1)
-    compositeStart.append(termIndices.count)
-    return Traced(composite: Int32(truncatingIfNeeded: c), tracer: self)
-  }
-
-  /// `value` itself, or the variable it is stored in when it has more than
-  /// `foldLimit` terms.
-  @inline(__always)
-  func limited(_ value: Traced) -> Traced {
-    termCount(value) > Tracer.foldLimit ? Traced(variable: store(value), tracer: self) : value
   }
 
   // MARK: - Storing values
@@ -166,43 +99,60 @@ extension Tracer {
   ///
   /// - Precondition: `accept(value)`.
   @inline(__always)
-  func store(_ value: Traced) -> Int32 {
-    if value.isVariable { return value.id }
-    let c = value.composite
+  func store(_ value: Traced) -> Int32 { store(id: value.id) }
+
+  /// `store` of the value numbered `id` (not poisoned).
+  @inline(__always)
+  func store(id: Int32) -> Int32 {
+    if id >= 0 { return id }
+    let c = Int(-id - 2)
     let stored = compositeStored[c]
     if stored >= 0 { return stored }
-    let (op, payload, offset, count) = emitAffine(value)
-    let i = graph.appendRecordedAssignment(op, payload: payload, offset: offset, count: count)
+    let i = withAffine(id: id) { op, payload, arguments in
+      graph.appendRecordedAssignment(op, payload: payload, arguments: arguments)
+    }
     compositeStored[c] = i
+    // Read as its variable from now on: the terms of the newest pending value,
+    // last in the buffers, are dropped, and the space goes to the next one.
+    let start = compositeStart[c]
+    if c + 2 == compositeStart.count && compositeStart[c + 1] == termIndices.count {
+      termIndices.removeLast(termIndices.count - start)
+      termCoefficients.removeLast(termCoefficients.count - start)
+      compositeStart[c + 1] = start
+    }
     return i
   }
 
-  /// Appends the arguments (and constants) of the affine function `value` to the
-  /// graph and returns its encoding: `.sum` when every coefficient is 1 and there
-  /// is no constant, `.linear` without a constant, `.affine` otherwise.
-  func emitAffine(_ value: Traced) -> (OpCode, Int32, Int, Int) {
-    let offset = graph.argumentPool.count
-    if value.isVariable {
-      reserveAhead(&graph.argumentPool)
-      graph.argumentPool.append(value.id)
-      return (.sum, 0, offset, 1)
+  /// Calls `body` with the encoding of the affine function `value` — `.sum` when
+  /// every coefficient is 1 and there is no constant, `.linear` without a constant,
+  /// `.affine` otherwise; its constants appended to the graph — and its arguments.
+  @inline(__always)
+  func withAffine<R>(
+    id: Int32, _ body: (OpCode, Int32, UnsafeBufferPointer<Int32>) -> R
+  ) -> R {
+    let id = resolved(id)
+    if id >= 0 {
+      var i = id
+      return withUnsafePointer(to: &i) { body(.sum, 0, UnsafeBufferPointer(start: $0, count: 1)) }
     }
-    let c = value.composite
+    let c = Int(-id - 2)
     let terms = compositeStart[c]..<compositeStart[c + 1]
     let constant = compositeConstant[c]
-    reserveAhead(&graph.argumentPool, adding: terms.count)
-    termIndices.withBuffer(terms) { graph.argumentPool.append(contentsOf: $0) }
     var unit = constant == 0
     for k in terms where termCoefficients[k] != 1 {
       unit = false
       break
     }
-    if unit { return (.sum, 0, offset, terms.count) }
-    let start = Int32(truncatingIfNeeded: graph.constants.count)
-    reserveAhead(&graph.constants, adding: terms.count + 1)
-    if constant != 0 { graph.constants.append(constant) }
-    termCoefficients.withBuffer(terms) { graph.constants.append(contentsOf: $0) }
-    return (constant != 0 ? .affine : .linear, start, offset, terms.count)
+    var op = OpCode.sum
+    var payload: Int32 = 0
+    if !unit {
+      payload = Int32(truncatingIfNeeded: graph.constants.count)
+      reserveAhead(&graph.constants, adding: terms.count + 1)
+      if constant != 0 { graph.constants.append(constant) }
+      termCoefficients.withBuffer(terms) { appendReserved(&graph.constants, $0) }
+      op = constant != 0 ? .affine : .linear
+    }
+    return termIndices.withBuffer(terms) { body(op, payload, $0) }
   }
 
   /// Records `variable = value` (`.assignment`) or `value = 0` (`.residual`) for an unknown.
@@ -220,9 +170,10 @@ extension Tracer {
       record(error)
       return
     }
-    let (op, payload, offset, count) = emitAffine(value)
-    graph.setRecordedConstraint(
-      of: i, role: role, op, payload: payload, offset: offset, count: count)
+    withAffine(id: value.id) { op, payload, arguments in
+      graph.setRecordedConstraint(
+        of: i, role: role, op, payload: payload, arguments: arguments)
+    }
     // The unknown now holds the value: later uses of it read the unknown.
     if role == .assignment && !value.isVariable && compositeStored[value.composite] < 0 {
       compositeStored[value.composite] = variable.id
@@ -241,23 +192,24 @@ extension Tracer {
   /// `c·z_i` (the variable itself when `c = 1`); a non-finite `c` is recorded as
   /// `.nonFiniteConstant` naming `operand`.
   @inline(__always)
-  func scaled(_ i: Int32, by c: Double, operation: String, operand: Traced) -> Traced {
+  func scaled(_ i: Int32, by c: Double, operation: String, operand: Int32) -> Traced {
     if c == 1 { return Traced(variable: i, tracer: self) }
     let start = termIndices.count
     reserveTerms(1)
     termIndices.append(i)
     termCoefficients.append(c)
+    if !c.isFinite { madeNonFiniteTerm = true }
     return finishComposite(start: start, constant: 0, operation: operation, operand: operand)
   }
 
   /// `a + s·b` (`s = ±1`), folded into one pending affine value.
-  func add(_ a: Traced, _ b: Traced, scale s: Double, operation: String) -> Traced {
+  func add(_ a: Int32, _ b: Int32, scale s: Double, operation: String) -> Traced {
     let a = limited(a)
     let b = limited(b)
     let start = termIndices.count
-    reserveTerms(termCount(a) + termCount(b))
-    var constant = appendTerms(of: a, times: 1)
-    constant += appendTerms(of: b, times: s, mergingFrom: start)
+    reserveTerms(termCount(id: a) + termCount(id: b))
+    var constant = appendTerms(id: a, times: 1)
+    constant += appendTerms(id: b, times: s, mergingFrom: start)
     return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
 
@@ -271,30 +223,30 @@ extension Tracer {
       return Traced(poisonedBy: self)
     }
     if c == 1 && d == 0 { return a }
-    let a = limited(a)
+    let a = limited(a.id)
     let start = termIndices.count
-    reserveTerms(termCount(a))
-    let constant = appendTerms(of: a, times: c) + d
+    reserveTerms(termCount(id: a))
+    let constant = appendTerms(id: a, times: c) + d
     return finishComposite(start: start, constant: constant, operation: operation, operand: a)
   }
 
   /// `a·b`: one `.product` (or `.square`) constraint on the variables, scalar
   /// factors of `c·z` operands kept pending.
-  func multiply(_ a: Traced, _ b: Traced) -> Traced {
+  func multiply(_ a: Int32, _ b: Int32) -> Traced {
     var c = 1.0
     let u: Int32
-    if let (i, ci) = scaledVariable(a) {
+    if let (i, ci) = scaledVariable(id: a) {
       c *= ci
       u = i
     } else {
-      u = store(a)
+      u = store(id: a)
     }
     let w: Int32
-    if let (i, ci) = scaledVariable(b) {
+    if let (i, ci) = scaledVariable(id: b) {
       c *= ci
       w = i
     } else {
-      w = store(b)
+      w = store(id: b)
     }
     let node =
       u == w
@@ -304,14 +256,14 @@ extension Tracer {
   }
 
   /// `1/a`: one `.power(-1)` constraint (the scalar of a `c·z` operand kept pending).
-  func reciprocal(_ a: Traced) -> Traced {
+  func reciprocal(_ a: Int32) -> Traced {
     var c = 1.0
     let u: Int32
-    if let (i, ci) = scaledVariable(a) {
+    if let (i, ci) = scaledVariable(id: a) {
       c = 1 / ci
       u = i
     } else {
-      u = store(a)
+      u = store(id: a)
     }
     let exponent = graph.appendConstant(-1)
     let node = graph.appendRecordedAssignment(.power, payload: exponent, u)

@@ -40,6 +40,9 @@ public final class Tracer {
   @exclusivity(unchecked) var compositeStart = AppendBuffer<Int>()
   @exclusivity(unchecked) var compositeConstant = AppendBuffer<Double>()
   @exclusivity(unchecked) var compositeStored = AppendBuffer<Int32>()
+  /// Whether a term appended since the last pending value was closed has a
+  /// non-finite coefficient (then `finishComposite` discards the value).
+  @exclusivity(unchecked) var madeNonFiniteTerm = false
 
   /// `+` and scaling store an operand with more terms than this first, so that a
   /// chain `s = s + x` costs O(terms) per step instead of copying a growing list.

@@ -4,7 +4,7 @@
 enum VariableBudget {
   /// A lower bound on the bytes one variable costs while building (the graph's
   /// per-variable arrays, its argument and name entries): the helpers measured
-  /// 53–112 bytes per variable.
+  /// 33–112 bytes per variable.
   static let bytesPerVariable = 48
 
   /// `.resultTooLarge` if `count` variables would need more than the machine's

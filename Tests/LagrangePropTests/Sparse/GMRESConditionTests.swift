@@ -101,6 +101,27 @@ final class GMRESConditionTests: XCTestCase {
     XCTAssertThrowsError(try markov.program.solveConstraints(at: markov.rewards))
   }
 
+  /// `v = r + Pv` with arbitrary rewards: singular and inconsistent. GMRES runs
+  /// out of iterations on it, and its singularity check (which stalls within two
+  /// restart cycles) turns that into the forward solve not converging, as for
+  /// the direct solvers — not an invitation to raise the iteration limit.
+  func testInconsistentSingularSystemIsNotConvergedOnEveryPath() throws {
+    let markov = try SingularMarkov(states: 500, seed: 13)
+    let rewards = markov.rewards.map { $0 + 1 }  // adds 1 to every r: outside the range
+    var options = SolveOptions()
+    options.krylovMaxIterations = 300
+    for solver in [Solver.krylov, .automatic, .lu] {
+      let error = caughtLagrangePropError("\(solver)") {
+        _ = try markov.program.gradient(at: rewards, solver: solver, options: options)
+      }
+      guard case .notConverged(let variables, _, _)? = error else {
+        XCTFail("\(solver): expected .notConverged, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertTrue(variables.allSatisfy { $0.hasPrefix("v") }, "\(solver)")
+    }
+  }
+
   /// A regular Markov chain: GMRES reports a condition estimate that is never
   /// below the true reciprocal condition number of the matrix it works on (the
   /// row-equilibrated `D = γPᵀ − I`, computed here densely from `P`), and not far

@@ -152,6 +152,36 @@ final class TracingMisuseTests: XCTestCase {
     }
   }
 
+  /// A quotient whose reciprocal's scalar overflows is a recorded misuse, and the
+  /// poisoned reciprocal is never multiplied.
+  func testQuotientWithOverflowingReciprocal() {
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "affine expression in 'y'", operation: "/", value: .infinity),
+      mentioning: ["'y'"]
+    ) {
+      _ = try Program.trace(inputs: ["x", "y"]) { t in
+        exp(t.inputs[0] / (1e-320 * t.inputs[1]))
+      }
+    }
+  }
+
+  /// A pending value stored by one operation is read as its variable afterwards:
+  /// the same values and gradients, and no variable added for the later uses.
+  func testStoredPendingValueReusedAsItsVariable() throws {
+    let program = try Program.trace(inputs: ["x", "y"]) { t in
+      let c = 2 * t.inputs[0] + t.inputs[1]
+      let e = exp(c)  // stores c
+      return e * (c + 1) + sin(3 * c)
+    }
+    XCTAssertEqual(program.variableCount, 2 + 1 + 1 + 1 + 1 + 1 + 1)  // x, y; c, e, c+1, e·(c+1), 3c, sin
+    let (x, y) = (0.3, -0.2)
+    let c = 2 * x + y
+    let g = try program.gradient(at: [x, y])
+    let dfdc = Foundation.exp(c) * (c + 1) + Foundation.exp(c) + 3 * Foundation.cos(3 * c)
+    assertClose(g.value, Foundation.exp(c) * (c + 1) + Foundation.sin(3 * c), relative: 1e-14)
+    assertClose(g.gradient, [2 * dfdc, dfdc], relative: 1e-14)
+  }
+
   func testEmptyReductionsAndLengthMismatch() {
     assertLagrangePropError(.emptyTracedReduction(function: "sum"), mentioning: ["sum"]) {
       _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] + sum([]) }
