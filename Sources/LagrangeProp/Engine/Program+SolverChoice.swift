@@ -58,9 +58,11 @@ extension Program {
         }
         if block.feedbackCount > Self.smallBlockFeedbackCount
           && reducedFactorizationFlops(b, options: options).flops > Self.reducedFlopsWithoutAnalysis
+          && !isDenseBlock(b, options: options)
         {
-          // A large block goes to a sparse LU or GMRES (chosen per block at its
-          // first solve): counted at GMRES's pessimistic guess where that is cheaper.
+          // A large sparse block goes to a sparse LU or GMRES (chosen per block at its
+          // first solve): counted at GMRES's pessimistic guess where that is cheaper;
+          // a dense one is factored dense (`isDenseBlock`).
           let krylov = Self.krylovFlopsGuess(
             order: block.size, nonzeros: blockEdges + block.size, restart: options.krylovRestart)
           if krylov < cost {
