@@ -2,7 +2,8 @@ extension Program {
   /// Reusable buffers for repeated `evaluate`, `gradient` and `linearize` calls:
   /// the values, the local partials and the multipliers of one call, kept for the
   /// next, so that calls at new points allocate nothing proportional to the
-  /// program (no fresh pages to fault in).
+  /// program (no fresh pages to fault in); and the last solver choice, so that
+  /// `.automatic` does not work it out again for the same program.
   ///
   /// ```swift
   /// let workspace = Program.Workspace()
