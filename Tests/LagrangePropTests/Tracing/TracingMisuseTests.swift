@@ -159,8 +159,10 @@ final class TracingMisuseTests: XCTestCase {
       .nonFiniteConstant(variable: "affine expression in 'y'", operation: "/", value: .infinity),
       mentioning: ["'y'"]
     ) {
+      // A subnormal scale (written as a product: a literal would warn that it underflows).
+      let tiny = 0x1p-1000 * 0x1p-63
       _ = try Program.trace(inputs: ["x", "y"]) { t in
-        exp(t.inputs[0] / (1e-320 * t.inputs[1]))
+        exp(t.inputs[0] / (tiny * t.inputs[1]))
       }
     }
   }
