@@ -1,16 +1,23 @@
 import Dispatch
+import Foundation
 
 /// A `KrylovSolver`'s singularity check running on a background thread: shared
 /// by every copy of the solver, waited for once, its result kept.
+///
+/// The check gets a thread of its own rather than a work item on a global
+/// dispatch queue: the caller may itself be one of `gradients(at:)`'s workers
+/// on that queue's pool, and waiting there for an item queued behind the
+/// waiting workers would rely on the pool growing past its width (libdispatch
+/// on Linux did in a test, but nothing promises it).
 final class KrylovConditionCheck: @unchecked Sendable {
   private let done = DispatchGroup()
   /// Written once by the worker before `done.leave()`, read only after `done.wait()`.
   private var outcome: Result<Double, LinearAlgebraError>?
 
-  /// Starts `solver.reciprocalConditionEstimate()` on a global queue.
+  /// Starts `solver.reciprocalConditionEstimate()` on a new thread.
   init(_ solver: KrylovSolver) {
     done.enter()
-    DispatchQueue.global(qos: .userInitiated).async { [self] in
+    Thread.detachNewThread { [self] in
       outcome = Result { () throws(LinearAlgebraError) in try solver.reciprocalConditionEstimate() }
       done.leave()
     }

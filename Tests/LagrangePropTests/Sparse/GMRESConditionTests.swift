@@ -180,6 +180,24 @@ final class GMRESConditionTests: XCTestCase {
       try markov.program.gradient(at: markov.rewards, solver: .krylov, options: strict))
   }
 
+  /// Batched gradients on GMRES paths: each worker's singularity check runs on
+  /// a thread of its own (a check queued on the workers' own dispatch pool could
+  /// wait forever), and the answers are those of serial calls, bit for bit.
+  func testBatchedGradientsWithGMRESChecks() throws {
+    let markov = try SparseMarkovFixture(states: 2000, transitions: 8, seed: 8)
+    let points = (0..<6).map { k in markov.rewards.map { $0 + Double(k) / 7 } }
+    for solver in [Solver.krylov, .automatic] {
+      let batched = try markov.program.gradients(at: points, solver: solver)
+      XCTAssertEqual(batched.count, points.count)
+      for (point, result) in zip(points, batched) {
+        let serial = try markov.program.gradient(at: point, solver: solver)
+        XCTAssertEqual(result.gradient, serial.gradient, "\(solver)")
+        XCTAssertEqual(result.reciprocalCondition, serial.reciprocalCondition, "\(solver)")
+        XCTAssertNotNil(result.reciprocalCondition, "\(solver)")
+      }
+    }
+  }
+
   /// `estimatesCondition = false` skips the check: no estimate, same answer.
   func testCheckCanBeSkipped() throws {
     let markov = try SparseMarkovFixture(states: 500, transitions: 8, seed: 7)
