@@ -95,6 +95,34 @@ extension Linearization {
     }
   }
 
+  /// The loosest GMRES tolerance among the systems of this linearization
+  /// (`nil` when none is solved by GMRES).
+  var krylovTolerance: Double? {
+    func tolerance(_ system: SparseSystem) -> Double? {
+      switch system {
+      case .krylov(let k), .frozenLU(let k, _): k.settings.tolerance
+      case .lu: nil
+      }
+    }
+    switch factor {
+    case .sparse(let system): return tolerance(system)
+    case .blocks(let factors):
+      return factors.compactMap { f -> Double? in
+        guard case .sparse(let s) = f else { return nil }
+        return tolerance(s.system)
+      }.max()
+    default: return nil
+    }
+  }
+
+  /// The largest recomputed adjoint residual a GMRES gradient may have:
+  /// `√krylovTolerance` (10⁻⁶ by default) — GMRES stops at `krylovTolerance` in
+  /// its own residual, and the recomputation from the partials agrees with it up
+  /// to rounding; anything far above means the solve went wrong (GMRES on a
+  /// preconditioner whose triangular solves grow without bound, say), and the
+  /// gradient is refused rather than returned approximate.
+  var krylovResidualBound: Double? { krylovTolerance.map { $0.squareRoot() } }
+
   /// `‖R·(D λ + w)_z‖₂ / ‖R·w_z‖₂` over the non-input constraints (program
   /// order), `R` the row equilibration GMRES uses (`1 / max_i |D[a, i]|` for row
   /// `a`): the true relative residual of an adjoint solve, from the partials.

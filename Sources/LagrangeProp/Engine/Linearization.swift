@@ -137,13 +137,19 @@ public struct Linearization: Sendable {
       workspace.declarationMultipliers = out
       adjoints = out
     }
+    var krylovResidual: Double?
+    if usesKrylov {
+      let residual = adjointResidual(
+        lambda, objectiveGradient: try program.objectiveGradient(programValues))
+      if let bound = krylovResidualBound, !(residual <= bound) {
+        throw .krylovNotConverged(iterations: 0, residual: residual, tolerance: bound)
+      }
+      krylovResidual = residual
+    }
     return GradientResult(
       value: try objectiveValue(), gradient: Array(lambda[0..<program.inputCount]),
       adjoints: adjoints, solver: solver, solverReason: solverReason,
-      reciprocalCondition: reciprocalCondition,
-      krylovResidual: usesKrylov
-        ? adjointResidual(lambda, objectiveGradient: try program.objectiveGradient(programValues))
-        : nil)
+      reciprocalCondition: reciprocalCondition, krylovResidual: krylovResidual)
   }
 
   /// The tangents `τ` solving `Dᵀ τ = −v` (forward mode). With `v = e_j` for input

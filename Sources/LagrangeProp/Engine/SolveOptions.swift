@@ -63,9 +63,9 @@ public struct SolveOptions: Sendable {
   /// estimate is also the singularity check: GMRES converges on an exactly
   /// singular but consistent system to one of its many solutions, so each
   /// system a linearization (or an affine block's forward solve) uses is first
-  /// solved once with a fixed pseudo-random ±1 right-hand side to a tolerance of
+  /// solved once with a fixed pseudo-random right-hand side (entries uniform in [−1, 1)) to a tolerance of
   /// `min(10⁻⁶, 10⁻⁴/√n)`. A singular matrix misses it, and the call throws
-  /// `.singularJacobian`; a regular one gives `n / (‖A‖₁·‖y‖₁)`, an estimate
+  /// `.singularJacobian`; a regular one gives `‖c‖₁ / (‖A‖₁·‖y‖₁)`, an estimate
   /// that is never below the true reciprocal condition number of the
   /// row-equilibrated matrix (for a random right-hand side it can be optimistic
   /// by a factor of order `√n`). It costs about half a GMRES solve to 10⁻¹² of

@@ -91,7 +91,10 @@ public enum LagrangePropError: Error, Equatable, Sendable {
   /// `iterations` matrix–vector products at relative residual `residual`, above
   /// `tolerance` (`SolveOptions.krylovTolerance`, the inexact-Newton forcing
   /// term, or the looser one of the singularity check described at
-  /// `SolveOptions.estimatesCondition`): no approximate result is returned. Raise `krylovMaxIterations` or
+  /// `SolveOptions.estimatesCondition`): no approximate result is returned.
+  /// A GMRES gradient whose adjoint residual, recomputed from the partials,
+  /// exceeds `√krylovTolerance` is refused the same way, with `iterations` 0
+  /// and that bound as `tolerance`. Raise `krylovMaxIterations` or
   /// `krylovRestart`, or use `.sparseLU`.
   case krylovNotConverged(iterations: Int, residual: Double, tolerance: Double)
   /// A sparse LU (`.sparseLU`) whose factors — `factorNonzeros` entries of

@@ -34,8 +34,8 @@ final class KrylovConditionCheck: @unchecked Sendable {
 
 extension KrylovSolver {
   /// The relative tolerance of the condition check's solve for a matrix of
-  /// order `n`: well below `1/√n`, the relative size of the part of a random
-  /// ±1 vector outside the range of a singular matrix (see
+  /// order `n`: well below `1/√n`, the relative size of the part of a
+  /// random vector outside the range of a singular matrix (see
   /// `reciprocalConditionEstimate()`), and never tighter than the solver's own.
   static func conditionCheckTolerance(order n: Int, settings: KrylovSettings) -> Double {
     max(settings.tolerance, min(1e-6, 1e-4 / Double(max(n, 1)).squareRoot()))
@@ -44,7 +44,7 @@ extension KrylovSolver {
   /// An estimate of the reciprocal condition number `1 / (‖A‖₁·‖A⁻¹‖₁)` of
   /// the row-equilibrated matrix `A = R·M` GMRES works on, and the check that
   /// `M` is not singular, from one GMRES solve `A·y = c` with a fixed
-  /// pseudo-random ±1 right-hand side `c`.
+  /// pseudo-random right-hand side `c` (entries uniform in [−1, 1)).
   ///
   /// `‖y‖₁ / ‖c‖₁ ≤ ‖A⁻¹‖₁`, so the estimate `‖c‖₁ / (‖A‖₁·‖y‖₁)` is never
   /// below the true reciprocal condition number: it may be optimistic (for a
@@ -53,7 +53,10 @@ extension KrylovSolver {
   /// side: a singular `M` — which GMRES, converging on a consistent singular
   /// system to one of its many solutions, cannot tell from a regular one — has a
   /// range that misses `c` by about `‖c‖₂/√n`, so this solve stalls above its
-  /// tolerance (`conditionCheckTolerance`) and the matrix is refused.
+  /// tolerance (`conditionCheckTolerance`) and the matrix is refused. So does a
+  /// regular matrix GMRES cannot solve with this preconditioner (strongly
+  /// non-normal, or an ILU(0) whose triangular solves grow without bound): the
+  /// refusal means "singular, or beyond GMRES".
   ///
   /// - Complexity: one GMRES solve to a tolerance of `min(10⁻⁶, 10⁻⁴/√n)` (about
   ///   half the iterations of a solve to 10⁻¹²), at most `settings.maxIterations`
@@ -67,8 +70,9 @@ extension KrylovSolver {
   package func reciprocalConditionEstimate() throws(LinearAlgebraError) -> Double {
     let n = order
     guard n > 0 else { return 1 }
-    // c_i = ±1 from a fixed SplitMix64 stream: deterministic, and with
-    // probability 1 outside the range of a singular matrix.
+    // c_i uniform in [−1, 1) from a fixed SplitMix64 stream: deterministic, and
+    // with probability 1 outside the range of a singular matrix (±1 entries were
+    // not: an equilibrated 2 × 2 `I − P` has range (1, −1), which half of them hit).
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
     var c = [Double](repeating: 0, count: n)
     for i in 0..<n {
@@ -76,7 +80,7 @@ extension KrylovSolver {
       var z = state
       z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
       z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      c[i] = (z ^ (z >> 31)) & 1 == 0 ? 1 : -1
+      c[i] = Double((z ^ (z >> 31)) >> 11) * 0x1p-52 - 1
     }
     // ‖A‖₁ of A = R·M, column sums of |r_i·m_ij| (M in CSC).
     var normA = 0.0
@@ -128,11 +132,13 @@ extension KrylovSolver {
     guard converged, normY.isFinite, normY > 0 else {
       throw .singular(routine: routineName, pivot: largest)
     }
-    return min(1, Double(n) / (normA * normY))
+    var normC = 0.0
+    for value in c { normC += abs(value) }
+    return min(1, normC / (normA * normY))
   }
 
   /// The routine a singular matrix is reported by.
   private var routineName: String {
-    "GMRES (no solution for a generic right-hand side: the matrix is singular, or too ill-conditioned for GMRES; .sparseLU or .lu report its condition)"
+    "GMRES (no solution for a generic right-hand side: the matrix is singular, or GMRES with this preconditioner cannot solve with it — too ill-conditioned or strongly non-normal; .sparseLU or .lu tell which)"
   }
 }

@@ -180,6 +180,60 @@ final class GMRESConditionTests: XCTestCase {
       try markov.program.gradient(at: markov.rewards, solver: .krylov, options: strict))
   }
 
+  /// The smallest singular chain (found by an outside probe): an equilibrated
+  /// 2 × 2 `I − P` has range `(1, −1)`, which a ±1 right-hand side hits half the
+  /// time; the check's right-hand side has continuous entries, and `.krylov`
+  /// refuses the chain as every direct solver does.
+  func testTwoStateSingularChainIsRefusedByGMRES() throws {
+    var graph = ConstraintGraph()
+    let r0 = graph.input("r0"), r1 = graph.input("r1")
+    let v0 = graph.unknown("v0"), v1 = graph.unknown("v1")
+    try graph.define(v0, .linear([1, 1]), [r0, v1])  // P row 0 = (0, 1)
+    try graph.define(v1, .linear([1, 0.7, 0.3]), [r1, v0, v1])  // P row 1 = (0.7, 0.3)
+    let program = try graph.compile(objective: .linear([0, 0, 1, -1]))
+    // u = (1, 2) solves it with r = (I − P)·u = (−1, 0.7).
+    for solver in [Solver.krylov, .lu, .sparseLU] {
+      let error = caughtLagrangePropError("\(solver)") {
+        _ = try program.linearize(at: [-1, 0.7], solution: [-1, 0.7, 1, 2], solver: solver)
+      }
+      guard case .singularJacobian? = error else {
+        XCTFail("\(solver): expected .singularJacobian, got \(String(describing: error))")
+        continue
+      }
+    }
+  }
+
+  /// A regular cycle GMRES cannot solve (`u_i − 2·u_{i+1} = x_i` around a ring of
+  /// 1500: strongly non-normal, its ILU(0) sweeps grow like 2ⁿ). With the check
+  /// off, a GMRES gradient whose recomputed residual is far above the tolerance
+  /// used to be returned (all 0.5 where `.lu` gives −1); now every GMRES result
+  /// is an error, never that gradient.
+  func testGMRESGradientWithAWrongResidualIsRefused() throws {
+    let n = 1500
+    var graph = ConstraintGraph()
+    let x = (0..<n).map { graph.input("x\($0)") }
+    let u = (0..<n).map { graph.unknown("u\($0)") }
+    for i in 0..<n {
+      try graph.constrain(u[i], residual: .linear([1, -2, -1]), [u[i], u[(i + 1) % n], x[i]])
+    }
+    let program = try graph.compile(
+      objective: .linear([Double](repeating: 0, count: n) + [Double](repeating: 1, count: n)))
+    let inputs = (0..<n).map { Double($0 % 5) - 2 }
+    let solution = try program.solveConstraints(at: inputs)
+    let reference = try program.linearize(at: inputs, solution: solution, solver: .lu).gradient()
+    XCTAssertEqual(reference.gradient[0], -1, accuracy: 1e-12)  // (I − 2S)ᵀλ = −1: λ = 1
+    var unchecked = SolveOptions()
+    unchecked.estimatesCondition = false
+    for options in [SolveOptions(), unchecked] {
+      XCTAssertThrowsError(
+        try program.linearize(at: inputs, solution: solution, solver: .krylov, options: options)
+          .gradient()
+      ) { error in
+        XCTAssertNotNil(error as? LagrangePropError, "\(error)")
+      }
+    }
+  }
+
   /// Batched gradients on GMRES paths: each worker's singularity check runs on
   /// a thread of its own (a check queued on the workers' own dispatch pool could
   /// wait forever), and the answers are those of serial calls, bit for bit.
