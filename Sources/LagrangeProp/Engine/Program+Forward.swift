@@ -301,7 +301,7 @@ extension Program {
           throw .notConverged(variables: blockNames(), iterations: iterations, residual: .infinity)
         }
       case .newton:
-        let lu: BlockFactorization
+        var lu: BlockFactorization
         // A non-affine block's step is not at the solution: GMRES skips its
         // singularity check there (the linearization at the solution makes it).
         scratch.inexactNewtonStep = !blockIsAffine[b]
@@ -328,7 +328,29 @@ extension Program {
         let forcing =
           blockIsAffine[b]
           ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
-        do { try lu.solve(inPlace: &step, tolerance: forcing) } catch {
+        var stepError: LinearAlgebraError?
+        do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { stepError = error }
+        // `.automatic` gave the block to GMRES, which could not reach its
+        // tolerance (an ill-conditioned block: the residual stalls near ε·κ):
+        // a sparse LU of it instead, when its factors fit the memory limit.
+        if case .krylovNotConverged? = stepError,
+          try fallBackToSparseLU(
+            b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+        {
+          do {
+            lu = try factorReducedJacobian(
+              b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+          } catch {
+            guard case .singularJacobian = error else { throw error }
+            throw .notConverged(
+              variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+          }
+          lastFactor = lu
+          for r in 0..<m { step[r] = -residual[r] }
+          stepError = nil
+          do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { stepError = error }
+        }
+        if let error = stepError {
           // GMRES that ran out on a singular matrix (an inconsistent system):
           // its singularity check says why.
           if case .krylovNotConverged = error {

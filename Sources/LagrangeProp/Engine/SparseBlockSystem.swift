@@ -255,6 +255,31 @@ extension Program {
       ))
   }
 
+  /// `.automatic`'s fallback for block `b` after GMRES failed to converge on it:
+  /// switches the block's plan to a sparse LU when the AMD ordering's count of
+  /// its factors fits `options.matrixByteLimit`. Returns whether it did (never
+  /// for `.krylov`, which asked for GMRES).
+  ///
+  /// - Complexity: one AMD ordering of the block's pattern.
+  /// - Throws: `.linearAlgebra` if the ordering fails.
+  func fallBackToSparseLU(
+    _ b: Int, partials: UnsafeBufferPointer<Double>, options: SolveOptions,
+    scratch: inout BlockScratch
+  ) throws(LagrangePropError) -> Bool {
+    guard options.blockMethod == .automatic, var plan = scratch.sparsePlans[b],
+      plan.choice == .krylov
+    else { return false }
+    let matrix = assembleSparseJacobian(plan.pattern, partials: partials)
+    let estimate: SparseFillEstimate
+    do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }
+    guard estimate.bytes <= Double(options.matrixByteLimit) else { return false }
+    plan.choice = .sparseLU
+    plan.reason +=
+      "; GMRES did not converge, so a sparse LU ≈ \(Self.flops(estimate.flops)), \(Int(estimate.factorNonzeros)) non-zeros in L + U (AMD)"
+    scratch.sparsePlans[b] = plan
+    return true
+  }
+
   /// `.automatic`'s choice for a large block: the cheapest of the reduced
   /// factorization (band LU where the block's band is narrow, else dense LU if it
   /// fits the memory limit), a sparse LU (flops and non-zeros from the AMD

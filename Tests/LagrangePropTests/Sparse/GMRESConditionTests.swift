@@ -234,6 +234,48 @@ final class GMRESConditionTests: XCTestCase {
     }
   }
 
+  /// An ill-conditioned but regular chain (γ = 1 − 10⁻⁶, n = 1000, found by an
+  /// outside probe): GMRES's residual stalls near ε·κ ≈ 10⁻¹⁰, above its 10⁻¹²
+  /// tolerance, so the shared forward solve used to throw `.krylovNotConverged`
+  /// even for `.lu`. `.automatic` now falls back to a sparse LU of the block, and
+  /// every direct solver answers, agreeing to the conditioning.
+  func testIllConditionedBlockFallsBackFromGMRESToSparseLU() throws {
+    let n = 1000
+    let gamma = 1 - 1e-6
+    var rng = SplitMix64(seed: 22)
+    var graph = ConstraintGraph()
+    let r = (0..<n).map { graph.input("r\($0)") }
+    let v = (0..<n).map { graph.unknown("v\($0)") }
+    for i in 0..<n {
+      var row: [Int: Double] = [:]
+      for _ in 0..<8 {
+        row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
+          in: 0.01...1, using: &rng)
+      }
+      let total = row.values.reduce(0, +)
+      let sorted = row.sorted { $0.key < $1.key }
+      try graph.define(
+        v[i], .linear([1] + sorted.map { gamma * $0.value / total }),
+        [r[i]] + sorted.map { v[$0.key] })
+    }
+    let weights = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+    let program = try graph.compile(objective: .linear([Double](repeating: 0, count: n) + weights))
+    let rewards = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }
+    let reference = try program.gradient(at: rewards, solver: .lu)
+    let rcond = try XCTUnwrap(reference.reciprocalCondition)
+    XCTAssertLessThan(rcond, 1e-5)
+    for solver in [Solver.automatic, .blockTriangular, .sparseLU] {
+      let result = try program.gradient(at: rewards, solver: solver)
+      let scale = reference.gradient.map(abs).max() ?? 1
+      let difference = zip(result.gradient, reference.gradient).map { abs($0 - $1) }.max() ?? 0
+      XCTAssertLessThanOrEqual(difference, 1e3 * Double.ulpOfOne / rcond * scale, "\(solver)")
+    }
+    let automatic = try program.gradient(at: rewards)
+    XCTAssertTrue(
+      automatic.solverReason.contains("GMRES did not converge, so a sparse LU"),
+      automatic.solverReason)
+  }
+
   /// Batched gradients on GMRES paths: each worker's singularity check runs on
   /// a thread of its own (a check queued on the workers' own dispatch pool could
   /// wait forever), and the answers are those of serial calls, bit for bit.
