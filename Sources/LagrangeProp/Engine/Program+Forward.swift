@@ -301,35 +301,41 @@ extension Program {
           throw .notConverged(variables: blockNames(), iterations: iterations, residual: .infinity)
         }
       case .newton:
-        var lu: BlockFactorization
         // A non-affine block's step is not at the solution: GMRES skips its
         // singularity check there (the linearization at the solution makes it).
         scratch.inexactNewtonStep = !blockIsAffine[b]
         defer { scratch.inexactNewtonStep = false }
-        do {
-          lu = try factorReducedJacobian(
-            b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
-        } catch {
-          // A singular S at a point that is not a solution: Newton cannot go on from
-          // here (z = z² + 1, which has no real solution, stalls at the minimum of its
-          // residual, where S = 0). The block did not converge; `.singularJacobian` is
-          // kept for a singular Jacobian at a solution (from `linearize`).
-          guard case .singularJacobian = error else { throw error }
-          throw .notConverged(
+        // A singular S at a point that is not a solution: Newton cannot go on from
+        // here (z = z² + 1, which has no real solution, stalls at the minimum of its
+        // residual, where S = 0). The block did not converge; `.singularJacobian` is
+        // kept for a singular Jacobian at a solution (from `linearize`).
+        func stalled() -> LagrangePropError {
+          .notConverged(
             variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
         }
-        lastFactor = lu
-        for r in 0..<m {
-          step[r] = -residual[r]
-          saved[r] = values[block.feedbackStart + r]
+        func factor() throws(LagrangePropError) -> BlockFactorization {
+          do {
+            return try factorReducedJacobian(
+              b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+          } catch {
+            guard case .singularJacobian = error else { throw error }
+            throw stalled()
+          }
         }
         // Inexact Newton (GMRES blocks): a step only as accurate as the outer
         // iteration needs; affine blocks are solved to the Krylov tolerance at once.
         let forcing =
           blockIsAffine[b]
           ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
-        var stepError: LinearAlgebraError?
-        do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { stepError = error }
+        /// Newton's step `S·step = −residual` with `lu`; the solver's error, if any.
+        func solveStep(with lu: BlockFactorization) -> LinearAlgebraError? {
+          for r in 0..<m { step[r] = -residual[r] }
+          do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { return error }
+          return nil
+        }
+        for r in 0..<m { saved[r] = values[block.feedbackStart + r] }
+        var lu = try factor()
+        var stepError = solveStep(with: lu)
         // `.automatic` gave the block to GMRES, which could not reach its
         // tolerance (an ill-conditioned block: the residual stalls near ε·κ):
         // a sparse LU of it instead, when its factors fit the memory limit.
@@ -337,27 +343,15 @@ extension Program {
           try fallBackToSparseLU(
             b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
         {
-          do {
-            lu = try factorReducedJacobian(
-              b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
-          } catch {
-            guard case .singularJacobian = error else { throw error }
-            throw .notConverged(
-              variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
-          }
-          lastFactor = lu
-          for r in 0..<m { step[r] = -residual[r] }
-          stepError = nil
-          do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { stepError = error }
+          lu = try factor()
+          stepError = solveStep(with: lu)
         }
+        lastFactor = lu
         if let error = stepError {
           // GMRES that ran out on a singular matrix (an inconsistent system):
           // its singularity check says why.
           if case .krylovNotConverged = error {
-            do { try lu.awaitSingularityCheck() } catch .singular {
-              throw .notConverged(
-                variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
-            } catch {}
+            do { try lu.awaitSingularityCheck() } catch .singular { throw stalled() } catch {}
           }
           throw singularityError(error, unknownsFrom: block.feedbackStart)
         }
@@ -367,8 +361,7 @@ extension Program {
           guard case .singular = error else {
             throw singularityError(error, unknownsFrom: block.start)
           }
-          throw .notConverged(
-            variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+          throw stalled()
         }
         var alpha = 1.0
         while true {
