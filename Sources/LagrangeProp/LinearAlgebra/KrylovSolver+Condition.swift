@@ -99,18 +99,8 @@ extension KrylovSolver {
     do {
       try y.withUnsafeMutableBufferPointer { (yp) throws(LinearAlgebraError) in
         try c.withUnsafeBufferPointer { (cp) throws(LinearAlgebraError) in
-          try rowScale.withUnsafeBufferPointer { (s) throws(LinearAlgebraError) in
-            _ = try GMRES.solve(
-              order: n, settings: run, b: cp, x: yp, stopsOnStagnation: true,
-              apply: { v, w in
-                matrix.multiply(v, into: w, transpose: false)
-                for i in 0..<w.count { w[i] *= s[i] }
-              },
-              precondition: { v in
-                if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
-                preconditioner.apply(v, transpose: false)
-              })
-          }
+          _ = try solveEquilibrated(
+            cp, into: yp, transpose: false, settings: run, stopsOnStagnation: true)
         }
       }
       converged = true

@@ -100,22 +100,35 @@ package struct KrylovSolver: LinearSystemSolver {
     let scale = transpose ? columnScale : rowScale
     for i in 0..<order { b[i] *= scale[i] }
     let outcome = try x.withUnsafeMutableBufferPointer { (xp) throws(LinearAlgebraError) in
-      try scale.withUnsafeBufferPointer { (s) throws(LinearAlgebraError) in
-        try GMRES.solve(
-          order: order, settings: run, b: UnsafeBufferPointer(b), x: xp,
-          apply: { v, y in
-            matrix.multiply(v, into: y, transpose: transpose)
-            for i in 0..<y.count { y[i] *= s[i] }
-          },
-          precondition: { v in
-            // The preconditioner of the scaled matrix R·A is R·M: (R·M)⁻¹ = M⁻¹·R⁻¹.
-            if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
-            preconditioner.apply(v, transpose: transpose)
-          })
-      }
+      try solveEquilibrated(UnsafeBufferPointer(b), into: xp, transpose: transpose, settings: run)
     }
     for i in 0..<order { b[i] = x[i] }
     return outcome
+  }
+
+  /// GMRES on the equilibrated system `R·A·x = c` (or `C·Aᵀ·x = c`): `c` is
+  /// already scaled, `x` holds the initial guess and, even when this throws,
+  /// the last iterate.
+  ///
+  /// - Throws: as `GMRES.solve`.
+  func solveEquilibrated(
+    _ c: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>,
+    transpose: Bool, settings run: KrylovSettings, stopsOnStagnation: Bool = false
+  ) throws(LinearAlgebraError) -> KrylovOutcome {
+    try (transpose ? columnScale : rowScale).withUnsafeBufferPointer {
+      (s) throws(LinearAlgebraError) in
+      try GMRES.solve(
+        order: order, settings: run, b: c, x: x, stopsOnStagnation: stopsOnStagnation,
+        apply: { v, y in
+          matrix.multiply(v, into: y, transpose: transpose)
+          for i in 0..<y.count { y[i] *= s[i] }
+        },
+        precondition: { v in
+          // The preconditioner of the scaled matrix R·A is R·M: (R·M)⁻¹ = M⁻¹·R⁻¹.
+          if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
+          preconditioner.apply(v, transpose: transpose)
+        })
+    }
   }
 
   /// Solves `A·X = B` (or `Aᵀ·X = B`) column by column in place (the
