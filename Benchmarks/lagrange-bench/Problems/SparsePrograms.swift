@@ -23,23 +23,9 @@ struct SparseMarkovReward {
   init(states n: Int, transitions t: Int, seed: UInt64) throws {
     var rng = SplitMix64(seed: seed ^ UInt64(n) &* 0x9E37_79B9)
     states = n
-    var destinations: [[Int]] = []
-    var probabilities: [[Double]] = []
-    destinations.reserveCapacity(n)
-    probabilities.reserveCapacity(n)
-    for _ in 0..<n {
-      var row: [Int: Double] = [:]
-      for _ in 0..<t {
-        row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
-          in: 0.01...1, using: &rng)
-      }
-      let total = row.values.reduce(0, +)
-      let sorted = row.sorted { $0.key < $1.key }
-      destinations.append(sorted.map(\.key))
-      probabilities.append(sorted.map { $0.value / total })
-    }
-    self.destinations = destinations
-    self.probabilities = probabilities
+    let transitions = RandomTransitions(states: n, transitions: t, using: &rng)
+    destinations = transitions.destinations
+    probabilities = transitions.probabilities
     rewards = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }
     weights = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
     var graph = ConstraintGraph()

@@ -18,19 +18,8 @@ final class GMRESConditionTests: XCTestCase {
 
     init(states n: Int, seed: UInt64) throws {
       var rng = SplitMix64(seed: seed)
-      var destinations: [[Int]] = []
-      var probabilities: [[Double]] = []
-      for _ in 0..<n {
-        var row: [Int: Double] = [:]
-        for _ in 0..<8 {
-          row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
-            in: 0.01...1, using: &rng)
-        }
-        let total = row.values.reduce(0, +)
-        let sorted = row.sorted { $0.key < $1.key }
-        destinations.append(sorted.map(\.key))
-        probabilities.append(sorted.map { $0.value / total })
-      }
+      let transitions = RandomTransitions(states: n, transitions: 8, using: &rng)
+      let (destinations, probabilities) = (transitions.destinations, transitions.probabilities)
       let u = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
       solution = u
       rewards = (0..<n).map { i in
@@ -243,20 +232,14 @@ final class GMRESConditionTests: XCTestCase {
     let n = 1000
     let gamma = 1 - 1e-6
     var rng = SplitMix64(seed: 22)
+    let p = RandomTransitions(states: n, transitions: 8, using: &rng)
     var graph = ConstraintGraph()
     let r = (0..<n).map { graph.input("r\($0)") }
     let v = (0..<n).map { graph.unknown("v\($0)") }
     for i in 0..<n {
-      var row: [Int: Double] = [:]
-      for _ in 0..<8 {
-        row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
-          in: 0.01...1, using: &rng)
-      }
-      let total = row.values.reduce(0, +)
-      let sorted = row.sorted { $0.key < $1.key }
       try graph.define(
-        v[i], .linear([1] + sorted.map { gamma * $0.value / total }),
-        [r[i]] + sorted.map { v[$0.key] })
+        v[i], .linear([1] + p.probabilities[i].map { gamma * $0 }),
+        [r[i]] + p.destinations[i].map { v[$0] })
     }
     let weights = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
     let program = try graph.compile(objective: .linear([Double](repeating: 0, count: n) + weights))

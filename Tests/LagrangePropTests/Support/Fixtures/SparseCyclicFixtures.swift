@@ -14,19 +14,8 @@ struct SparseMarkovFixture {
 
   init(states n: Int, transitions t: Int, seed: UInt64) throws {
     var rng = SplitMix64(seed: seed)
-    var destinations: [[Int]] = []
-    var probabilities: [[Double]] = []
-    for _ in 0..<n {
-      var row: [Int: Double] = [:]
-      for _ in 0..<t {
-        row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
-          in: 0.01...1, using: &rng)
-      }
-      let total = row.values.reduce(0, +)
-      let sorted = row.sorted { $0.key < $1.key }
-      destinations.append(sorted.map(\.key))
-      probabilities.append(sorted.map { $0.value / total })
-    }
+    let transitions = RandomTransitions(states: n, transitions: t, using: &rng)
+    let (destinations, probabilities) = (transitions.destinations, transitions.probabilities)
     self.destinations = destinations
     self.probabilities = probabilities
     rewards = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }
