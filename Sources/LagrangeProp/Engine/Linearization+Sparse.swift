@@ -80,20 +80,7 @@ extension Program {
 
 extension Linearization {
   /// Whether any solve of this linearization runs GMRES.
-  var usesKrylov: Bool {
-    switch factor {
-    case .sparse(.krylov), .sparse(.frozenLU): return true
-    case .blocks(let factors):
-      return factors.contains {
-        guard case .sparse(let s) = $0 else { return false }
-        switch s.system {
-        case .krylov, .frozenLU: return true
-        case .lu: return false
-        }
-      }
-    default: return false
-    }
-  }
+  var usesKrylov: Bool { krylovTolerance != nil }
 
   /// The loosest GMRES tolerance among the systems of this linearization
   /// (`nil` when none is solved by GMRES).
