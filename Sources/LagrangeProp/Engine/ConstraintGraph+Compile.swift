@@ -31,6 +31,8 @@ extension ConstraintGraph {
           reason: "linear objective has \(w.count) weights for \(n) variables")
       }
       nonzeroWeights = try checkedNonzeroCount(w)
+    case .sparseLinear(let positions, let weights):
+      try checkFinite(weights, at: positions)
     case .custom: break
     }
 
@@ -131,6 +133,10 @@ extension ConstraintGraph {
     case .linear(let w):
       let weights = identity ? w : (0..<n).map { w[Int(layout.order[$0])] }
       compiledObjective = .linear(weights, sparse: SparseWeights(weights))
+    case .sparseLinear(let positions, let weights):
+      let w = SparseWeights(positions: positions, weights: weights).dense(count: n)
+      let permuted = identity ? w : (0..<n).map { w[Int(layout.order[$0])] }
+      compiledObjective = .linear(permuted, sparse: SparseWeights(permuted))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }
@@ -180,6 +186,17 @@ extension ConstraintGraph {
     return nonzero
   }
 
+  /// Checks the weights of a sparse linear objective (ascending `positions`).
+  ///
+  /// - Throws: `.invalidObjective` naming the first variable whose weight is not
+  ///   finite (the message of `checkedNonzeroCount(_:)`).
+  func checkFinite(_ weights: [Double], at positions: [Int32]) throws(LagrangePropError) {
+    for (k, x) in weights.enumerated() where !x.isFinite {
+      throw .invalidObjective(
+        reason: "weight of '\(name(ofIndex: Int(positions[k])))' is not finite (\(x))")
+    }
+  }
+
   /// The common case, compiled without any analysis: declaration order is a
   /// program order (`isInDeclarationOrder`: inputs declared first, every other
   /// variable an assignment of earlier variables, arguments in place). The program
@@ -201,6 +218,9 @@ extension ConstraintGraph {
     case .variable(let v): compiledObjective = .variable(v.index)
     case .linear(let w):
       compiledObjective = .linear(w, sparse: SparseWeights(w, nonzeroCount: nonzeroWeights))
+    case .sparseLinear(let positions, let weights):
+      compiledObjective = .linear(
+        nil, sparse: SparseWeights(positions: positions, weights: weights))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
     }

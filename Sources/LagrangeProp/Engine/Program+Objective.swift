@@ -82,8 +82,8 @@ extension Program {
       var g = [Double](repeating: 0, count: variableCount)
       g[p] = 1
       return g
-    case .linear(let w, _):
-      return w
+    case .linear(let w, let sparse):
+      return w ?? sparse.dense(count: variableCount)
     case .custom(_, let gradient):
       let g = gradient(toDeclarationOrder(values))
       guard g.count == variableCount else {
@@ -110,7 +110,7 @@ extension Program {
       fill(&g, count: n, with: 0)
       g[p] = 1
     case .linear(let w, let sparse):
-      if 2 * sparse.positions.count > n {
+      if let w, 2 * sparse.positions.count > n {
         copy(w, into: &g)
       } else {
         fill(&g, count: n, with: 0)

@@ -159,9 +159,10 @@ public struct Program: Sendable {
 /// The objective in program order.
 enum CompiledObjective: Sendable {
   case variable(Int)
-  /// The weights `w` (program order), and its non-zeros on their own so that
-  /// `f` and `∇f` cost O(support), not O(n).
-  case linear([Double], sparse: SparseWeights)
+  /// The weights `w` (program order; `nil` when the objective was given by its
+  /// non-zeros only, see `Program.linearWeights`), and its non-zeros on their own
+  /// so that `f` and `∇f` cost O(support), not O(n).
+  case linear([Double]?, sparse: SparseWeights)
   case custom(
     value: @Sendable ([Double]) -> Double, gradient: @Sendable ([Double]) -> [Double])
 }
@@ -175,6 +176,19 @@ struct SparseWeights: Sendable {
   /// The non-zeros of `w`.
   init(_ w: [Double]) {
     self.init(w, nonzeroCount: w.reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
+  }
+
+  /// Non-zeros given directly: strictly ascending `positions` and their weights.
+  init(positions: [Int32], weights: [Double]) {
+    self.positions = positions
+    self.weights = weights
+  }
+
+  /// The dense weight vector of `count` entries.
+  func dense(count: Int) -> [Double] {
+    var w = [Double](repeating: 0, count: count)
+    for (k, p) in positions.enumerated() { w[Int(p)] = weights[k] }
+    return w
   }
 
   /// The non-zeros of `w`, of which there are `nonzeroCount` (one pass, no growth).

@@ -3,6 +3,9 @@ public struct Objective: Sendable {
   enum Kind: Sendable {
     case variable(Variable)
     case linear([Double])
+    /// `Σ_k weights[k]·z_{positions[k]}` over strictly ascending declaration indices,
+    /// non-zero weights only (made by `Program.trace`: no dense weight vector).
+    case sparseLinear(positions: [Int32], weights: [Double])
     case custom(
       value: @Sendable ([Double]) -> Double, gradient: @Sendable ([Double]) -> [Double])
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -16,6 +18,14 @@ struct AppendBuffer<Element: BitwiseCopyable>: ~Copyable {
   private(set) var capacity = 0
 
   init() {}
+
+  /// An empty buffer on the storage a closed tracer left in `pool` under `slot`, if any.
+  init(recycledFrom pool: RecycledStorage, slot: Int) {
+    if let (raw, bytes) = pool.take(slot: slot) {
+      base = raw.assumingMemoryBound(to: Element.self)
+      capacity = bytes / MemoryLayout<Element>.stride
+    }
+  }
 
   deinit { free(base) }
 
@@ -59,6 +69,18 @@ struct AppendBuffer<Element: BitwiseCopyable>: ~Copyable {
     capacity = 0
   }
 
+  /// Empties the buffer, giving its storage to `pool` under `slot` (for the next
+  /// trace: its pages are then already resident) or freeing it.
+  mutating func recycle(into pool: RecycledStorage, slot: Int) {
+    if let base {
+      pool.give(
+        UnsafeMutableRawPointer(base), bytes: capacity * MemoryLayout<Element>.stride, slot: slot)
+    }
+    base = nil
+    count = 0
+    capacity = 0
+  }
+
   /// Calls `body` with the values in `range`.
   @inline(__always)
   func withBuffer<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Element>) -> R) -> R {
@@ -78,5 +100,45 @@ struct AppendBuffer<Element: BitwiseCopyable>: ~Copyable {
     }
     base = raw.assumingMemoryBound(to: Element.self)
     capacity = newCapacity
+  }
+}
+
+/// The buffers of the last closed tracer, kept for the next trace (on any thread)
+/// so that tracing repeatedly writes into resident pages instead of faulting in
+/// fresh ones: at most `byteLimit` bytes in all, one block per slot (the larger
+/// one is kept).
+final class RecycledStorage: @unchecked Sendable {
+  /// The pool shared by every trace.
+  static let shared = RecycledStorage()
+
+  /// The most bytes kept.
+  static let byteLimit = 32 << 20
+
+  private let lock = NSLock()
+  private var blocks: [Int: (base: UnsafeMutableRawPointer, bytes: Int)] = [:]
+  private var totalBytes = 0
+
+  /// The block kept under `slot` (removed from the pool), if any.
+  func take(slot: Int) -> (UnsafeMutableRawPointer, Int)? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard let block = blocks.removeValue(forKey: slot) else { return nil }
+    totalBytes -= block.bytes
+    return (block.base, block.bytes)
+  }
+
+  /// Keeps `base` (`bytes` bytes, from `malloc`) under `slot` if it is larger than
+  /// the block there and fits the limit; frees whichever is not kept.
+  func give(_ base: UnsafeMutableRawPointer, bytes: Int, slot: Int) {
+    lock.lock()
+    var freed: UnsafeMutableRawPointer? = base
+    let held = blocks[slot]?.bytes ?? 0
+    if bytes > held && totalBytes - held + bytes <= Self.byteLimit {
+      freed = blocks[slot]?.base
+      blocks[slot] = (base, bytes)
+      totalBytes += bytes - held
+    }
+    lock.unlock()
+    free(freed)
   }
 }

@@ -53,7 +53,7 @@ extension Program {
   }
 
   static func trace(inputNames: [String?], _ body: (Tracer) throws -> Traced) throws -> Program {
-    let tracer = Tracer(inputNames: inputNames)
+    let tracer = Tracer(inputNames: inputNames, recycling: true)
     defer { tracer.close() }
     let objective: Traced
     do {
@@ -76,11 +76,16 @@ extension Program {
 extension Tracer {
   /// The objective for `value`: a linear objective over its terms when it is a
   /// pending linear combination never stored (no variable is added for it), else
-  /// the variable holding it.
+  /// the variable holding it. Terms over strictly ascending variables (a
+  /// trajectory summed in order) give the objective by its non-zeros, without a
+  /// dense weight vector.
   func objective(_ value: Traced) -> Objective {
     if !value.isVariable {
       let c = value.composite
       if compositeStored[c] < 0 && compositeConstant[c] == 0 {
+        if let sparse = ascendingObjective(terms: compositeStart[c]..<compositeStart[c + 1]) {
+          return sparse
+        }
         var weights = [Double](repeating: 0, count: graph.variableCount)
         for k in compositeStart[c]..<compositeStart[c + 1] {
           weights[Int(termIndices[k])] += termCoefficients[k]
@@ -89,5 +94,29 @@ extension Tracer {
       }
     }
     return .variable(Variable(Int(store(value)), graph: graph.id))
+  }
+
+  /// The sparse linear objective of the terms in `terms` when their variables are
+  /// strictly ascending (zero coefficients dropped), else `nil`.
+  ///
+  /// - Complexity: O(terms).
+  func ascendingObjective(terms: Range<Int>) -> Objective? {
+    var previous: Int32 = -1
+    var nonzero = 0
+    for k in terms {
+      let i = termIndices[k]
+      guard i > previous else { return nil }
+      previous = i
+      if termCoefficients[k] != 0 { nonzero += 1 }
+    }
+    var positions = [Int32]()
+    var weights = [Double]()
+    positions.reserveCapacity(nonzero)
+    weights.reserveCapacity(nonzero)
+    for k in terms where termCoefficients[k] != 0 {
+      positions.append(termIndices[k])
+      weights.append(termCoefficients[k])
+    }
+    return Objective(kind: .sparseLinear(positions: positions, weights: weights))
   }
 }

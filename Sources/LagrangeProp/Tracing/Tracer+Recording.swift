@@ -279,9 +279,10 @@ extension Tracer {
     inputs = []  // they hold the tracer: keeping them would keep it alive forever
     graph.releaseStorage()
     unknownIndices = []
-    termIndices.removeAll()
-    termCoefficients.removeAll()
-    compositeStart.removeAll()
-    compositeConstant.removeAll()
+    let pool = RecycledStorage.shared
+    termIndices.recycle(into: pool, slot: 0)
+    termCoefficients.recycle(into: pool, slot: 1)
+    compositeStart.recycle(into: pool, slot: 2)
+    compositeConstant.recycle(into: pool, slot: 3)
   }
 }

@@ -52,8 +52,17 @@ public final class Tracer {
   /// has returned).
   public internal(set) var inputs: [Traced] = []
 
-  /// A tracer with `names.count` inputs, named when `names` are given.
-  init(inputNames names: [String?]) {
+  /// A tracer with `names.count` inputs, named when `names` are given; with
+  /// `recycling`, its buffers start on the storage the last closed tracer left
+  /// (see `RecycledStorage`).
+  init(inputNames names: [String?], recycling: Bool = false) {
+    if recycling {
+      let pool = RecycledStorage.shared
+      termIndices = AppendBuffer(recycledFrom: pool, slot: 0)
+      termCoefficients = AppendBuffer(recycledFrom: pool, slot: 1)
+      compositeStart = AppendBuffer(recycledFrom: pool, slot: 2)
+      compositeConstant = AppendBuffer(recycledFrom: pool, slot: 3)
+    }
     compositeStart.append(0)
     inputs.reserveCapacity(names.count)
     for name in names {
