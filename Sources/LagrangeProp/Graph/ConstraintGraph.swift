@@ -223,9 +223,44 @@ public struct ConstraintGraph: Sendable {
   ) throws(LagrangePropError) -> Variable {
     let i = opCodes.count
     let count = arguments.count
-    for a in arguments where !identity.accepts(a, count: i) {
-      throw .unknownVariable(index: a.index)
+    // A handle of this graph's own identity is one comparison; others (ancestors'
+    // handles, foreign ones) take the full check.
+    let id = identity.id
+    for a in arguments where a.graphID != id || UInt(bitPattern: a.index) >= UInt(i) {
+      guard identity.accepts(a, count: i) else { throw .unknownVariable(index: a.index) }
     }
+    // The built-ins without constants are encoded here, without a call; the others
+    // (constants, custom functions) by `encode`.
+    let op: OpCode
+    switch function.kind {
+    case .exp: op = .exp
+    case .log: op = .log
+    case .sin: op = .sin
+    case .cos: op = .cos
+    case .tanh: op = .tanh
+    case .sigmoid: op = .sigmoid
+    case .square: op = .square
+    case .sqrt: op = .sqrt
+    case .sum: op = .sum
+    case .product: op = .product
+    default:
+      return try defineEncoding(name: name, function, arguments: arguments)
+    }
+    let arityHolds = op == .sum || op == .product ? count >= 1 : count == 1
+    guard arityHolds else { throw arityError(function, count: count, variable: i, name: name) }
+    try checkEdgeRoom(count)
+    appendArguments(arguments)
+    noteConstraint(op, argumentCount: count)
+    return appendVariable(name: name, op: op, payload: 0)
+  }
+
+  /// `define` of a function with constants or a custom function (checked handles).
+  @inline(never)
+  mutating func defineEncoding(
+    name: String?, _ function: LocalFunction, arguments: UnsafeBufferPointer<Variable>
+  ) throws(LagrangePropError) -> Variable {
+    let i = opCodes.count
+    let count = arguments.count
     guard function.accepts(argumentCount: count) else {
       throw arityError(function, count: count, variable: i, name: name)
     }

@@ -11,6 +11,7 @@ import Foundation
 /// central finite differences with step `∛ε · max(1, |x_k|)` (accuracy about
 /// `1e-10` relative for smooth functions, at `2k` extra evaluations).
 public struct LocalFunction: Sendable, CustomStringConvertible {
+  @usableFromInline
   enum Kind: Sendable {
     case exp, log, sin, cos, tanh, sigmoid, square, sqrt, sum, product
     case power(Double)
@@ -39,28 +40,31 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
     }
   }
 
-  let kind: Kind
+  @usableFromInline let kind: Kind
+
+  @inlinable
+  init(kind: Kind) { self.kind = kind }
 
   /// `eˣ`.
-  public static let exp = LocalFunction(kind: .exp)
+  @inlinable public static var exp: LocalFunction { LocalFunction(kind: .exp) }
   /// `ln x`, for `x > 0` (otherwise the forward solve throws naming the variable).
-  public static let log = LocalFunction(kind: .log)
+  @inlinable public static var log: LocalFunction { LocalFunction(kind: .log) }
   /// `sin x`.
-  public static let sin = LocalFunction(kind: .sin)
+  @inlinable public static var sin: LocalFunction { LocalFunction(kind: .sin) }
   /// `cos x`.
-  public static let cos = LocalFunction(kind: .cos)
+  @inlinable public static var cos: LocalFunction { LocalFunction(kind: .cos) }
   /// `tanh x`.
-  public static let tanh = LocalFunction(kind: .tanh)
+  @inlinable public static var tanh: LocalFunction { LocalFunction(kind: .tanh) }
   /// The logistic function `1 / (1 + e⁻ˣ)`, evaluated without overflow.
-  public static let sigmoid = LocalFunction(kind: .sigmoid)
+  @inlinable public static var sigmoid: LocalFunction { LocalFunction(kind: .sigmoid) }
   /// `x²`.
-  public static let square = LocalFunction(kind: .square)
+  @inlinable public static var square: LocalFunction { LocalFunction(kind: .square) }
   /// `√x`, for `x > 0` (its derivative is infinite at zero).
-  public static let sqrt = LocalFunction(kind: .sqrt)
+  @inlinable public static var sqrt: LocalFunction { LocalFunction(kind: .sqrt) }
   /// `Σ_k x_k` over any number (≥ 1) of arguments.
-  public static let sum = LocalFunction(kind: .sum)
+  @inlinable public static var sum: LocalFunction { LocalFunction(kind: .sum) }
   /// `Π_k x_k` over any number (≥ 1) of arguments.
-  public static let product = LocalFunction(kind: .product)
+  @inlinable public static var product: LocalFunction { LocalFunction(kind: .product) }
 
   /// `xᵖ` (for non-integer `p`, defined for `x > 0`; `p` must be finite).
   public static func power(_ p: Double) -> LocalFunction { LocalFunction(kind: .power(p)) }
@@ -150,6 +154,7 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
 }
 
 /// A user-supplied local function (reference type so a `LocalFunction` stays small).
+@usableFromInline
 final class CustomFunction: Sendable {
   let name: String
   let arity: Int?
