@@ -134,6 +134,15 @@ extension ConstraintGraph {
     }
   }
 
+  /// Reserves room for the sizes of `shape` (a hint from a previous trace).
+  mutating func reserveCapacity(_ shape: GraphShape) {
+    opCodes.reserveCapacity(shape.variables)
+    payloads.reserveCapacity(shape.variables)
+    argumentStart.reserveCapacity(shape.variables + 1)
+    argumentPool.reserveCapacity(shape.arguments)
+    constants.reserveCapacity(shape.constants)
+  }
+
   /// Frees the constraint storage, keeping the identity, the names, the op codes
   /// and the inputs (enough to name variables in messages); the graph cannot be
   /// compiled afterwards.

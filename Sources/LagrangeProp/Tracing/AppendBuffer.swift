@@ -117,6 +117,25 @@ final class RecycledStorage: @unchecked Sendable {
   private let lock = NSLock()
   private var blocks: [Int: (base: UnsafeMutableRawPointer, bytes: Int)] = [:]
   private var totalBytes = 0
+  private var graphShape: GraphShape?
+
+  /// The sizes of the last traced graph (at most `byteLimit` bytes of it), which the
+  /// next trace reserves: a trace of the same program then appends without
+  /// growing (no copies, no pages touched twice). Untouched capacity costs
+  /// address space, not memory.
+  var lastGraphShape: GraphShape? {
+    lock.lock()
+    defer { lock.unlock() }
+    return graphShape
+  }
+
+  /// Remembers the sizes of a traced graph for the next trace.
+  func noteGraphShape(_ shape: GraphShape) {
+    let fits = shape.bytes <= Self.byteLimit
+    lock.lock()
+    graphShape = fits ? shape : nil
+    lock.unlock()
+  }
 
   /// The block kept under `slot` (removed from the pool), if any.
   func take(slot: Int) -> (UnsafeMutableRawPointer, Int)? {
@@ -141,4 +160,14 @@ final class RecycledStorage: @unchecked Sendable {
     lock.unlock()
     free(freed)
   }
+}
+
+/// The sizes of a graph's per-variable, argument and constant arrays.
+struct GraphShape: Sendable {
+  var variables: Int
+  var arguments: Int
+  var constants: Int
+
+  /// The bytes of the graph's arrays at these sizes.
+  var bytes: Int { variables &* 9 &+ arguments &* 4 &+ constants &* 8 }
 }

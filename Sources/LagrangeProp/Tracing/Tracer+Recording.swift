@@ -277,9 +277,13 @@ extension Tracer {
   func close() {
     isOpen = false
     inputs = []  // they hold the tracer: keeping them would keep it alive forever
+    let pool = RecycledStorage.shared
+    pool.noteGraphShape(
+      GraphShape(
+        variables: graph.opCodes.count, arguments: graph.argumentPool.count,
+        constants: graph.constants.count))
     graph.releaseStorage()
     unknownIndices = []
-    let pool = RecycledStorage.shared
     termIndices.recycle(into: pool, slot: 0)
     termCoefficients.recycle(into: pool, slot: 1)
     compositeStart.recycle(into: pool, slot: 2)

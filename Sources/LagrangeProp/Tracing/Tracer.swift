@@ -62,6 +62,7 @@ public final class Tracer {
       termCoefficients = AppendBuffer(recycledFrom: pool, slot: 1)
       compositeStart = AppendBuffer(recycledFrom: pool, slot: 2)
       compositeConstant = AppendBuffer(recycledFrom: pool, slot: 3)
+      if let shape = pool.lastGraphShape { graph.reserveCapacity(shape) }
     }
     compositeStart.append(0)
     inputs.reserveCapacity(names.count)
