@@ -101,22 +101,32 @@ extension Tracer {
   ///
   /// - Complexity: O(terms).
   func ascendingObjective(terms: Range<Int>) -> Objective? {
-    var previous: Int32 = -1
-    var nonzero = 0
-    for k in terms {
-      let i = termIndices[k]
-      guard i > previous else { return nil }
-      previous = i
-      if termCoefficients[k] != 0 { nonzero += 1 }
+    termIndices.withBuffer(terms) { indices in
+      termCoefficients.withBuffer(terms) { coefficients in
+        var previous: Int32 = -1
+        var nonzero = 0
+        for k in indices.indices {
+          let i = indices[k]
+          guard i > previous else { return nil }
+          previous = i
+          nonzero &+= coefficients[k] != 0 ? 1 : 0
+        }
+        var weights = [Double]()
+        let positions = [Int32](unsafeUninitializedCapacity: nonzero) { p, initialized in
+          weights = [Double](unsafeUninitializedCapacity: nonzero) { w, count in
+            var m = 0
+            for k in indices.indices where coefficients[k] != 0 {
+              p[m] = indices[k]
+              w[m] = coefficients[k]
+              m += 1
+            }
+            count = m
+          }
+          initialized = nonzero
+        }
+        return Objective(kind: .sparseLinear(positions: positions, weights: weights))
+      }
     }
-    var positions = [Int32]()
-    var weights = [Double]()
-    positions.reserveCapacity(nonzero)
-    weights.reserveCapacity(nonzero)
-    for k in terms where termCoefficients[k] != 0 {
-      positions.append(termIndices[k])
-      weights.append(termCoefficients[k])
-    }
-    return Objective(kind: .sparseLinear(positions: positions, weights: weights))
   }
+
 }

@@ -204,8 +204,9 @@ extension Tracer {
 
   /// `a + s·b` (`s = ±1`), folded into one pending affine value.
   func add(_ a: Int32, _ b: Int32, scale s: Double, operation: String) -> Traced {
-    let a = limited(a)
-    let b = limited(b)
+    // Resolved once: a stored pending value is read as its variable from here on.
+    let a = limited(resolved(a))
+    let b = limited(resolved(b))
     let start = termIndices.count
     reserveTerms(termCount(id: a) + termCount(id: b))
     var constant = appendTerms(id: a, times: 1)
