@@ -86,16 +86,18 @@ extension Tracer {
   /// `Σ_k w_k·xs[k]` (`w_k = 1` without weights): one pending value with every
   /// term (no merging of repeated variables: the engine sums repeated arguments).
   func combination(_ xs: [Traced], weights: [Double]?, operation: String) -> Traced {
+    var total = 0
     for (k, x) in xs.enumerated() {
       guard accept(x) else { return Traced(poisonedBy: self) }
       if let w = weights?[k], !w.isFinite {
         record(.nonFiniteConstant(variable: describe(x), operation: operation, value: w))
         return Traced(poisonedBy: self)
       }
+      total &+= termCount(x)
     }
     if xs.count == 1 && weights == nil { return xs[0] }
     let start = termIndices.count
-    reserveTerms(xs.reduce(0) { $0 + termCount($1) })
+    reserveTerms(total)
     var constant = 0.0
     for (k, x) in xs.enumerated() { constant += appendTerms(of: x, times: weights?[k] ?? 1) }
     return finishComposite(start: start, constant: constant, operation: operation, operand: xs[0])
