@@ -271,10 +271,12 @@ extension Tracer {
     return scaled(node, by: c, operation: "/", operand: a)
   }
 
-  /// Ends the trace: values made by it are refused from now on, and the graph's
-  /// and pending values' storage is released (the names stay, for messages about
-  /// stale values, and where pending values were stored, for `Traced.variable`);
-  /// the tracer itself is freed with the last `Traced` that refers to it.
+  /// Ends the trace: values made by it are refused from now on, the graph's
+  /// storage is released and the pending values' buffers go to the next trace
+  /// (`RecycledStorage`, with the graph's sizes); the names stay, for messages
+  /// about stale values, and where pending values were stored, for
+  /// `Traced.variable`. The tracer itself is freed with the last `Traced` that
+  /// refers to it.
   func close() {
     isOpen = false
     inputs = []  // they hold the tracer: keeping them would keep it alive forever
