@@ -143,6 +143,24 @@ extension ConstraintGraph {
     constants.reserveCapacity(shape.constants)
   }
 
+  /// Copies each array whose capacity is more than twice its size (plus 1 024) into
+  /// one of its size: after a `reserveCapacity(_:)` hint that overshot, the
+  /// compiled program then keeps at most about twice what it uses.
+  ///
+  /// - Complexity: O(size of the arrays copied).
+  mutating func trimExcessCapacity() {
+    func trim<Element>(_ array: inout [Element]) {
+      if array.capacity > 2 * array.count + 1024 {
+        array = array.withUnsafeBufferPointer { Array($0) }
+      }
+    }
+    trim(&opCodes)
+    trim(&payloads)
+    trim(&argumentStart)
+    trim(&argumentPool)
+    trim(&constants)
+  }
+
   /// Frees the constraint storage, keeping the identity, the names, the op codes
   /// and the inputs (enough to name variables in messages); the graph cannot be
   /// compiled afterwards.

@@ -69,6 +69,8 @@ extension Program {
     // On its own line: storing the objective may add a variable, and the graph must
     // be read after that.
     let compiledObjective = tracer.objective(objective)
+    // The graph reserved the sizes of the last trace: a smaller program keeps no more.
+    tracer.graph.trimExcessCapacity()
     return try tracer.graph.compile(objective: compiledObjective)
   }
 }

@@ -61,7 +61,7 @@ final class TracingObjectiveTests: XCTestCase {
     }
     let point = [0.5, -3.0]
     let reference = try chain(50).gradient(at: point)
-    for steps in [400, 50, 7, 50, 50] {
+    for steps in [600, 50, 7, 50, 50] {
       let program = try chain(steps)
       XCTAssertEqual(program.variableCount, 6 * steps + 2)
       let g = try program.gradient(at: point)
