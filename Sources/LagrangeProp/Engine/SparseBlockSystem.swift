@@ -244,7 +244,9 @@ extension Program {
     case .krylov:
       // The singularity check runs alongside the first solve; whoever needs its
       // verdict (the Newton step after its solve, the linearization) waits for it.
-      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      let krylov = KrylovSolver(
+        matrix, settings: options.krylovSettings, preconditioner: .incompleteLU,
+        pattern: sparseStructure.orientations(range) { SparsePattern(matrix) })
       system = .krylov(
         options.checksKrylovCondition && !scratch.inexactNewtonStep
           ? krylov.startingSingularityCheck() : krylov)
