@@ -29,6 +29,16 @@ package struct KrylovSolver: LinearSystemSolver {
   /// The order `n`.
   package var order: Int { matrix.order }
 
+  /// Whether `startingSingularityCheck()` made this solver.
+  var isCheckStarted: Bool { check != nil }
+
+  /// About the bytes this solver holds: the matrix (16 bytes per non-zero),
+  /// its row-wise equilibrated values (8), ILU(0)'s factors in both
+  /// orientations (16) and the two-way pattern (16), plus `O(n)`.
+  ///
+  /// - Complexity: O(1).
+  var byteCount: Int { 56 * matrix.nonzeroCount + 80 * order }
+
   /// This solver with its singularity check (`reciprocalConditionEstimate()`)
   /// started on a background thread, so that it runs alongside the first solve;
   /// `reciprocalCondition()` waits for it.
