@@ -93,7 +93,14 @@ enum GMRES {
           }
           return sum.squareRoot()
         }
-        var beta = residual()
+        // From x = 0 (the usual start) the residual is b itself: no product.
+        var beta: Double
+        if x.allSatisfy({ $0 == 0 }) {
+          for i in 0..<n { v[i] = b[i] }
+          beta = bNorm
+        } else {
+          beta = residual()
+        }
         var previousBeta = Double.infinity
         while true {
           guard beta.isFinite else { throw .nonFinite(routine: "GMRES") }
@@ -180,7 +187,10 @@ enum GMRES {
   /// Works in chunks of `w` that stay in the first-level cache, so the basis
   /// is read once for the products and once for the update, and `w` twice —
   /// rather than once per basis vector (these tall, thin products are
-  /// memory-bound; BLAS threads would only spin on them).
+  /// memory-bound; BLAS threads would only spin on them). The chunks are
+  /// grouped in fixed blocks (`ParallelBlocks`) that run on all cores for long
+  /// vectors; partial sums are combined in block order, so the result does not
+  /// depend on the number of cores.
   ///
   /// - Complexity: `4·count·order` flops, `2·count·order` doubles read.
   static func orthogonalize(
@@ -188,50 +198,69 @@ enum GMRES {
     order n: Int, projection p: UnsafeMutableBufferPointer<Double>
   ) -> Double {
     let chunk = 1024
-    for i in 0..<count { p[i] = 0 }
-    var start = 0
-    while start < n {
-      let end = min(start + chunk, n)
-      for i in 0..<count {
-        let vi = v.baseAddress! + i * n
-        // Four partial sums: a dependency chain the compiler may vectorise.
-        var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
-        var k = start
-        while k + 4 <= end {
-          d0 += vi[k] * w[k]
-          d1 += vi[k + 1] * w[k + 1]
-          d2 += vi[k + 2] * w[k + 2]
-          d3 += vi[k + 3] * w[k + 3]
-          k += 4
+    let blockLength = 32 * chunk
+    let blocks = ParallelBlocks.blockCount(n, blockLength: blockLength)
+    let parallel = ParallelBlocks.isParallel(work: count * n)
+    // partial[b·(count + 1) + i]: block b's part of p_i; entry `count`: of ‖w‖².
+    var partial = [Double](repeating: 0, count: blocks * (count + 1))
+    partial.withUnsafeMutableBufferPointer { partial in
+      ParallelBlocks.forEach(count: n, blockLength: blockLength, parallel: parallel) { b, range in
+        let sums = partial.baseAddress! + b * (count + 1)
+        var start = range.lowerBound
+        while start < range.upperBound {
+          let end = min(start + chunk, range.upperBound)
+          for i in 0..<count {
+            let vi = v.baseAddress! + i * n
+            // Four partial sums: a dependency chain the compiler may vectorise.
+            var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
+            var k = start
+            while k + 4 <= end {
+              d0 += vi[k] * w[k]
+              d1 += vi[k + 1] * w[k + 1]
+              d2 += vi[k + 2] * w[k + 2]
+              d3 += vi[k + 3] * w[k + 3]
+              k += 4
+            }
+            while k < end {
+              d0 += vi[k] * w[k]
+              k += 1
+            }
+            sums[i] += (d0 + d1) + (d2 + d3)
+          }
+          start = end
         }
-        while k < end {
-          d0 += vi[k] * w[k]
-          k += 1
-        }
-        p[i] += (d0 + d1) + (d2 + d3)
       }
-      start = end
+      for i in 0..<count {
+        var sum = 0.0
+        for b in 0..<blocks { sum += partial[b * (count + 1) + i] }
+        p[i] = sum
+      }
+      ParallelBlocks.forEach(count: n, blockLength: blockLength, parallel: parallel) { b, range in
+        var squares = 0.0
+        var start = range.lowerBound
+        while start < range.upperBound {
+          let end = min(start + chunk, range.upperBound)
+          for i in 0..<count {
+            let vi = v.baseAddress! + i * n
+            let c = p[i]
+            for k in start..<end { w[k] -= c * vi[k] }
+          }
+          var s0 = 0.0, s1 = 0.0
+          var k = start
+          while k + 2 <= end {
+            s0 += w[k] * w[k]
+            s1 += w[k + 1] * w[k + 1]
+            k += 2
+          }
+          if k < end { s0 += w[k] * w[k] }
+          squares += s0 + s1
+          start = end
+        }
+        partial[b * (count + 1) + count] = squares
+      }
     }
     var squares = 0.0
-    start = 0
-    while start < n {
-      let end = min(start + chunk, n)
-      for i in 0..<count {
-        let vi = v.baseAddress! + i * n
-        let c = p[i]
-        for k in start..<end { w[k] -= c * vi[k] }
-      }
-      var s0 = 0.0, s1 = 0.0
-      var k = start
-      while k + 2 <= end {
-        s0 += w[k] * w[k]
-        s1 += w[k + 1] * w[k + 1]
-        k += 2
-      }
-      if k < end { s0 += w[k] * w[k] }
-      squares += s0 + s1
-      start = end
-    }
+    for b in 0..<blocks { squares += partial[b * (count + 1) + count] }
     return squares.squareRoot()
   }
 }

@@ -21,11 +21,23 @@ package struct KrylovSolver: LinearSystemSolver {
   /// `C·Aᵀ·x = C·b`), so that badly scaled equations weigh alike in the residual.
   let rowScale: [Double]
   let columnScale: [Double]
+  /// `R·A` and `C·Aᵀ` as gather loops (the products GMRES takes).
+  let equilibrated: KrylovOperator
   /// The singularity check started by `startingSingularityCheck()`, if any.
   private var check: KrylovConditionCheck?
 
   /// The order `n`.
   package var order: Int { matrix.order }
+
+  /// Whether `startingSingularityCheck()` made this solver.
+  var isCheckStarted: Bool { check != nil }
+
+  /// About the bytes this solver holds: the matrix (16 bytes per non-zero),
+  /// its row-wise equilibrated values (8), ILU(0)'s factors in both
+  /// orientations (16) and the two-way pattern (16), plus `O(n)`.
+  ///
+  /// - Complexity: O(1).
+  var byteCount: Int { 56 * matrix.nonzeroCount + 80 * order }
 
   /// This solver with its singularity check (`reciprocalConditionEstimate()`)
   /// started on a background thread, so that it runs alongside the first solve;
@@ -56,17 +68,38 @@ package struct KrylovSolver: LinearSystemSolver {
     _ matrix: SparseMatrix, settings: KrylovSettings = KrylovSettings(),
     preconditioner: KrylovPreconditionerKind = .incompleteLU
   ) {
+    self.init(matrix, settings: settings, preconditioner: preconditioner, pattern: nil)
+  }
+
+  /// A solver for `matrix` whose two orientations are `pattern` (built here if
+  /// `nil`; a program keeps it per block, so that repeated calls reuse it).
+  init(
+    _ matrix: SparseMatrix, settings: KrylovSettings,
+    preconditioner: KrylovPreconditionerKind, pattern: SparsePattern?
+  ) {
+    let pattern = pattern ?? SparsePattern(matrix)
     self.init(
-      matrix, settings: settings, preconditioner: SparsePreconditioner(matrix, kind: preconditioner)
-    )
+      matrix, settings: settings,
+      preconditioner: SparsePreconditioner(matrix, kind: preconditioner, pattern: pattern),
+      pattern: pattern)
   }
 
   /// A solver for `matrix` with a preconditioner built elsewhere (e.g. the
   /// sparse LU of a nearby matrix).
   ///
-  /// - Complexity: O(nonzeros) for the equilibration.
+  /// - Complexity: O(n + nonzeros) for the equilibration and the row-wise copy
+  ///   of the matrix (`KrylovOperator`).
   package init(
     _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner
+  ) {
+    self.init(
+      matrix, settings: settings, preconditioner: preconditioner, pattern: SparsePattern(matrix))
+  }
+
+  /// A solver for `matrix`, whose two orientations are `pattern`.
+  private init(
+    _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner,
+    pattern: SparsePattern
   ) {
     self.matrix = matrix
     self.settings = settings
@@ -83,6 +116,8 @@ package struct KrylovSolver: LinearSystemSolver {
     func reciprocal(_ m: Double) -> Double { m > 0 && m.isFinite ? 1 / m : 1 }
     self.rowScale = rowMax.map(reciprocal)
     self.columnScale = columnMax.map(reciprocal)
+    self.equilibrated = KrylovOperator(
+      matrix, pattern: pattern, rowScale: rowScale, columnScale: columnScale)
   }
 
   /// Solves `A·x = b` (or `Aᵀ·x = b`) for one right-hand side in place, to the
@@ -119,10 +154,7 @@ package struct KrylovSolver: LinearSystemSolver {
       (s) throws(LinearAlgebraError) in
       try GMRES.solve(
         order: order, settings: run, b: c, x: x, stopsOnStagnation: stopsOnStagnation,
-        apply: { v, y in
-          matrix.multiply(v, into: y, transpose: transpose)
-          for i in 0..<y.count { y[i] *= s[i] }
-        },
+        apply: { v, y in equilibrated.apply(v, into: y, transpose: transpose) },
         precondition: { v in
           // The preconditioner of the scaled matrix R·A is R·M: (R·M)⁻¹ = M⁻¹·R⁻¹.
           if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
