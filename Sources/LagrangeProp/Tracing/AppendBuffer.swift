@@ -119,10 +119,11 @@ final class RecycledStorage: @unchecked Sendable {
   private var totalBytes = 0
   private var graphShape: GraphShape?
 
-  /// The sizes of the last traced graph (at most `byteLimit` bytes of it), which the
-  /// next trace reserves: a trace of the same program then appends without
-  /// growing (no copies, no pages touched twice). Untouched capacity costs
-  /// address space, not memory.
+  /// The sizes of the last traced graph (if its arrays took at most a quarter of
+  /// physical memory), which the next trace reserves: a trace of the same program
+  /// then appends without growing (no copies, no pages touched twice). Untouched
+  /// capacity costs address space, not memory, and a smaller program is trimmed
+  /// before it is compiled (`ConstraintGraph.trimExcessCapacity`).
   var lastGraphShape: GraphShape? {
     lock.lock()
     defer { lock.unlock() }
@@ -131,7 +132,7 @@ final class RecycledStorage: @unchecked Sendable {
 
   /// Remembers the sizes of a traced graph for the next trace.
   func noteGraphShape(_ shape: GraphShape) {
-    let fits = shape.bytes <= Self.byteLimit
+    let fits = shape.bytes <= Matrix.physicalMemoryBytes / 4
     lock.lock()
     graphShape = fits ? shape : nil
     lock.unlock()
