@@ -36,6 +36,9 @@ enum GMRES {
   /// - Parameters:
   ///   - apply: `y = A·v`.
   ///   - precondition: `v ← M⁻¹·v` in place.
+  ///   - basis: storage for the Krylov basis, `(restart + 1)·order` doubles:
+  ///     reused when it has that size (its contents are written before they
+  ///     are read), else replaced.
   ///   - stopsOnStagnation: end with `.krylovNotConverged` as soon as a whole
   ///     restart cycle reduces the true residual by less than 0.1 % (a singular,
   ///     inconsistent system, whose residual cannot fall below its part outside
@@ -48,7 +51,7 @@ enum GMRES {
   ///   `.nonFinite(routine: "GMRES")` if a residual becomes NaN or infinite.
   static func solve(
     order n: Int, settings: KrylovSettings, b: UnsafeBufferPointer<Double>,
-    x: UnsafeMutableBufferPointer<Double>, stopsOnStagnation: Bool = false,
+    x: UnsafeMutableBufferPointer<Double>, basis: inout [Double], stopsOnStagnation: Bool = false,
     apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void,
     precondition: (UnsafeMutableBufferPointer<Double>) -> Void
   ) throws(LinearAlgebraError) -> KrylovOutcome {
@@ -67,9 +70,12 @@ enum GMRES {
     let target = settings.tolerance * bNorm
     let m = max(1, min(settings.restart, n))
     // Every basis column is written before it is read (and only the columns
-    // used are ever touched): no zero fill, no page faults for unused columns.
-    var basis = [Double](unsafeUninitializedCapacity: n * (m + 1)) { _, count in
-      count = n * (m + 1)
+    // used are ever touched): no zero fill, no page faults for unused columns,
+    // and a basis kept from an earlier solve is reused as it is.
+    if basis.count != n * (m + 1) {
+      basis = [Double](unsafeUninitializedCapacity: n * (m + 1)) { _, count in
+        count = n * (m + 1)
+      }
     }
     var w = [Double](repeating: 0, count: n)
     var hessenberg = [Double](repeating: 0, count: (m + 1) * m)
