@@ -160,7 +160,7 @@ public struct Program: Sendable {
 enum CompiledObjective: Sendable {
   case variable(Int)
   /// The weights `w` (program order; `nil` when the objective was given by its
-  /// non-zeros only, see `Program.linearWeights`), and its non-zeros on their own
+  /// non-zeros only: `objectiveGradient` then builds it), and its non-zeros on their own
   /// so that `f` and `∇f` cost O(support), not O(n).
   case linear([Double]?, sparse: SparseWeights)
   case custom(
