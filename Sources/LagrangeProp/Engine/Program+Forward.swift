@@ -46,7 +46,9 @@ extension Program {
   public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions())
     throws(LagrangePropError) -> Double
   {
-    try evaluate(at: inputs, options: options, workspace: Workspace())
+    try spareWorkspace.with { (workspace) throws(LagrangePropError) in
+      try evaluate(at: inputs, options: options, workspace: workspace)
+    }
   }
 
   /// The objective `f(z(x))` at the given inputs, with the buffers of `workspace`:

@@ -179,7 +179,9 @@ extension Program {
   public func gradient(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> GradientResult {
-    try gradient(at: inputs, solver: solver, options: options, workspace: Workspace())
+    try spareWorkspace.with { (workspace) throws(LagrangePropError) in
+      try gradient(at: inputs, solver: solver, options: options, workspace: workspace)
+    }
   }
 
   /// `gradient(at:solver:options:)` with the buffers of `workspace`: repeated
