@@ -7,12 +7,14 @@ import Foundation
 /// that finds it taken (another thread's call in progress) uses a new workspace
 /// of its own, as before; so concurrent calls stay independent.
 ///
-/// The buffers a result shares (the multipliers of a `GradientResult`) are given
-/// up before the workspace goes back: a result kept by the caller is never
-/// written over, nor copied; so is a dense LU's storage (`m²` doubles, which an
-/// explicit workspace recycles). The memory the spare holds — the buffers of the
-/// last plain call, `8n` bytes of values and `8·edges` of partials after a
-/// non-sweep gradient, O(the program's own arrays) — lives as long as the program.
+/// The buffers a result shares (the multipliers of a `GradientResult`) stay with
+/// the spare; the next call takes their storage back only if no result holds it
+/// any more (`reclaim(_:)`): a result kept by the caller is never written over,
+/// nor copied. A dense LU's storage (`m²` doubles, which an explicit workspace
+/// recycles) is given up. The memory the spare holds — the buffers of the last
+/// plain call, `8n` bytes of values, of multipliers when their result has been
+/// released, and `8·edges` of partials after a non-sweep gradient: O(the
+/// program's own arrays) — lives as long as the program.
 final class SpareWorkspace: @unchecked Sendable {
   private let lock = NSLock()
   private var spare: Program.Workspace?
@@ -26,11 +28,35 @@ final class SpareWorkspace: @unchecked Sendable {
       return spare
     }
     let used = workspace ?? Program.Workspace()
+    Self.reclaim(&used.multipliers)
+    Self.reclaim(&used.declarationMultipliers)
     defer {
-      used.releaseResultBuffers()
       used.matrix = []
       lock.withLock { spare = used }
     }
     return try body(used)
+  }
+
+  /// Takes back the storage of a buffer that a returned result may still share:
+  /// the same storage, zero-filled (`8n` bytes written, no page faulted in), if
+  /// no result holds it any more; else an empty buffer (the call then allocates
+  /// a fresh one, as a new workspace would), the result's storage untouched.
+  ///
+  /// `removeAll(keepingCapacity:)` keeps a uniquely referenced storage and
+  /// otherwise starts new, untouched storage without copying the elements: the
+  /// storage address says which.
+  ///
+  /// - Complexity: O(n) when the storage is reused, O(1) otherwise.
+  static func reclaim(_ buffer: inout [Double]) {
+    let count = buffer.count
+    guard count > 0 else { return }
+    let before = buffer.withUnsafeBufferPointer { $0.baseAddress }
+    buffer.removeAll(keepingCapacity: true)
+    let after = buffer.withUnsafeBufferPointer { $0.baseAddress }
+    if before == after {
+      buffer.append(contentsOf: repeatElement(0, count: count))
+    } else {
+      buffer = []
+    }
   }
 }
