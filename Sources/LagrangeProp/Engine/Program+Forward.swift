@@ -39,7 +39,9 @@ extension Program {
   /// The objective `f(z(x))` at the given inputs.
   ///
   /// Acyclic programs take a value-only pass (no partials), the baseline of the
-  /// cheap-gradient comparison.
+  /// cheap-gradient comparison. The buffers are those of the program's spare
+  /// workspace when no other call is using it (repeated calls fault in no fresh
+  /// pages), else new ones.
   ///
   /// - Complexity: O(n + edges) for acyclic programs.
   /// - Throws: as `solveConstraints(at:options:)`, and `.nonFiniteObjective`.

@@ -171,7 +171,9 @@ extension Program {
   }
 
   /// Value, gradient `∂f/∂x` and multipliers at `inputs`: forward solve, then
-  /// `D λ = −∇f` with `solver`.
+  /// `D λ = −∇f` with `solver`. The buffers are those of the program's spare
+  /// workspace when no other call is using it (the multipliers' storage once the
+  /// previous result is released), else new ones.
   ///
   /// - Complexity: `.sweep` O(n + edges) — a small constant times `evaluate`.
   /// - Throws: as `linearize(at:solver:options:)`, and `.nonFiniteResult` if a
