@@ -17,18 +17,21 @@ final class SparseSmokeTests: XCTestCase {
     let rows = jsonRows(try decodedJSON(report))
     XCTAssertEqual(rows.count, 3)
     for row in rows {
-      for key in ["forward_ms", "automatic_ms", "krylov_ms", "sparse_lu_ms", "dense_lu_ms"] {
+      for key in [
+        "forward_ms", "automatic_ms", "automatic_workspace_ms", "krylov_ms", "sparse_lu_ms",
+        "dense_lu_ms",
+      ] {
         XCTAssertGreaterThan(row[key] as? Double ?? 0, 0, key)
       }
       XCTAssertGreaterThan(row["lu_nonzeros"] as? Int ?? 0, 0)
       XCTAssertGreaterThan(row["wrapper_over_direct"] as? Double ?? 0, 0)
     }
     let paths = Set(report.checks.map(\.path))
-    XCTAssertEqual(paths, ["forward", "automatic", "krylov", "sparseLU", "lu"])
+    XCTAssertEqual(paths, ["forward", "automatic", "automatic ws", "krylov", "sparseLU", "lu"])
   }
 
   func testSparseDetectsACorruptedAnswer() throws {
-    for path in ["forward", "automatic", "krylov", "sparseLU", "lu"] {
+    for path in ["forward", "automatic", "automatic ws", "krylov", "sparseLU", "lu"] {
       let report = try runSparse(
         markovSizes: [20], poisson2dSizes: [4], poisson3dSizes: [],
         harness: smokeHarness(corrupting: path))

@@ -326,6 +326,8 @@ struct BlockScratch {
   var sparsePlans: [Int: SparseBlockPlan] = [:]
   /// A recycled dense matrix buffer (from a `Program.Workspace`), or empty.
   var matrix: [Double] = []
+  /// GMRES solvers kept across calls (from a `Program.Workspace`).
+  var krylovSolvers = KeptKrylovSolvers()
   /// Whether the block being factored is for an inexact Newton step of a
   /// non-affine block (not at a solution): GMRES then skips its singularity
   /// check, which the linearization at the solution makes.

@@ -30,7 +30,9 @@ extension Program {
       assembleSparseJacobian(pattern, partials: $0)
     }
     if solver == .krylov {
-      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
+      let krylov = KrylovSolver(
+        matrix, settings: options.krylovSettings, preconditioner: .incompleteLU,
+        pattern: sparseStructure.orientations(range) { SparsePattern(matrix) })
       return .krylov(options.checksKrylovCondition ? krylov.startingSingularityCheck() : krylov)
     }
     let estimate: SparseFillEstimate
@@ -120,16 +122,28 @@ extension Linearization {
     let n = program.variableCount
     var r = w
     var rowMax = [Double](repeating: 0, count: n)
-    for p in d..<n {
-      let l = lambda[p]
-      if !program.isResidual[p] {
-        r[p] -= l
-        rowMax[p] = max(rowMax[p], 1)
-      }
-      for k in program.argumentRange(p) {
-        let q = Int(program.arguments[k])
-        r[q] += partials[k] * l
-        rowMax[q] = max(rowMax[q], abs(partials[k]))
+    r.withUnsafeMutableBufferPointer { r in
+      rowMax.withUnsafeMutableBufferPointer { rowMax in
+        lambda.withUnsafeBufferPointer { lambda in
+          partials.withUnsafeBufferPointer { partials in
+            program.arguments.withUnsafeBufferPointer { arguments in
+              program.isResidual.withUnsafeBufferPointer { isResidual in
+                for p in d..<n {
+                  let l = lambda[p]
+                  if !isResidual[p] {
+                    r[p] -= l
+                    rowMax[p] = max(rowMax[p], 1)
+                  }
+                  for k in program.argumentRange(p) {
+                    let q = Int(arguments[k])
+                    r[q] += partials[k] * l
+                    rowMax[q] = max(rowMax[q], abs(partials[k]))
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
     var residual = 0.0

@@ -23,8 +23,14 @@ extension Program {
   /// The order in which `.bandedLU` stores `D_zz`: program or declaration
   /// order, whichever has the smaller band storage (program order on a tie).
   ///
-  /// - Complexity: O(n + edges).
+  /// - Complexity: O(n + edges) on the first call, kept for every later call
+  ///   (`SparseStructureCache`): `.automatic` weighs it at every call.
   func bandOrder() -> BandOrder {
+    sparseStructure.bandOrder { computeBandOrder() }
+  }
+
+  /// `bandOrder()`, computed.
+  private func computeBandOrder() -> BandOrder {
     let programOrder = BandOrder(bandwidth: bandwidth, position: nil)
     if isIdentityOrder { return programOrder }
     let d = inputCount

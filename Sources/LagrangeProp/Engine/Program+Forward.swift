@@ -140,7 +140,11 @@ extension Program {
           var p = inputCount
           var scratch = BlockScratch()
           swap(&scratch.matrix, &workspace.matrix)
-          defer { swap(&scratch.matrix, &workspace.matrix) }
+          swap(&scratch.krylovSolvers, &workspace.krylovSolvers)
+          defer {
+            swap(&scratch.matrix, &workspace.matrix)
+            swap(&scratch.krylovSolvers, &workspace.krylovSolvers)
+          }
           for b in 0..<blocks.count {
             try kernel.evaluate(range: p..<blocks[b].start, values: v, partials: dp)
             factors[b] = try solveBlock(

@@ -17,6 +17,12 @@ extension Program {
   /// }
   /// ```
   ///
+  /// A large sparse block solved by GMRES keeps its solver (its ILU(0) factors,
+  /// equilibrated operator and singularity check: about 56 bytes per
+  /// non-zero of the block's Jacobian, see `byteCount`) in the workspace; when
+  /// the next call finds the block's Jacobian unchanged — exactly, entry by
+  /// entry, as for an affine block at new inputs — it reuses it.
+  ///
   /// A workspace belongs to one thread at a time (it is not `Sendable`); give each
   /// worker its own (`gradients(at:solver:options:)` does). It fits any program:
   /// its buffers are resized to the program of each call. The buffers are
@@ -41,6 +47,11 @@ extension Program {
     /// The storage of the last dense factorization of a `gradient` call (a cyclic
     /// block's `m × m` LU), recycled for the next call's.
     var matrix: [Double] = []
+    /// The GMRES solvers (ILU(0), operator, singularity check) of the last
+    /// call's large sparse blocks: a block whose Jacobian comes back unchanged
+    /// (an affine block: `v = r + γPv` at new rewards) reuses its solver instead
+    /// of building it again.
+    var krylovSolvers = KeptKrylovSolvers()
 
     /// Keeps the largest dense LU of `factor` for the next call (called when the
     /// linearization holding it is about to be released).
@@ -74,13 +85,19 @@ extension Program {
     /// - Complexity: O(1).
     public init() {}
 
-    /// The bytes the workspace's buffers hold (their element storage).
+    /// How many times a call with this workspace reused a kept GMRES solver
+    /// (its block's Jacobian unchanged since the solver was built).
+    package var reusedKrylovSolverCount: Int { krylovSolvers.reuseCount }
+
+    /// The bytes the workspace holds: its buffers' element storage, and an
+    /// estimate of its kept GMRES solvers' (56 bytes per non-zero of a block's
+    /// Jacobian).
     ///
-    /// - Complexity: O(1).
+    /// - Complexity: O(number of kept solvers).
     public var byteCount: Int {
       8
         * (values.capacity + partials.capacity + multipliers.capacity
-          + declarationMultipliers.capacity)
+          + declarationMultipliers.capacity) + krylovSolvers.byteCount
     }
   }
 }

@@ -244,10 +244,10 @@ extension Program {
     case .krylov:
       // The singularity check runs alongside the first solve; whoever needs its
       // verdict (the Newton step after its solve, the linearization) waits for it.
-      let krylov = KrylovSolver(matrix, settings: options.krylovSettings)
       system = .krylov(
-        options.checksKrylovCondition && !scratch.inexactNewtonStep
-          ? krylov.startingSingularityCheck() : krylov)
+        scratch.krylovSolvers.solver(
+          for: matrix, range: range, program: self, settings: options.krylovSettings,
+          checked: options.checksKrylovCondition && !scratch.inexactNewtonStep))
     }
     return .sparse(
       SparseBlockSystem(

@@ -36,6 +36,9 @@ enum GMRES {
   /// - Parameters:
   ///   - apply: `y = A·v`.
   ///   - precondition: `v ← M⁻¹·v` in place.
+  ///   - basis: storage for the Krylov basis, `(restart + 1)·order` doubles:
+  ///     reused when it has that size (its contents are written before they
+  ///     are read), else replaced.
   ///   - stopsOnStagnation: end with `.krylovNotConverged` as soon as a whole
   ///     restart cycle reduces the true residual by less than 0.1 % (a singular,
   ///     inconsistent system, whose residual cannot fall below its part outside
@@ -48,7 +51,7 @@ enum GMRES {
   ///   `.nonFinite(routine: "GMRES")` if a residual becomes NaN or infinite.
   static func solve(
     order n: Int, settings: KrylovSettings, b: UnsafeBufferPointer<Double>,
-    x: UnsafeMutableBufferPointer<Double>, stopsOnStagnation: Bool = false,
+    x: UnsafeMutableBufferPointer<Double>, basis: inout [Double], stopsOnStagnation: Bool = false,
     apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void,
     precondition: (UnsafeMutableBufferPointer<Double>) -> Void
   ) throws(LinearAlgebraError) -> KrylovOutcome {
@@ -67,9 +70,12 @@ enum GMRES {
     let target = settings.tolerance * bNorm
     let m = max(1, min(settings.restart, n))
     // Every basis column is written before it is read (and only the columns
-    // used are ever touched): no zero fill, no page faults for unused columns.
-    var basis = [Double](unsafeUninitializedCapacity: n * (m + 1)) { _, count in
-      count = n * (m + 1)
+    // used are ever touched): no zero fill, no page faults for unused columns,
+    // and a basis kept from an earlier solve is reused as it is.
+    if basis.count != n * (m + 1) {
+      basis = [Double](unsafeUninitializedCapacity: n * (m + 1)) { _, count in
+        count = n * (m + 1)
+      }
     }
     var w = [Double](repeating: 0, count: n)
     var hessenberg = [Double](repeating: 0, count: (m + 1) * m)
@@ -93,7 +99,14 @@ enum GMRES {
           }
           return sum.squareRoot()
         }
-        var beta = residual()
+        // From x = 0 (the usual start) the residual is b itself: no product.
+        var beta: Double
+        if x.allSatisfy({ $0 == 0 }) {
+          for i in 0..<n { v[i] = b[i] }
+          beta = bNorm
+        } else {
+          beta = residual()
+        }
         var previousBeta = Double.infinity
         while true {
           guard beta.isFinite else { throw .nonFinite(routine: "GMRES") }
@@ -180,7 +193,10 @@ enum GMRES {
   /// Works in chunks of `w` that stay in the first-level cache, so the basis
   /// is read once for the products and once for the update, and `w` twice —
   /// rather than once per basis vector (these tall, thin products are
-  /// memory-bound; BLAS threads would only spin on them).
+  /// memory-bound; BLAS threads would only spin on them). The chunks are
+  /// grouped in fixed blocks (`ParallelBlocks`) that run on all cores for long
+  /// vectors; partial sums are combined in block order, so the result does not
+  /// depend on the number of cores.
   ///
   /// - Complexity: `4·count·order` flops, `2·count·order` doubles read.
   static func orthogonalize(
@@ -188,50 +204,69 @@ enum GMRES {
     order n: Int, projection p: UnsafeMutableBufferPointer<Double>
   ) -> Double {
     let chunk = 1024
-    for i in 0..<count { p[i] = 0 }
-    var start = 0
-    while start < n {
-      let end = min(start + chunk, n)
-      for i in 0..<count {
-        let vi = v.baseAddress! + i * n
-        // Four partial sums: a dependency chain the compiler may vectorise.
-        var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
-        var k = start
-        while k + 4 <= end {
-          d0 += vi[k] * w[k]
-          d1 += vi[k + 1] * w[k + 1]
-          d2 += vi[k + 2] * w[k + 2]
-          d3 += vi[k + 3] * w[k + 3]
-          k += 4
+    let blockLength = 32 * chunk
+    let blocks = ParallelBlocks.blockCount(n, blockLength: blockLength)
+    let parallel = ParallelBlocks.isParallel(work: count * n)
+    // partial[b·(count + 1) + i]: block b's part of p_i; entry `count`: of ‖w‖².
+    var partial = [Double](repeating: 0, count: blocks * (count + 1))
+    partial.withUnsafeMutableBufferPointer { partial in
+      ParallelBlocks.forEach(count: n, blockLength: blockLength, parallel: parallel) { b, range in
+        let sums = partial.baseAddress! + b * (count + 1)
+        var start = range.lowerBound
+        while start < range.upperBound {
+          let end = min(start + chunk, range.upperBound)
+          for i in 0..<count {
+            let vi = v.baseAddress! + i * n
+            // Four partial sums: a dependency chain the compiler may vectorise.
+            var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
+            var k = start
+            while k + 4 <= end {
+              d0 += vi[k] * w[k]
+              d1 += vi[k + 1] * w[k + 1]
+              d2 += vi[k + 2] * w[k + 2]
+              d3 += vi[k + 3] * w[k + 3]
+              k += 4
+            }
+            while k < end {
+              d0 += vi[k] * w[k]
+              k += 1
+            }
+            sums[i] += (d0 + d1) + (d2 + d3)
+          }
+          start = end
         }
-        while k < end {
-          d0 += vi[k] * w[k]
-          k += 1
-        }
-        p[i] += (d0 + d1) + (d2 + d3)
       }
-      start = end
+      for i in 0..<count {
+        var sum = 0.0
+        for b in 0..<blocks { sum += partial[b * (count + 1) + i] }
+        p[i] = sum
+      }
+      ParallelBlocks.forEach(count: n, blockLength: blockLength, parallel: parallel) { b, range in
+        var squares = 0.0
+        var start = range.lowerBound
+        while start < range.upperBound {
+          let end = min(start + chunk, range.upperBound)
+          for i in 0..<count {
+            let vi = v.baseAddress! + i * n
+            let c = p[i]
+            for k in start..<end { w[k] -= c * vi[k] }
+          }
+          var s0 = 0.0, s1 = 0.0
+          var k = start
+          while k + 2 <= end {
+            s0 += w[k] * w[k]
+            s1 += w[k + 1] * w[k + 1]
+            k += 2
+          }
+          if k < end { s0 += w[k] * w[k] }
+          squares += s0 + s1
+          start = end
+        }
+        partial[b * (count + 1) + count] = squares
+      }
     }
     var squares = 0.0
-    start = 0
-    while start < n {
-      let end = min(start + chunk, n)
-      for i in 0..<count {
-        let vi = v.baseAddress! + i * n
-        let c = p[i]
-        for k in start..<end { w[k] -= c * vi[k] }
-      }
-      var s0 = 0.0, s1 = 0.0
-      var k = start
-      while k + 2 <= end {
-        s0 += w[k] * w[k]
-        s1 += w[k + 1] * w[k + 1]
-        k += 2
-      }
-      if k < end { s0 += w[k] * w[k] }
-      squares += s0 + s1
-      start = end
-    }
+    for b in 0..<blocks { squares += partial[b * (count + 1) + count] }
     return squares.squareRoot()
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An iterative solver of a sparse system `A·x = b` or `Aᵀ·x = b`: restarted
 /// GMRES (right-preconditioned, see `GMRES`) with a Jacobi or ILU(0)
 /// preconditioner. Like a factorization it is built once and solves any number
@@ -21,11 +23,27 @@ package struct KrylovSolver: LinearSystemSolver {
   /// `C·Aᵀ·x = C·b`), so that badly scaled equations weigh alike in the residual.
   let rowScale: [Double]
   let columnScale: [Double]
+  /// `R·A` and `C·Aᵀ` as gather loops (the products GMRES takes).
+  let equilibrated: KrylovOperator
   /// The singularity check started by `startingSingularityCheck()`, if any.
   private var check: KrylovConditionCheck?
+  /// The Krylov basis of the last solve, kept for the next (shared by copies).
+  private let bases = KrylovBasisPool()
 
   /// The order `n`.
   package var order: Int { matrix.order }
+
+  /// Whether `startingSingularityCheck()` made this solver.
+  var isCheckStarted: Bool { check != nil }
+
+  /// About the bytes this solver holds: the matrix (16 bytes per non-zero),
+  /// its row-wise equilibrated values (8), ILU(0)'s factors in both
+  /// orientations (16) and the two-way pattern (16), plus `O(n)` — and the
+  /// pages of the kept Krylov basis its solves touched (8·n per iteration of
+  /// the longest restart cycle), not counted here.
+  ///
+  /// - Complexity: O(1).
+  var byteCount: Int { 56 * matrix.nonzeroCount + 80 * order }
 
   /// This solver with its singularity check (`reciprocalConditionEstimate()`)
   /// started on a background thread, so that it runs alongside the first solve;
@@ -56,33 +74,69 @@ package struct KrylovSolver: LinearSystemSolver {
     _ matrix: SparseMatrix, settings: KrylovSettings = KrylovSettings(),
     preconditioner: KrylovPreconditionerKind = .incompleteLU
   ) {
+    self.init(matrix, settings: settings, preconditioner: preconditioner, pattern: nil)
+  }
+
+  /// A solver for `matrix` whose two orientations are `pattern` (built here if
+  /// `nil`; a program keeps it per block, so that repeated calls reuse it).
+  init(
+    _ matrix: SparseMatrix, settings: KrylovSettings,
+    preconditioner: KrylovPreconditionerKind, pattern: SparsePattern?
+  ) {
+    let pattern = pattern ?? SparsePattern(matrix)
     self.init(
-      matrix, settings: settings, preconditioner: SparsePreconditioner(matrix, kind: preconditioner)
-    )
+      matrix, settings: settings,
+      preconditioner: SparsePreconditioner(matrix, kind: preconditioner, pattern: pattern),
+      pattern: pattern)
   }
 
   /// A solver for `matrix` with a preconditioner built elsewhere (e.g. the
   /// sparse LU of a nearby matrix).
   ///
-  /// - Complexity: O(nonzeros) for the equilibration.
+  /// - Complexity: O(n + nonzeros) for the equilibration and the row-wise copy
+  ///   of the matrix (`KrylovOperator`).
   package init(
     _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner
+  ) {
+    self.init(
+      matrix, settings: settings, preconditioner: preconditioner, pattern: SparsePattern(matrix))
+  }
+
+  /// A solver for `matrix`, whose two orientations are `pattern`.
+  private init(
+    _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner,
+    pattern: SparsePattern
   ) {
     self.matrix = matrix
     self.settings = settings
     self.preconditioner = preconditioner
     var rowMax = [Double](repeating: 0, count: matrix.order)
     var columnMax = [Double](repeating: 0, count: matrix.order)
-    for j in 0..<matrix.order {
-      for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
-        let a = abs(matrix.values[k])
-        rowMax[matrix.rowIndices[k]] = max(rowMax[matrix.rowIndices[k]], a)
-        columnMax[j] = max(columnMax[j], a)
+    rowMax.withUnsafeMutableBufferPointer { rowMax in
+      columnMax.withUnsafeMutableBufferPointer { columnMax in
+        matrix.columnStart.withUnsafeBufferPointer { start in
+          pattern.columnRows.withUnsafeBufferPointer { rows in
+            matrix.values.withUnsafeBufferPointer { values in
+              for j in 0..<matrix.order {
+                var largest = 0.0
+                for k in start[j]..<start[j + 1] {
+                  let a = abs(values[k])
+                  let i = Int(rows[k])
+                  rowMax[i] = max(rowMax[i], a)
+                  largest = max(largest, a)
+                }
+                columnMax[j] = largest
+              }
+            }
+          }
+        }
       }
     }
     func reciprocal(_ m: Double) -> Double { m > 0 && m.isFinite ? 1 / m : 1 }
     self.rowScale = rowMax.map(reciprocal)
     self.columnScale = columnMax.map(reciprocal)
+    self.equilibrated = KrylovOperator(
+      matrix, pattern: pattern, rowScale: rowScale, columnScale: columnScale)
   }
 
   /// Solves `A·x = b` (or `Aᵀ·x = b`) for one right-hand side in place, to the
@@ -115,14 +169,14 @@ package struct KrylovSolver: LinearSystemSolver {
     _ c: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>,
     transpose: Bool, settings run: KrylovSettings, stopsOnStagnation: Bool = false
   ) throws(LinearAlgebraError) -> KrylovOutcome {
-    try (transpose ? columnScale : rowScale).withUnsafeBufferPointer {
+    var basis = bases.take()
+    defer { bases.give(basis) }
+    return try (transpose ? columnScale : rowScale).withUnsafeBufferPointer {
       (s) throws(LinearAlgebraError) in
       try GMRES.solve(
-        order: order, settings: run, b: c, x: x, stopsOnStagnation: stopsOnStagnation,
-        apply: { v, y in
-          matrix.multiply(v, into: y, transpose: transpose)
-          for i in 0..<y.count { y[i] *= s[i] }
-        },
+        order: order, settings: run, b: c, x: x, basis: &basis,
+        stopsOnStagnation: stopsOnStagnation,
+        apply: { v, y in equilibrated.apply(v, into: y, transpose: transpose) },
         precondition: { v in
           // The preconditioner of the scaled matrix R·A is R·M: (R·M)⁻¹ = M⁻¹·R⁻¹.
           if preconditioner.kind != .identity { for i in 0..<v.count { v[i] /= s[i] } }
@@ -143,5 +197,30 @@ package struct KrylovSolver: LinearSystemSolver {
         UnsafeMutableBufferPointer(rebasing: b[(c * order)..<((c + 1) * order)]),
         transpose: transpose)
     }
+  }
+}
+
+/// One Krylov basis kept between the solves of a `KrylovSolver` and its
+/// copies, so that a second solve (the adjoint after the forward solve, the
+/// next call with a `Program.Workspace`) writes into pages already faulted in.
+/// A solve running while another holds the basis allocates its own; at most
+/// one basis is kept.
+final class KrylovBasisPool: @unchecked Sendable {
+  private let lock = NSLock()
+  /// Guarded by `lock`.
+  private var kept: [Double] = []
+
+  /// The kept basis (empty if none, or if another solve holds it).
+  func take() -> [Double] {
+    lock.withLock {
+      var taken: [Double] = []
+      swap(&taken, &kept)
+      return taken
+    }
+  }
+
+  /// Keeps `basis` for the next solve, unless one is kept already.
+  func give(_ basis: [Double]) {
+    lock.withLock { if kept.isEmpty { kept = basis } }
   }
 }

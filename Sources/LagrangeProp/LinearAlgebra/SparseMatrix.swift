@@ -162,10 +162,16 @@ package struct SparseMatrix: Sendable, Equatable {
   /// - Complexity: O(nonzeros).
   package var diagonalPositions: [Int] {
     var positions = [Int](repeating: -1, count: order)
-    for j in 0..<order {
-      for k in columnStart[j]..<columnStart[j + 1] where rowIndices[k] == j {
-        positions[j] = k
-        break
+    positions.withUnsafeMutableBufferPointer { positions in
+      columnStart.withUnsafeBufferPointer { start in
+        rowIndices.withUnsafeBufferPointer { rows in
+          for j in 0..<order {
+            for k in start[j]..<start[j + 1] where rows[k] == j {
+              positions[j] = k
+              break
+            }
+          }
+        }
       }
     }
     return positions

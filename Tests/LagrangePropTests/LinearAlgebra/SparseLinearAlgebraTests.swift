@@ -155,6 +155,70 @@ final class SparseLinearAlgebraTests: XCTestCase {
     }
   }
 
+  func testKrylovOnALargeMatrixSolvesBothWaysOnAllCores() throws {
+    // 60 000 columns of about 6 entries: past the size where the products,
+    // the orthogonalisation and ILU(0) run in parallel blocks. The residual is
+    // recomputed with `SparseMatrix.multiply`, not with GMRES's own operator.
+    let n = 60_000
+    let a = Self.randomSparse(n, perColumn: 5, shift: 6, scaleDecades: 1, seed: 31)
+    XCTAssertGreaterThan(a.nonzeroCount, 1 << 18)
+    var rng = SplitMix64(seed: 32)
+    let b = randomVector(n, using: &rng)
+    for kind in [KrylovPreconditionerKind.jacobi, .incompleteLU] {
+      let krylov = KrylovSolver(
+        a, settings: KrylovSettings(tolerance: 1e-12, maxIterations: 500, restart: 30),
+        preconditioner: kind)
+      for transpose in [false, true] {
+        let x = try krylov.solve(b, transpose: transpose)
+        let ax = try a.multiply(x, transpose: transpose)
+        // Row-equilibrated residual ≤ 1e-12 relative: the unscaled one within
+        // the scaling's spread (10^±1 per side).
+        var residual = 0.0
+        var size = 0.0
+        for i in 0..<n {
+          residual = max(residual, abs(ax[i] - b[i]))
+          size = max(size, abs(b[i]))
+        }
+        XCTAssertLessThanOrEqual(residual, 1e-8 * size, "\(kind), transpose \(transpose)")
+      }
+    }
+  }
+
+  func testIncompleteLUIsExactOnALargeTriangularMatrixBothWays() throws {
+    // ILU(0) of an upper-triangular A (so Aᵀ, which ILU(0) factors, is lower)
+    // drops nothing: one GMRES iteration, both ways, at a size whose products run in parallel.
+    let n = 50_000
+    var rng = SplitMix64(seed: 33)
+    var start = [0]
+    var rows: [Int] = []
+    var values: [Double] = []
+    for j in 0..<n {
+      var entries: [Int: Double] = [j: 4 + Double.random(in: 0...1, using: &rng)]
+      for _ in 0..<6 where j > 0 {
+        entries[Int.random(in: 0..<j, using: &rng), default: 0] += Double.random(
+          in: -1...1, using: &rng)
+      }
+      for (i, v) in entries.sorted(by: { $0.key < $1.key }) {
+        rows.append(i)
+        values.append(v)
+      }
+      start.append(rows.count)
+    }
+    let a = try SparseMatrix(order: n, columnStart: start, rowIndices: rows, values: values)
+    let krylov = KrylovSolver(a, preconditioner: .incompleteLU)
+    XCTAssertEqual(krylov.preconditioner.kind, .incompleteLU)
+    let b = randomVector(n, using: &rng)
+    for transpose in [false, true] {
+      var x = b
+      let outcome = try x.withUnsafeMutableBufferPointer {
+        try krylov.solve($0, transpose: transpose)
+      }
+      XCTAssertLessThanOrEqual(outcome.iterations, 1, "transpose \(transpose)")
+      let ax = try a.multiply(x, transpose: transpose)
+      for i in 0..<n { XCTAssertEqual(ax[i], b[i], accuracy: 1e-10, "row \(i)") }
+    }
+  }
+
   func testKrylovThrowsWhenItCannotConverge() {
     // A rotation-like matrix: GMRES(1) stagnates (the residual never decreases).
     let a = try! SparseMatrix(
