@@ -10,8 +10,9 @@ import Foundation
 /// The buffers a result shares (the multipliers of a `GradientResult`) stay with
 /// the spare; the next call takes their storage back only if no result holds it
 /// any more (`reclaim(_:)`): a result kept by the caller is never written over,
-/// nor copied. A dense LU's storage (`m²` doubles, which an explicit workspace
-/// recycles) is given up. The memory the spare holds — the buffers of the last
+/// nor copied. A dense LU's storage (`m²` doubles) and the GMRES solvers of large
+/// sparse blocks, which an explicit workspace keeps, are given up (the plain
+/// calls build them afresh, as before). The memory the spare holds — the buffers of the last
 /// plain call, `8n` bytes of values, of multipliers when their result has been
 /// released, and `8·edges` of partials after a non-sweep gradient: O(the
 /// program's own arrays) — lives as long as the program.
@@ -32,6 +33,7 @@ final class SpareWorkspace: @unchecked Sendable {
     Self.reclaim(&used.declarationMultipliers)
     defer {
       used.matrix = []
+      used.krylovSolvers = KeptKrylovSolvers()
       lock.withLock { spare = used }
     }
     return try body(used)
