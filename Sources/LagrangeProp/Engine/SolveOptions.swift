@@ -69,8 +69,12 @@ public struct SolveOptions: Sendable {
   /// that is never below the true reciprocal condition number of the
   /// row-equilibrated matrix (for a random right-hand side it can be optimistic
   /// by a factor of order `√n`). It costs about half a GMRES solve to 10⁻¹² of
-  /// CPU time, on a second thread alongside the first solve with the matrix;
-  /// `false` skips it, and then a singular system on a GMRES path goes undetected.
+  /// CPU time, on a second thread alongside the first solve with the matrix.
+  /// A matrix whose row-equilibrated form is strictly diagonally dominant by
+  /// columns (`I − γP` of a discounted Markov chain) is proven regular without
+  /// a solve, and gets Varah's bound `min_j (|a_jj| − Σ_{i≠j} |a_ij|) / ‖A‖₁`,
+  /// which is never above the true value. `false` skips the check, and then a
+  /// singular system on a GMRES path goes undetected.
   public var estimatesCondition: Bool = true
   /// The relative residual `‖b − A·x‖₂ ≤ krylovTolerance·‖b‖₂` at which GMRES
   /// (`.krylov`, and blocks `.automatic` gives to GMRES) stops (default 1e-12).

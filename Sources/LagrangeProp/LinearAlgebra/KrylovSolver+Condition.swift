@@ -14,6 +14,11 @@ final class KrylovConditionCheck: @unchecked Sendable {
   /// Written once by the worker before `done.leave()`, read only after `done.wait()`.
   private var outcome: Result<Double, LinearAlgebraError>?
 
+  /// A check already decided: `reciprocalCondition` (a certificate, no solve).
+  init(certified reciprocalCondition: Double) {
+    outcome = .success(reciprocalCondition)
+  }
+
   /// Starts `solver.reciprocalConditionEstimate()` on a new thread.
   init(_ solver: KrylovSolver) {
     done.enter()
@@ -33,6 +38,60 @@ final class KrylovConditionCheck: @unchecked Sendable {
 }
 
 extension KrylovSolver {
+  /// A certificate that the row-equilibrated matrix `A = R·M` GMRES works on is
+  /// regular, with a lower bound of its reciprocal condition number, when `A`
+  /// is strictly diagonally dominant by columns — `|a_jj| > Σ_{i≠j} |a_ij|` for
+  /// every column `j`, each with a margin above the rounding of its sums — as
+  /// `I − γP` is for a discounted Markov chain (`γ < 1`).
+  ///
+  /// Such a matrix is regular (Lévy–Desplanques), and Varah's bound applied to
+  /// `Aᵀ` gives `‖A⁻¹‖₁ ≤ 1 / min_j (|a_jj| − Σ_{i≠j} |a_ij|)`, so
+  /// `min_j margin_j / ‖A‖₁` is never above the true reciprocal condition
+  /// number. `nil` when some column is not dominant (or a diagonal entry is
+  /// missing): then only a solve can tell (`reciprocalConditionEstimate()`).
+  ///
+  /// - Complexity: O(n + nonzeros), no solve.
+  func diagonalDominanceBound() -> Double? {
+    let n = order
+    guard n > 0 else { return nil }
+    var smallestMargin = Double.infinity
+    var normA = 0.0
+    let dominant = matrix.columnStart.withUnsafeBufferPointer { start in
+      matrix.rowIndices.withUnsafeBufferPointer { rows in
+        matrix.values.withUnsafeBufferPointer { values in
+          rowScale.withUnsafeBufferPointer { scale in
+            for j in 0..<n {
+              var diagonal = 0.0
+              var offDiagonal = 0.0
+              var hasDiagonal = false
+              for k in start[j]..<start[j + 1] {
+                let a = abs(scale[rows[k]] * values[k])
+                if rows[k] == j {
+                  diagonal = a
+                  hasDiagonal = true
+                } else {
+                  offDiagonal += a
+                }
+              }
+              let margin = diagonal - offDiagonal
+              // The sums carry at most (entries)·ε relative rounding: a margin
+              // inside it proves nothing.
+              let rounding =
+                Double(start[j + 1] - start[j] + 1) * 4 * Double.ulpOfOne
+                * (diagonal + offDiagonal)
+              guard hasDiagonal, margin.isFinite, margin > rounding else { return false }
+              smallestMargin = min(smallestMargin, margin)
+              normA = max(normA, diagonal + offDiagonal)
+            }
+            return true
+          }
+        }
+      }
+    }
+    guard dominant, normA > 0 else { return nil }
+    return min(1, smallestMargin / normA)
+  }
+
   /// The relative tolerance of the condition check's solve for a matrix of
   /// order `n`: well below `1/√n`, the relative size of the part of a
   /// random vector outside the range of a singular matrix (see

@@ -111,22 +111,17 @@ final class GMRESConditionTests: XCTestCase {
     }
   }
 
-  /// A regular Markov chain: GMRES reports a condition estimate that is never
-  /// below the true reciprocal condition number of the matrix it works on (the
-  /// row-equilibrated `D = γPᵀ − I`, computed here densely from `P`), and not far
-  /// above it.
-  func testConditionEstimateBoundsTheTrueCondition() throws {
-    let n = 300
-    let markov = try SparseMarkovFixture(states: n, transitions: 8, seed: 5)
-    let result = try markov.program.gradient(at: markov.rewards, solver: .krylov)
-    let estimate = try XCTUnwrap(result.reciprocalCondition)
+  /// The true reciprocal condition number (1-norm) of the matrix GMRES works
+  /// on for `markov`: the row-equilibrated `D = γPᵀ − I`, computed densely from `P`.
+  func trueReciprocalCondition(_ markov: SparseMarkovFixture) throws -> Double {
+    let n = markov.rewards.count
     // D[a, i] = ∂c_i/∂v_a: γ·p_ia off the diagonal, −1 (+ γ·p_ii) on it; rows scaled
     // by 1 / max |D[a, ·]|, as GMRES scales them.
     var d = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     for i in 0..<n {
       d[i][i] -= 1
       for (k, j) in markov.destinations[i].enumerated() {
-        d[j][i] += SparseMarkovFixture.gamma * markov.probabilities[i][k]
+        d[j][i] += markov.discount * markov.probabilities[i][k]
       }
     }
     for a in 0..<n {
@@ -139,10 +134,34 @@ final class GMRESConditionTests: XCTestCase {
     func oneNorm(_ m: Matrix) -> Double {
       (0..<n).map { j in (0..<n).reduce(0) { $0 + abs(m[$1, j]) } }.max() ?? 0
     }
-    let truth = 1 / (oneNorm(matrix) * oneNorm(inverse))
+    return 1 / (oneNorm(matrix) * oneNorm(inverse))
+  }
+
+  /// A discounted chain (`γ = 0.9`): its equilibrated matrix is strictly
+  /// diagonally dominant by columns, so GMRES's check is a certificate, with no
+  /// solve: Varah's bound, never above the true reciprocal condition number.
+  func testDiagonallyDominantChainGetsVarahsLowerBound() throws {
+    let markov = try SparseMarkovFixture(states: 300, transitions: 8, seed: 5)
+    let result = try markov.program.gradient(at: markov.rewards, solver: .krylov)
+    let estimate = try XCTUnwrap(result.reciprocalCondition)
+    let truth = try trueReciprocalCondition(markov)
+    XCTAssertLessThanOrEqual(estimate, truth * (1 + 1e-6), "estimate \(estimate), true \(truth)")
+    // ‖A⁻¹‖₁ ≤ 1/(1 − γ) = 10 bounds the true value too: the bound is within that factor.
+    XCTAssertGreaterThanOrEqual(estimate, truth / 10, "estimate \(estimate), true \(truth)")
+  }
+
+  /// A regular chain that is not diagonally dominant (`γ = 1.5`: `I − γP` has
+  /// its eigenvalues away from 0, but `γ > 1`): GMRES's check solves, and its
+  /// estimate is never below the true reciprocal condition number, and not far above it.
+  func testConditionEstimateBoundsTheTrueCondition() throws {
+    let n = 300
+    let markov = try SparseMarkovFixture(states: n, transitions: 8, seed: 5, discount: 1.5)
+    let result = try markov.program.gradient(at: markov.rewards, solver: .krylov)
+    let estimate = try XCTUnwrap(result.reciprocalCondition)
+    let truth = try trueReciprocalCondition(markov)
     XCTAssertGreaterThanOrEqual(estimate, truth * (1 - 1e-6))
     // One solve with a random right-hand side: optimistic by a factor of order √n
-    // at worst in practice (9.8 here, where √n ≈ 17).
+    // at worst in practice.
     XCTAssertLessThanOrEqual(
       estimate, 4 * Double(n).squareRoot() * truth, "estimate \(estimate), true \(truth)")
   }

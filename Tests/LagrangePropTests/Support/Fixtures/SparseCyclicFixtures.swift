@@ -6,13 +6,16 @@ import SeededRandom
 /// objective `wᵀv`. `I − γP` is well conditioned but fills in under sparse LU.
 struct SparseMarkovFixture {
   static let gamma = 0.9
+  /// This chain's discount factor (`gamma` unless given).
+  let discount: Double
   let program: Program
   let rewards: [Double]
   let weights: [Double]
   let destinations: [[Int]]
   let probabilities: [[Double]]
 
-  init(states n: Int, transitions t: Int, seed: UInt64) throws {
+  init(states n: Int, transitions t: Int, seed: UInt64, discount: Double = Self.gamma) throws {
+    self.discount = discount
     var rng = SplitMix64(seed: seed)
     let transitions = RandomTransitions(states: n, transitions: t, using: &rng)
     let (destinations, probabilities) = (transitions.destinations, transitions.probabilities)
@@ -25,7 +28,7 @@ struct SparseMarkovFixture {
     let v = (0..<n).map { graph.unknown("v\($0)") }
     for i in 0..<n {
       try graph.define(
-        v[i], .linear([1] + probabilities[i].map { Self.gamma * $0 }),
+        v[i], .linear([1] + probabilities[i].map { discount * $0 }),
         [r[i]] + destinations[i].map { v[$0] })
     }
     program = try graph.compile(objective: .linear([Double](repeating: 0, count: n) + weights))
@@ -39,7 +42,7 @@ struct SparseMarkovFixture {
       var next = weights
       for i in 0..<weights.count {
         for (k, j) in destinations[i].enumerated() {
-          next[j] += Self.gamma * probabilities[i][k] * u[i]
+          next[j] += discount * probabilities[i][k] * u[i]
         }
       }
       let change = zip(next, u).map { abs($0 - $1) }.max() ?? 0
