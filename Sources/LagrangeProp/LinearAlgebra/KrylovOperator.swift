@@ -8,17 +8,14 @@
 /// fixed order, so the products are bit-identical serial or parallel; blocks
 /// of rows run on all cores for large matrices.
 ///
-/// - Complexity: building O(n + nonzeros); memory `12·nonzeros + 8·n` bytes for
-///   the row copy and `4·nonzeros` for the 32-bit row indices of `A`.
+/// - Complexity: building O(n + nonzeros); memory `8·nonzeros` bytes for the
+///   row-wise values (the pattern and the column-wise values are shared).
 struct KrylovOperator: Sendable {
-  let order: Int
-  /// `R·A` by rows: row `i` is `rowColumns/rowValues[rowStart[i]..<rowStart[i + 1]]`.
-  let rowStart: [Int]
-  let rowColumns: [Int32]
+  /// `A`'s pattern in both orientations.
+  let pattern: SparsePattern
+  /// `R·A` by rows, in `pattern.rowStart/rowColumns`'s slots.
   let rowValues: [Double]
-  /// `A` by columns (the CSC matrix's offsets and values), row indices as `Int32`.
-  let columnStart: [Int]
-  let columnRows: [Int32]
+  /// `A` by columns (the CSC matrix's values), in `pattern.columnStart/columnRows`'s slots.
   let columnValues: [Double]
   /// `C`: the scale of column `j` of `A`, applied to entry `j` of `C·Aᵀ·x`.
   let columnScale: [Double]
@@ -31,9 +28,7 @@ struct KrylovOperator: Sendable {
   init(
     _ matrix: SparseMatrix, pattern: SparsePattern, rowScale: [Double], columnScale: [Double]
   ) {
-    order = matrix.order
-    rowStart = pattern.rowStart
-    rowColumns = pattern.rowColumns
+    self.pattern = pattern
     var scaled = pattern.rowWise(matrix.values)
     scaled.withUnsafeMutableBufferPointer { values in
       pattern.rowStart.withUnsafeBufferPointer { start in
@@ -45,8 +40,6 @@ struct KrylovOperator: Sendable {
       }
     }
     rowValues = scaled
-    columnStart = pattern.columnStart
-    columnRows = pattern.columnRows
     columnValues = matrix.values
     self.columnScale = columnScale
   }
@@ -59,13 +52,16 @@ struct KrylovOperator: Sendable {
   ) {
     let parallel = ParallelBlocks.isParallel(work: rowValues.count)
     let (start, indices, values) =
-      transpose ? (columnStart, columnRows, columnValues) : (rowStart, rowColumns, rowValues)
+      transpose
+      ? (pattern.columnStart, pattern.columnRows, columnValues)
+      : (pattern.rowStart, pattern.rowColumns, rowValues)
     start.withUnsafeBufferPointer { start in
       indices.withUnsafeBufferPointer { indices in
         values.withUnsafeBufferPointer { values in
           columnScale.withUnsafeBufferPointer { scale in
-            ParallelBlocks.forEach(count: order, blockLength: Self.blockLength, parallel: parallel)
-            {
+            ParallelBlocks.forEach(
+              count: pattern.order, blockLength: Self.blockLength, parallel: parallel
+            ) {
               _, rows in
               for i in rows {
                 var sum = 0.0
