@@ -423,7 +423,10 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
     "hand-written = forward and reverse pass in plain Swift with a 24-byte tape per step "
       + "(the baseline of the design's ‘within 1.6× of a hand-written adjoint’).",
     "ws = the same call with a Program.Workspace reused across calls; fresh MB/call = minor page "
-      + "faults per call × page size (pages of new allocations the call faults in), plain and ws.",
+      + "faults per call × page size (pages of new allocations the call faults in; 2 MiB for "
+      + "each transparent huge page, from /proc/vmstat's thp_fault_alloc: the engine advises its "
+      + "buffers of 4 MiB and more for them, so a fresh 48 MB buffer is 24 faults, not 12 000), "
+      + "plain and ws.",
     "C forward / C adjoint = the same chain in C (-O2, Benchmarks/c-baseline): a plain loop, and "
       + "the hand-written adjoint on a 24-byte-per-step tape allocated once outside the timing "
       + "(the physical floor; issue 11's targets: evaluate ≤ 1.5× C forward, gradient ≤ 1.8× C adjoint).",

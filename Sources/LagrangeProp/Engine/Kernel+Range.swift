@@ -248,60 +248,63 @@ extension Kernel {
     let payloads = self.payloads
     var e = Int(argumentStart[range.upperBound])
     var p = range.upperBound &- 1
-    // The push of position `p + 1` into `p`, kept in a register instead of stored
-    // and loaded back (the store-to-load round trip is most of the latency of a
-    // chain); −0, the identity of IEEE addition (x + (−0) = x, signed zeros
-    // included), when there is none. `p + 1` is the last consumer of `p` to push,
-    // so `λ_p = (stored sum) + carry` adds the same terms in the same order.
-    var carry = -0.0
-    let negativeZeroBits = (-0.0).bitPattern
+    // The multipliers of the next two positions down, `p − 1` and `p − 2`, are
+    // held in registers while they are in reach: `next` and `second` are loaded
+    // (their stored sums: the seed and the pushes of every consumer above them)
+    // as they come within two positions of the sweep, take the pushes into them
+    // from there on, and are stored when the sweep moves past them (or before an
+    // out-of-line push, which writes into memory). The pushes of the nearest
+    // consumers, which a chain waits on, then never make a store-to-load round
+    // trip through memory; they are added in the same order, to the same stored
+    // sum, so `λ` is the same, bit for bit.
+    var current = lambda[p]
+    var next = p >= 1 ? lambda[p &- 1] : 0
     while p >= range.lowerBound {
-      let l = lambda[p] + carry
-      carry = -0.0
+      let l = current
       lambda[p] = l
       // λ_p is final here: the overflow check of every path, on the way.
       guard l.isFinite else { throw adjointError(p) }
       let below = p &- 1
+      let belowSecond = p &- 2
+      var second = p >= 2 ? lambda[belowSecond] : 0
       switch opCodes[p] {
       case .exp:
         e &-= 1
-        if l != 0 { push(v[p] * l, to: Int(arguments[e]), below: below, carry: &carry) }
+        if l != 0 { push(v[p] * l, to: Int(arguments[e])) }
       case .tanh:
         e &-= 1
         if l != 0 {
           let y = v[p]
-          push((1 - y * y) * l, to: Int(arguments[e]), below: below, carry: &carry)
+          push((1 - y * y) * l, to: Int(arguments[e]))
         }
       case .sin:
         e &-= 1
         if let tape {
           top &-= 1
-          if l != 0 { push(tape[top] * l, to: Int(arguments[e]), below: below, carry: &carry) }
+          if l != 0 { push(tape[top] * l, to: Int(arguments[e])) }
         } else if l != 0 {
           let a = Int(arguments[e])
-          push(Foundation.cos(v[a]) * l, to: a, below: below, carry: &carry)
+          push(Foundation.cos(v[a]) * l, to: a)
         }
       case .cos:
         e &-= 1
         if let tape {
           top &-= 1
-          if l != 0 { push(tape[top] * l, to: Int(arguments[e]), below: below, carry: &carry) }
+          if l != 0 { push(tape[top] * l, to: Int(arguments[e])) }
         } else if l != 0 {
           let a = Int(arguments[e])
-          push(-Foundation.sin(v[a]) * l, to: a, below: below, carry: &carry)
+          push(-Foundation.sin(v[a]) * l, to: a)
         }
       case .square:
         e &-= 1
         if l != 0 {
           let a = Int(arguments[e])
-          push(2 * v[a] * l, to: a, below: below, carry: &carry)
+          push(2 * v[a] * l, to: a)
         }
       case .sum:
         let s = Int(argumentStart[p])
         if l != 0 {
-          for k in s..<e {
-            pushOneOfMany(l, to: Int(arguments[k]), below: below, carry: &carry)
-          }
+          for k in s..<e { push(l, to: Int(arguments[k])) }
         }
         e = s
       case .linear:
@@ -309,42 +312,40 @@ extension Kernel {
         if l != 0 {
           var c = Int(payloads[p])
           for k in s..<e {
-            pushOneOfMany(constants[c] * l, to: Int(arguments[k]), below: below, carry: &carry)
+            push(constants[c] * l, to: Int(arguments[k]))
             c &+= 1
           }
         }
         e = s
       default:
-        // Pushes into memory: `carry` stays −0.
+        // Pushes into memory: the registers are stored first and loaded after.
         let s = Int(argumentStart[p])
+        if p >= 1 { lambda[below] = next }
+        if p >= 2 { lambda[belowSecond] = second }
         try pushOutOfLine(p, values: v, lambda: lambda, adjoint: l)
+        if p >= 1 { next = lambda[below] }
+        if p >= 2 { second = lambda[belowSecond] }
         e = s
       }
+      current = next
+      next = second
       p &-= 1
-    }
-    // The last position's push into the one below the range.
-    if range.lowerBound > 0 { lambda[range.lowerBound &- 1] += carry }
 
-    /// `λ_a += x`, the only push of the position into `a`: into `carry` when `a`
-    /// is the next position down.
-    @inline(__always)
-    func push(_ x: Double, to a: Int, below: Int, carry: inout Double) {
-      if a == below { carry = x } else { lambda[a] += x }
-    }
-
-    /// `λ_a += x` from a position that may push into `a` more than once (an
-    /// argument repeated): a second push into the next position down first
-    /// stores the one held in `carry`, so that the terms are added in order
-    /// (a held −0 adds nothing and is dropped).
-    @inline(__always)
-    func pushOneOfMany(_ x: Double, to a: Int, below: Int, carry: inout Double) {
-      if a == below {
-        if carry.bitPattern != negativeZeroBits { lambda[a] += carry }
-        carry = x
-      } else {
-        lambda[a] += x
+      /// `λ_a += x`: into a register when `a` is one of the next two positions down.
+      @inline(__always)
+      func push(_ x: Double, to a: Int) {
+        if a == below {
+          next += x
+        } else if a == belowSecond {
+          second += x
+        } else {
+          lambda[a] += x
+        }
       }
     }
+    // The two positions below the range, if any, still held in registers.
+    if range.lowerBound >= 1 { lambda[range.lowerBound &- 1] = current }
+    if range.lowerBound >= 2 { lambda[range.lowerBound &- 2] = next }
   }
 }
 

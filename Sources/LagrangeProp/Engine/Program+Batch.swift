@@ -4,7 +4,9 @@ import Foundation
 extension Program {
   /// Value, gradient `∂f/∂x` and multipliers at each of `points`, spread over
   /// every core: one worker per core (at most one per point), each with its own
-  /// `Workspace`, taking the points `w, w + workers, w + 2·workers, …`.
+  /// `Workspace`, taking the next point not yet taken whenever it is free (so
+  /// that a worker slowed down — by another process on its core, or by harder
+  /// points — takes fewer points instead of holding up the batch).
   ///
   /// Each result is the one `gradient(at:solver:options:)` returns for that point,
   /// bit for bit (the calls are independent; the program is immutable).
@@ -49,10 +51,9 @@ extension Program {
     let slots = BatchSlots(count: count)
     defer { slots.deallocate() }
     OpenBLASThreads.single {
-      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
         let workspace = Workspace()
-        var k = worker
-        while k < count {
+        while let k = slots.take() {
           do throws(LagrangePropError) {
             slots.store(
               .success(
@@ -60,18 +61,20 @@ extension Program {
               at: k)
             workspace.releaseResultBuffers()
           } catch {
+            // Points after this one are not needed: the error of the lowest failing
+            // point wins, and every point below it is taken already (in order).
             slots.store(.failure(error), at: k)
-            return  // later points of this worker are not needed: an earlier error wins
+            slots.stop()
+            return
           }
-          k += workers
         }
       }
     }
     var results: [GradientResult] = []
     results.reserveCapacity(count)
     for k in 0..<count {
-      // A worker that failed leaves its later slots empty; an earlier failure
-      // (in its own or another worker's slots) is met first.
+      // After a failure, points not yet taken are left empty; the failure (or an
+      // earlier one) is met first.
       guard let result = slots.result(at: k) else { continue }
       results.append(try result.get())
     }
@@ -80,15 +83,36 @@ extension Program {
 }
 
 /// One result slot per point, each written by exactly one worker and read after
-/// all workers have finished (`concurrentPerform` returns only then).
+/// all workers have finished (`concurrentPerform` returns only then); and the
+/// index of the next point to take, handed out in order under a lock.
 private final class BatchSlots: @unchecked Sendable {
   private let slots: UnsafeMutablePointer<Result<GradientResult, LagrangePropError>?>
   private let count: Int
+  private let lock = NSLock()
+  /// The next point to hand out; `count` once all are taken or after a failure.
+  private var next = 0
 
   init(count: Int) {
     self.count = count
     slots = .allocate(capacity: count)
     slots.initialize(repeating: nil, count: count)
+  }
+
+  /// The next point not yet taken, in increasing order, or `nil` when none is
+  /// left (or the batch stopped).
+  func take() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard next < count else { return nil }
+    next += 1
+    return next - 1
+  }
+
+  /// Hands out no more points (a point failed: the later ones are not needed).
+  func stop() {
+    lock.lock()
+    next = count
+    lock.unlock()
   }
 
   func store(_ result: Result<GradientResult, LagrangePropError>, at k: Int) {

@@ -39,14 +39,18 @@ extension Program {
   /// The objective `f(z(x))` at the given inputs.
   ///
   /// Acyclic programs take a value-only pass (no partials), the baseline of the
-  /// cheap-gradient comparison.
+  /// cheap-gradient comparison. The buffers are those of the program's spare
+  /// workspace when no other call is using it (repeated calls fault in no fresh
+  /// pages), else new ones.
   ///
   /// - Complexity: O(n + edges) for acyclic programs.
   /// - Throws: as `solveConstraints(at:options:)`, and `.nonFiniteObjective`.
   public func evaluate(at inputs: [Double], options: SolveOptions = SolveOptions())
     throws(LagrangePropError) -> Double
   {
-    try evaluate(at: inputs, options: options, workspace: Workspace())
+    try spareWorkspace.with { (workspace) throws(LagrangePropError) in
+      try evaluate(at: inputs, options: options, workspace: workspace)
+    }
   }
 
   /// The objective `f(z(x))` at the given inputs, with the buffers of `workspace`:

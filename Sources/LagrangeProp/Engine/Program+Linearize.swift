@@ -171,7 +171,9 @@ extension Program {
   }
 
   /// Value, gradient `∂f/∂x` and multipliers at `inputs`: forward solve, then
-  /// `D λ = −∇f` with `solver`.
+  /// `D λ = −∇f` with `solver`. The buffers are those of the program's spare
+  /// workspace when no other call is using it (the multipliers' storage once the
+  /// previous result is released), else new ones.
   ///
   /// - Complexity: `.sweep` O(n + edges) — a small constant times `evaluate`.
   /// - Throws: as `linearize(at:solver:options:)`, and `.nonFiniteResult` if a
@@ -179,7 +181,9 @@ extension Program {
   public func gradient(
     at inputs: [Double], solver: Solver = .automatic, options: SolveOptions = SolveOptions()
   ) throws(LagrangePropError) -> GradientResult {
-    try gradient(at: inputs, solver: solver, options: options, workspace: Workspace())
+    try spareWorkspace.with { (workspace) throws(LagrangePropError) in
+      try gradient(at: inputs, solver: solver, options: options, workspace: workspace)
+    }
   }
 
   /// `gradient(at:solver:options:)` with the buffers of `workspace`: repeated

@@ -13,7 +13,9 @@
 /// let g = try program.gradient(at: [0.5, -1.0])     // g.gradient = ∂f/∂x
 /// ```
 ///
-/// Concurrent calls on one `Program` are safe: every call allocates its own state.
+/// Concurrent calls on one `Program` are safe: every call has its own state (the
+/// plain `evaluate(at:)` and `gradient(at:)` reuse one spare workspace the program
+/// keeps, when no other call is using it).
 public struct Program: Sendable {
   /// The identity of the graph compiled (handles of other graphs, and of copies
   /// of it made after they diverged, are refused).
@@ -66,6 +68,8 @@ public struct Program: Sendable {
   let trigonometricCount: Int
   /// Sparse patterns and fill screens of large cyclic blocks, built on first use.
   let sparseStructure = SparseStructureCache()
+  /// The workspace of the calls made without one (`evaluate(at:)`, `gradient(at:)`).
+  let spareWorkspace = SpareWorkspace()
 
   /// The number of constraint edges (arguments over all constraints).
   public var edgeCount: Int { arguments.count }

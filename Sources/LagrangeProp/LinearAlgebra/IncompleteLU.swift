@@ -28,39 +28,77 @@ struct IncompleteLU: Sendable {
     let n = matrix.order
     if diagonal.contains(-1) { return nil }
     var values = matrix.values
-    var marker = [Int](repeating: -1, count: n)
     // Row c of U once factored, in one place: the random reads of the inner
     // loop touch one cache line per row instead of three arrays.
     var upperRows = [UpperRow](repeating: UpperRow(first: 0, end: 0, pivot: 0), count: n)
-    let ok = pattern.columnStart.withUnsafeBufferPointer { start in
+    let levels = pattern.eliminationLevels
+    // Large factorizations run level by level, each level's rows split among
+    // the cores (one marker array per lane); every row is eliminated by the
+    // same operations in the same order as in the sequential loop.
+    let lanes =
+      ParallelBlocks.isParallel(work: values.count) && levels.levelCount * 64 < n
+      ? min(ParallelBlocks.cores, 4) : 1
+    var markers = [Int](repeating: -1, count: lanes * n)
+    var failed = [Bool](repeating: false, count: lanes)
+    pattern.columnStart.withUnsafeBufferPointer { start in
       pattern.columnRows.withUnsafeBufferPointer { columns in
         values.withUnsafeMutableBufferPointer { lu in
-          marker.withUnsafeMutableBufferPointer { marker in
+          markers.withUnsafeMutableBufferPointer { markers in
             upperRows.withUnsafeMutableBufferPointer { upperRows in
-              for i in 0..<n {
-                for k in start[i]..<start[i + 1] { marker[Int(columns[k])] = k }
-                for k in start[i]..<start[i + 1] {
-                  let c = Int(columns[k])
-                  if c >= i { break }
-                  let row = upperRows[c]
-                  let l = lu[k] / row.pivot
-                  lu[k] = l
-                  for kk in row.first..<row.end {
-                    let target = marker[Int(columns[kk])]
-                    if target >= 0 { lu[target] -= l * lu[kk] }
+              diagonal.withUnsafeBufferPointer { diagonal in
+                failed.withUnsafeMutableBufferPointer { failed in
+                  /// Eliminates row i with `marker` (all −1 before and after);
+                  /// false at a zero or non-finite pivot.
+                  func eliminate(_ i: Int, marker: UnsafeMutablePointer<Int>) -> Bool {
+                    for k in start[i]..<start[i + 1] { marker[Int(columns[k])] = k }
+                    for k in start[i]..<start[i + 1] {
+                      let c = Int(columns[k])
+                      if c >= i { break }
+                      let row = upperRows[c]
+                      let l = lu[k] / row.pivot
+                      lu[k] = l
+                      for kk in row.first..<row.end {
+                        let target = marker[Int(columns[kk])]
+                        if target >= 0 { lu[target] -= l * lu[kk] }
+                      }
+                    }
+                    for k in start[i]..<start[i + 1] { marker[Int(columns[k])] = -1 }
+                    let pivot = lu[diagonal[i]]
+                    if pivot == 0 || !pivot.isFinite { return false }
+                    upperRows[i] = UpperRow(first: diagonal[i] + 1, end: start[i + 1], pivot: pivot)
+                    return true
+                  }
+                  if lanes == 1 {
+                    for i in 0..<n where !eliminate(i, marker: markers.baseAddress!) {
+                      failed[0] = true
+                      return
+                    }
+                    return
+                  }
+                  levels.rows.withUnsafeBufferPointer { rows in
+                    for l in 0..<levels.levelCount where !failed.contains(true) {
+                      let level = levels.levelStart[l]..<levels.levelStart[l + 1]
+                      ParallelBlocks.forEach(
+                        count: level.count, blockLength: (level.count + lanes - 1) / lanes,
+                        parallel: level.count >= 64 * lanes
+                      ) { lane, slice in
+                        let marker = markers.baseAddress! + lane * n
+                        for r in slice
+                        where !eliminate(Int(rows[level.lowerBound + r]), marker: marker) {
+                          failed[lane] = true
+                          return
+                        }
+                      }
+                    }
                   }
                 }
-                for k in start[i]..<start[i + 1] { marker[Int(columns[k])] = -1 }
-                let pivot = lu[diagonal[i]]
-                if pivot == 0 || !pivot.isFinite { return false }
-                upperRows[i] = UpperRow(first: diagonal[i] + 1, end: start[i + 1], pivot: pivot)
               }
-              return true
             }
           }
         }
       }
     }
+    let ok = !failed.contains(true)
     guard ok else { return nil }
     self.pattern = pattern
     factors = values

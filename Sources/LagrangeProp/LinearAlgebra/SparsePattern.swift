@@ -5,7 +5,7 @@
 /// transpose, is a gather loop. It depends on the pattern only, so a program
 /// builds it once per block (`SparseStructureCache`).
 ///
-/// - Complexity: O(n + nonzeros) time; `16·nonzeros + 16·n` bytes.
+/// - Complexity: O(n + nonzeros) time; `16·nonzeros + 28·n` bytes.
 struct SparsePattern: Sendable {
   let order: Int
   /// Column `j` is entries `columnStart[j]..<columnStart[j + 1]`, rows `columnRows`.
@@ -16,6 +16,9 @@ struct SparsePattern: Sendable {
   let rowColumns: [Int32]
   /// `columnPosition[r]`: where row-wise entry `r` sits column-wise.
   let columnPosition: [Int]
+  /// The elimination levels of the column-wise arrays read as rows (ILU(0)'s
+  /// factorization, on `Aᵀ`, runs level by level on all cores).
+  let eliminationLevels: EliminationLevels
 
   /// The pattern of a matrix of `order` with CSC offsets `columnStart` and row indices `rowIndices`.
   ///
@@ -60,6 +63,7 @@ struct SparsePattern: Sendable {
     rowStart = start
     rowColumns = columns
     columnPosition = position
+    eliminationLevels = EliminationLevels(order: n, start: columnStart, columns: columnRows)
   }
 
   /// The pattern of `matrix`.

@@ -121,6 +121,36 @@ final class WorkspaceTests: XCTestCase {
     XCTAssertEqual(try firstLin.gradient().adjoints, first.adjoints)
   }
 
+  /// The plain calls share the program's spare workspace: results they returned
+  /// stay as they were through later plain calls, from this thread and from
+  /// several at once, and every plain answer equals a fresh workspace's.
+  func testPlainResultsSurviveLaterPlainCallsOnSeveralThreads() throws {
+    let program = try Self.everyOpCodeProgram()
+    let fresh = try Self.points.map { try program.gradient(at: $0, workspace: Program.Workspace()) }
+    let kept = try Self.points.map { try program.gradient(at: $0) }
+    let keptAdjoints = kept.map { $0.adjoints.map { $0 } }  // element-wise copies
+    let mismatches = MismatchLog()
+    DispatchQueue.concurrentPerform(iterations: 4) { worker in
+      for round in 0..<25 {
+        let k = (worker + round) % Self.points.count
+        do {
+          let g = try program.gradient(at: Self.points[k])
+          let f = try program.evaluate(at: Self.points[k])
+          if g.adjoints != fresh[k].adjoints || g.value != fresh[k].value || f != fresh[k].value {
+            mismatches.append("worker \(worker) point \(k)")
+          }
+        } catch {
+          mismatches.append("worker \(worker) point \(k): \(error)")
+        }
+      }
+    }
+    XCTAssertEqual(mismatches.entries, [])
+    for k in kept.indices {
+      XCTAssertEqual(kept[k].adjoints, keptAdjoints[k], "point \(k)")
+      XCTAssertEqual(kept[k].adjoints, fresh[k].adjoints, "point \(k)")
+    }
+  }
+
   func testCyclicProgramWithWorkspace() throws {
     var graph = ConstraintGraph()
     let x = graph.input("x")
@@ -234,4 +264,14 @@ final class WorkspaceTests: XCTestCase {
     // The workspace still works afterwards.
     XCTAssertEqual(try program.gradient(at: [4], workspace: workspace).gradient[0], 0.125)
   }
+}
+
+/// Messages appended from several threads (under a lock).
+private final class MismatchLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: [String] = []
+
+  func append(_ message: String) { lock.withLock { stored.append(message) } }
+
+  var entries: [String] { lock.withLock { stored } }
 }
