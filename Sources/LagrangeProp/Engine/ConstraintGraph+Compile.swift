@@ -210,7 +210,13 @@ extension ConstraintGraph {
   func compileInDeclarationOrder(objective: Objective, nonzeroWeights: Int) -> Program {
     let n = opCodes.count
     let order = [Int32](unsafeUninitializedCapacity: n) { buffer, initialized in
+      adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
       for i in 0..<n { buffer[i] = Int32(truncatingIfNeeded: i) }
+      initialized = n
+    }
+    let isResidual = [Bool](unsafeUninitializedCapacity: n) { buffer, initialized in
+      adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+      buffer.initialize(repeating: false)
       initialized = n
     }
     let compiledObjective: CompiledObjective
@@ -228,7 +234,7 @@ extension ConstraintGraph {
       graphIdentity: GraphIdentity(snapshotOf: identity), variableCount: n,
       inputCount: inputIndices.count, order: order, position: order,
       isIdentityOrder: true, names: names, inputDeclarationIndices: inputIndices,
-      opCodes: opCodes, payloads: payloads, isResidual: [Bool](repeating: false, count: n),
+      opCodes: opCodes, payloads: payloads, isResidual: isResidual,
       argumentStart: argumentStart, arguments: argumentPool, constants: constants,
       customs: customs, blocks: [], blockIsAffine: [], blockHasConstantPartials: [],
       blockReducedBandwidth: [],

@@ -136,11 +136,11 @@ extension ConstraintGraph {
 
   /// Reserves room for the sizes of `shape` (a hint from a previous trace).
   mutating func reserveCapacity(_ shape: GraphShape) {
-    opCodes.reserveCapacity(shape.variables)
-    payloads.reserveCapacity(shape.variables)
-    argumentStart.reserveCapacity(shape.variables + 1)
-    argumentPool.reserveCapacity(shape.arguments)
-    constants.reserveCapacity(shape.constants)
+    reserveAdvised(&opCodes, capacity: shape.variables)
+    reserveAdvised(&payloads, capacity: shape.variables)
+    reserveAdvised(&argumentStart, capacity: shape.variables + 1)
+    reserveAdvised(&argumentPool, capacity: shape.arguments)
+    reserveAdvised(&constants, capacity: shape.constants)
   }
 
   /// Copies each array whose capacity is more than twice its size (plus 1 024) into

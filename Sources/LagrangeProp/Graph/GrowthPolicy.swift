@@ -16,7 +16,29 @@ func reserveAhead<Element>(_ array: inout [Element], adding extra: Int = 1) {
 func growAhead<Element>(_ array: inout [Element], needed: Int) {
   let capacity = array.capacity
   let factor = capacity < 1 << 26 ? 4 : 2
-  array.reserveCapacity(Swift.max(needed, capacity * factor, 256))
+  reserveAdvised(&array, capacity: Swift.max(needed, capacity * factor, 256))
+}
+
+/// `array.reserveCapacity(capacity)`, with a new buffer of 4 MiB or more advised
+/// for transparent huge pages before the elements are copied into it
+/// (`adviseHugePages`): a large graph then faults in its arrays 2 MiB at a time
+/// instead of 4 KiB (a fault costs about 2.4 µs on the shared VM either way).
+func reserveAdvised<Element>(_ array: inout [Element], capacity: Int) {
+  guard capacity > array.capacity else { return }
+  guard capacity * MemoryLayout<Element>.stride >= 4 << 20 else {
+    array.reserveCapacity(capacity)
+    return
+  }
+  let old = array
+  array = [Element](unsafeUninitializedCapacity: capacity) { storage, initialized in
+    adviseHugePages(UnsafeMutableRawBufferPointer(storage))
+    old.withUnsafeBufferPointer { source in
+      if let base = storage.baseAddress, let from = source.baseAddress {
+        base.initialize(from: from, count: source.count)
+      }
+    }
+    initialized = old.count
+  }
 }
 
 /// Appends `values` to `array`, whose capacity the caller reserved: element by
