@@ -90,7 +90,9 @@ extension Program {
   func assembleSparseJacobian(
     _ pattern: SparseJacobianPattern, partials: UnsafeBufferPointer<Double>
   ) -> SparseMatrix {
-    var values = [Double](repeating: 0, count: pattern.nonzeroCount)
+    var values: [Double] = hugePageArray(count: pattern.nonzeroCount) {
+      $0.initialize(repeating: 0)
+    }
     values.withUnsafeMutableBufferPointer { v in
       pattern.edgeSlots.withUnsafeBufferPointer { slots in
         for (j, p) in pattern.range.enumerated() {

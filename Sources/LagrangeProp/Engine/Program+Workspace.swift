@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 extension Program {
   /// Reusable buffers for repeated `evaluate`, `gradient` and `linearize` calls:
   /// the values, the local partials and the multipliers of one call, kept for the
@@ -109,31 +105,7 @@ func takeBuffer(_ buffer: inout [Double], count: Int) -> [Double] {
   var taken: [Double] = []
   swap(&taken, &buffer)
   if taken.count != count {
-    taken = [Double](unsafeUninitializedCapacity: count) { storage, initialized in
-      adviseHugePages(UnsafeMutableRawBufferPointer(storage))
-      initialized = count
-    }
+    taken = hugePageArray(count: count) { (_: UnsafeMutableBufferPointer<Double>) in }
   }
   return taken
-}
-
-/// Asks the kernel to back the 2 MiB-aligned interior of a large, not yet
-/// touched buffer with transparent huge pages (`madvise(MADV_HUGEPAGE)`, Linux):
-/// its first writes then fault in one 2 MiB page at a time instead of 512 small
-/// ones (a fresh 48 MB buffer: 24 faults, not 12 000), and the passes over it miss
-/// the TLB far less. Buffers under 4 MiB, and systems without the call, are left
-/// as they are; the advice never changes what the memory holds.
-///
-/// - Complexity: O(1) (one system call).
-func adviseHugePages(_ storage: UnsafeMutableRawBufferPointer) {
-  #if os(Linux)
-    let hugePage = 2 << 20
-    guard storage.count >= 2 * hugePage, let base = storage.baseAddress else { return }
-    let address = UInt(bitPattern: base)
-    let mask = UInt(hugePage - 1)
-    let start = (address + mask) & ~mask
-    let end = (address + UInt(storage.count)) & ~mask
-    guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(aligned, Int(end - start), MADV_HUGEPAGE)
-  #endif
 }

@@ -73,9 +73,7 @@ enum GMRES {
     // used are ever touched): no zero fill, no page faults for unused columns,
     // and a basis kept from an earlier solve is reused as it is.
     if basis.count != n * (m + 1) {
-      basis = [Double](unsafeUninitializedCapacity: n * (m + 1)) { _, count in
-        count = n * (m + 1)
-      }
+      basis = hugePageArray(count: n * (m + 1)) { (_: UnsafeMutableBufferPointer<Double>) in }
     }
     var w = [Double](repeating: 0, count: n)
     var hessenberg = [Double](repeating: 0, count: (m + 1) * m)

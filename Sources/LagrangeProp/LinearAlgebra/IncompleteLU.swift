@@ -27,10 +27,15 @@ struct IncompleteLU: Sendable {
   init?(_ matrix: SparseMatrix, pattern: SparsePattern, diagonal: [Int]) {
     let n = matrix.order
     if diagonal.contains(-1) { return nil }
-    var values = matrix.values
+    var values = hugePageArray(count: matrix.nonzeroCount) {
+      (copy: UnsafeMutableBufferPointer<Double>) in
+      _ = copy.initialize(from: matrix.values)
+    }
     // Row c of U once factored, in one place: the random reads of the inner
     // loop touch one cache line per row instead of three arrays.
-    var upperRows = [UpperRow](repeating: UpperRow(first: 0, end: 0, pivot: 0), count: n)
+    var upperRows = hugePageArray(count: n) { (rows: UnsafeMutableBufferPointer<UpperRow>) in
+      rows.initialize(repeating: UpperRow(first: 0, end: 0, pivot: 0))
+    }
     let levels = pattern.eliminationLevels
     // Large factorizations run level by level, each level's rows split among
     // the cores (one marker array per lane); every row is eliminated by the
@@ -38,7 +43,7 @@ struct IncompleteLU: Sendable {
     let lanes =
       ParallelBlocks.isParallel(work: values.count) && levels.levelCount * 64 < n
       ? min(ParallelBlocks.cores, 4) : 1
-    var markers = [Int](repeating: -1, count: lanes * n)
+    var markers: [Int] = hugePageArray(count: lanes * n) { $0.initialize(repeating: -1) }
     var failed = [Bool](repeating: false, count: lanes)
     pattern.columnStart.withUnsafeBufferPointer { start in
       pattern.columnRows.withUnsafeBufferPointer { columns in

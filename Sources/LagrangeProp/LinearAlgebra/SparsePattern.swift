@@ -76,13 +76,12 @@ struct SparsePattern: Sendable {
   /// - Complexity: O(nonzeros).
   func rowWise(_ values: [Double]) -> [Double] {
     let count = values.count
-    return [Double](unsafeUninitializedCapacity: count) { result, initialized in
+    return hugePageArray(count: count) { result in
       values.withUnsafeBufferPointer { values in
         columnPosition.withUnsafeBufferPointer { position in
           for r in 0..<count { result[r] = values[position[r]] }
         }
       }
-      initialized = count
     }
   }
 }
