@@ -209,16 +209,10 @@ extension ConstraintGraph {
   ///   residual flags) and 12 per non-zero objective weight.
   func compileInDeclarationOrder(objective: Objective, nonzeroWeights: Int) -> Program {
     let n = opCodes.count
-    let order = [Int32](unsafeUninitializedCapacity: n) { buffer, initialized in
-      adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+    let order: [Int32] = hugePageArray(count: n) { buffer in
       for i in 0..<n { buffer[i] = Int32(truncatingIfNeeded: i) }
-      initialized = n
     }
-    let isResidual = [Bool](unsafeUninitializedCapacity: n) { buffer, initialized in
-      adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-      buffer.initialize(repeating: false)
-      initialized = n
-    }
+    let isResidual: [Bool] = hugePageArray(count: n) { $0.initialize(repeating: false) }
     let compiledObjective: CompiledObjective
     switch objective.kind {
     case .variable(let v): compiledObjective = .variable(v.index)
