@@ -43,14 +43,28 @@ struct KeptKrylovSolvers {
       entries.remove(at: i)
     }
     entries.removeAll { $0.structure !== structure }
-    var solver = KrylovSolver(
-      matrix, settings: settings, preconditioner: .incompleteLU,
-      pattern: structure.orientations(range) { SparsePattern(matrix) })
-    if checked { solver = solver.startingSingularityCheck() }
+    let solver = program.krylovSolver(
+      for: matrix, range: range, settings: settings, checked: checked)
     entries.append(Entry(structure: structure, range: range, solver: solver))
     return solver
   }
 
   /// The bytes the kept solvers hold (an estimate, see `KrylovSolver.byteCount`).
   var byteCount: Int { entries.reduce(0) { $0 + $1.solver.byteCount } }
+}
+
+extension Program {
+  /// A new GMRES solver (ILU(0)) for the block `range` with Jacobian `matrix`,
+  /// on the program's kept two-way pattern of `range`, its singularity check
+  /// started when `checked`.
+  ///
+  /// - Complexity: that of ILU(0) (`KrylovSolver`); the pattern on first use.
+  func krylovSolver(
+    for matrix: SparseMatrix, range: Range<Int>, settings: KrylovSettings, checked: Bool
+  ) -> KrylovSolver {
+    let solver = KrylovSolver(
+      matrix, settings: settings, preconditioner: .incompleteLU,
+      pattern: sparseStructure.orientations(range) { SparsePattern(matrix) })
+    return checked ? solver.startingSingularityCheck() : solver
+  }
 }

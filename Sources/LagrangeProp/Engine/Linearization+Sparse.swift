@@ -30,10 +30,10 @@ extension Program {
       assembleSparseJacobian(pattern, partials: $0)
     }
     if solver == .krylov {
-      let krylov = KrylovSolver(
-        matrix, settings: options.krylovSettings, preconditioner: .incompleteLU,
-        pattern: sparseStructure.orientations(range) { SparsePattern(matrix) })
-      return .krylov(options.checksKrylovCondition ? krylov.startingSingularityCheck() : krylov)
+      return .krylov(
+        krylovSolver(
+          for: matrix, range: range, settings: options.krylovSettings,
+          checked: options.checksKrylovCondition))
     }
     let estimate: SparseFillEstimate
     do { estimate = try SparseFillEstimate(matrix) } catch { throw .linearAlgebra(error) }

@@ -12,44 +12,44 @@ final class SparseStructureCache: @unchecked Sendable {
   private var patterns: [Range<Int>: SparseJacobianPattern] = [:]
   private var widths: [Range<Int>: Int] = [:]
   private var orientations: [Range<Int>: SparsePattern] = [:]
-  private var keptBandOrder: BandOrder?
+  /// The band order, under key 0 (one per program).
+  private var bandOrders: [Int: BandOrder] = [:]
 
-  /// The pattern of `range`, built by `make` on first use.
+  /// The value at `key` of the table at `table`, built by `make` on first use.
   ///
   /// - Complexity: O(1) after the first call (`make` runs outside the lock;
-  ///   two threads racing may both build it, and one result is kept).
-  func pattern(_ range: Range<Int>, make: () -> SparseJacobianPattern) -> SparseJacobianPattern {
-    if let kept = lock.withLock({ patterns[range] }) { return kept }
+  ///   two threads racing may both build it, and the first kept wins).
+  private func kept<Key: Hashable, Value>(
+    _ table: ReferenceWritableKeyPath<SparseStructureCache, [Key: Value]>, _ key: Key,
+    make: () -> Value
+  ) -> Value {
+    if let kept = lock.withLock({ self[keyPath: table][key] }) { return kept }
     let made = make()
     return lock.withLock {
-      if let kept = patterns[range] { return kept }
-      patterns[range] = made
+      if let kept = self[keyPath: table][key] { return kept }
+      self[keyPath: table][key] = made
       return made
     }
+  }
+
+  /// The pattern of `range`, built by `make` on first use.
+  func pattern(_ range: Range<Int>, make: () -> SparseJacobianPattern) -> SparseJacobianPattern {
+    kept(\.patterns, range, make: make)
   }
 
   /// The pattern of `range` in both orientations (GMRES's operator and
   /// ILU(0)), built by `make` on first use.
   func orientations(_ range: Range<Int>, make: () -> SparsePattern) -> SparsePattern {
-    if let kept = lock.withLock({ orientations[range] }) { return kept }
-    let made = make()
-    lock.withLock { orientations[range] = made }
-    return made
+    kept(\.orientations, range, make: make)
   }
 
   /// The band order of `D_zz`, computed by `make` on first use.
   func bandOrder(make: () -> BandOrder) -> BandOrder {
-    if let kept = lock.withLock({ keptBandOrder }) { return kept }
-    let made = make()
-    lock.withLock { keptBandOrder = made }
-    return made
+    kept(\.bandOrders, 0, make: make)
   }
 
   /// The widest breadth-first level of `range`'s pattern, computed by `make` on first use.
   func levelWidth(_ range: Range<Int>, make: () -> Int) -> Int {
-    if let kept = lock.withLock({ widths[range] }) { return kept }
-    let made = make()
-    lock.withLock { widths[range] = made }
-    return made
+    kept(\.widths, range, make: make)
   }
 }

@@ -107,11 +107,7 @@ extension Tracer {
       return discardComposite(
         start: start, constant: constant, operation: operation, operand: operand)
     }
-    let c = compositeConstant.count
-    compositeConstant.append(constant)
-    compositeStored.append(-1)
-    compositeStart.append(termIndices.count)
-    return Traced(composite: Int32(truncatingIfNeeded: c), tracer: self)
+    return closeComposite(constant: constant)
   }
 
   /// The poisoned result of a pending value with a non-finite coefficient or
@@ -133,6 +129,12 @@ extension Tracer {
         .nonFiniteConstant(variable: describe(id: operand), operation: operation, value: bad))
       return Traced(poisonedBy: self)
     }
+    return closeComposite(constant: constant)
+  }
+
+  /// Closes the pending value whose terms end the term buffers, with `constant`.
+  @inline(__always)
+  private func closeComposite(constant: Double) -> Traced {
     let c = compositeConstant.count
     compositeConstant.append(constant)
     compositeStored.append(-1)

@@ -21,16 +21,7 @@ final class BatchedGradientTests: XCTestCase {
   }
 
   func testBatchEqualsSerialCallsOnACyclicProgram() throws {
-    var graph = ConstraintGraph()
-    let x = graph.input("x")
-    let y = graph.input("y")
-    let u = graph.unknown("u")
-    let v = graph.unknown("v")
-    try graph.define(u, .affine(constant: 1, coefficients: [0.3, 0.2]), v, x)
-    let sv = try graph.define("sv", .sin, u)
-    try graph.define(v, .affine(constant: 0, coefficients: [0.4, 1]), sv, y)
-    let f = try graph.define("f", .product, u, v)
-    let program = try graph.compile(objective: .variable(f))
+    let program = try SineCycle.productProgram(inputs: 2)
     let points = (0..<64).map { k in [0.1 * Double(k), 1 - 0.05 * Double(k)] }
     let batch = try program.gradients(at: points, solver: .blockTriangular)
     for (k, point) in points.enumerated() {

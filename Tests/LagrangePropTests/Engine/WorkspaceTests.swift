@@ -152,15 +152,7 @@ final class WorkspaceTests: XCTestCase {
   }
 
   func testCyclicProgramWithWorkspace() throws {
-    var graph = ConstraintGraph()
-    let x = graph.input("x")
-    let u = graph.unknown("u")
-    let v = graph.unknown("v")
-    try graph.define(u, .affine(constant: 1, coefficients: [0.3, 0.2]), v, x)
-    let sv = try graph.define("sv", .sin, u)
-    try graph.define(v, .affine(constant: 0, coefficients: [0.4, 1]), sv, x)
-    let f = try graph.define("f", .product, u, v)
-    let program = try graph.compile(objective: .variable(f))
+    let program = try SineCycle.productProgram(inputs: 1)
     let workspace = Program.Workspace()
     for k in 0..<5 {
       let point = [0.2 * Double(k) - 0.3]
@@ -177,16 +169,10 @@ final class WorkspaceTests: XCTestCase {
   /// acyclic one), solvers and memory limits, every call still makes the choice
   /// and answer of a fresh workspace.
   func testSolverChoiceKeptPerProgramSolverAndLimit() throws {
-    var graph = ConstraintGraph()
-    let x = graph.input("x")
-    let u = graph.unknown("u")
-    let v = graph.unknown("v")
-    try graph.define(u, .affine(constant: 1, coefficients: [0.3, 0.2]), v, x)
-    let sv = try graph.define("sv", .sin, u)
-    try graph.define(v, .affine(constant: 0, coefficients: [0.4, 1]), sv, x)
-    let small = try graph.compile(objective: .variable(v))
-    let w = try graph.define("w", .exp, v)
-    let larger = try graph.compile(objective: .variable(w))
+    var cycle = try SineCycle(inputs: 1)
+    let small = try cycle.graph.compile(objective: .variable(cycle.v))
+    let w = try cycle.graph.define("w", .exp, cycle.v)
+    let larger = try cycle.graph.compile(objective: .variable(w))
     var acyclicGraph = ConstraintGraph()
     let y = acyclicGraph.input("y")
     let e = try acyclicGraph.define("e", .exp, y)
