@@ -25,8 +25,10 @@ package struct RandomTransitions: Sendable {
         row[Int.random(in: 0..<n, using: &rng), default: 0] += Double.random(
           in: 0.01...1, using: &rng)
       }
-      let total = row.values.reduce(0, +)
+      // Summed in destination order: a dictionary's order changes from one
+      // process to the next, and the sum's last bits with it.
       let sorted = row.sorted { $0.key < $1.key }
+      let total = sorted.reduce(0) { $0 + $1.value }
       destinations.append(sorted.map(\.key))
       probabilities.append(sorted.map { $0.value / total })
     }

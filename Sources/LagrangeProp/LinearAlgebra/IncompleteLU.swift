@@ -9,13 +9,31 @@
 /// Schur complement.
 struct IncompleteLU: Sendable {
   private let pattern: SparsePattern
-  /// `L` (strictly below the diagonal) and `U` by rows of `B` (`A`'s columns).
-  private let factors: [Double]
-  /// The same by columns of `B` (`A`'s rows).
-  private let transposedFactors: [Double]
-  /// Where each row of `B` has its diagonal entry, in each orientation.
-  private let diagonal: [Int]
-  private let transposedDiagonal: [Int]
+  private let storage: Storage
+
+  /// The factors, as the sweeps read them.
+  private enum Storage: Sendable {
+    /// In row order, for sweeps on one core.
+    /// - factors: `L` (strictly below the diagonal) and `U` by rows of `B`
+    ///   (`A`'s columns); `transposedFactors`: the same by columns of `B`.
+    /// - diagonal, transposedDiagonal: where each row of `B` has its diagonal
+    ///   entry, in each orientation.
+    case rowOrder(
+      factors: [Double], transposedFactors: [Double], diagonal: [Int], transposedDiagonal: [Int])
+    /// In the order of the pattern's `sweepSchedules` (one array per sweep),
+    /// with the pivots of the two sweeps that divide.
+    case levelScheduled(ScheduledFactors)
+  }
+
+  /// The factors gathered into the order of `IncompleteLUSchedules`' sweeps.
+  private struct ScheduledFactors: Sendable {
+    let columnLower: [Double]
+    let columnUpper: [Double]
+    let columnUpperPivots: [Double]
+    let rowLower: [Double]
+    let rowLowerPivots: [Double]
+    let rowUpper: [Double]
+  }
 
   /// The ILU(0) of `matrix`, or `nil` when a diagonal entry is missing or a
   /// pivot is zero or not finite (the caller falls back to Jacobi).
@@ -106,15 +124,28 @@ struct IncompleteLU: Sendable {
     let ok = !failed.contains(true)
     guard ok else { return nil }
     self.pattern = pattern
-    factors = values
-    transposedFactors = pattern.rowWise(values)
-    self.diagonal = diagonal
-    // Row i's diagonal entry, row-wise: column i among its increasing columns.
-    transposedDiagonal = (0..<n).map { i in
-      var r = pattern.rowStart[i]
-      while pattern.rowColumns[r] != Int32(truncatingIfNeeded: i) { r += 1 }
-      return r
+    let transposedFactors = pattern.rowWise(values)
+    if let schedules = pattern.sweepSchedules {
+      storage = .levelScheduled(
+        ScheduledFactors(
+          columnLower: schedules.columnLower.gather(values),
+          columnUpper: schedules.columnUpper.gather(values),
+          columnUpperPivots: schedules.columnUpper.gatherPivots(values, diagonal: diagonal),
+          rowLower: schedules.rowLower.gather(transposedFactors),
+          rowLowerPivots: schedules.rowLower.gatherPivots(
+            transposedFactors, diagonal: pattern.rowDiagonal),
+          rowUpper: schedules.rowUpper.gather(transposedFactors)))
+    } else {
+      storage = .rowOrder(
+        factors: values, transposedFactors: transposedFactors, diagonal: diagonal,
+        transposedDiagonal: pattern.rowDiagonal)
     }
+  }
+
+  /// Whether the sweeps run level by level (the pattern's `sweepSchedules`).
+  var isLevelScheduled: Bool {
+    if case .levelScheduled = storage { return true }
+    return false
   }
 
   /// A factored row of `U`: its entries right of the diagonal, and the pivot.
@@ -128,15 +159,34 @@ struct IncompleteLU: Sendable {
   ///
   /// - Complexity: O(order + nonzeros): two sweeps.
   func solve(_ v: UnsafeMutableBufferPointer<Double>, transpose: Bool) {
+    guard let v = v.baseAddress else { return }
     // Row r of L·U is B's row r; row r of Uᵀ·Lᵀ is B's column r, which the
     // row-wise arrays hold as a row: the same two sweeps on either, dividing
     // by U's diagonal in the first (Uᵀ) or in the second (U).
+    let factors: [Double]
+    let transposedFactors: [Double]
+    let diagonalPositions: [Int]
+    let transposedDiagonal: [Int]
+    switch storage {
+    case .levelScheduled(let scheduled):
+      let schedules = pattern.sweepSchedules!
+      if transpose {
+        schedules.columnLower.run(v, values: scheduled.columnLower, pivots: nil)
+        schedules.columnUpper.run(
+          v, values: scheduled.columnUpper, pivots: scheduled.columnUpperPivots)
+      } else {
+        schedules.rowLower.run(v, values: scheduled.rowLower, pivots: scheduled.rowLowerPivots)
+        schedules.rowUpper.run(v, values: scheduled.rowUpper, pivots: nil)
+      }
+      return
+    case .rowOrder(let f, let tf, let d, let td):
+      (factors, transposedFactors, diagonalPositions, transposedDiagonal) = (f, tf, d, td)
+    }
     let (start, columns) =
       transpose ? (pattern.columnStart, pattern.columnRows) : (pattern.rowStart, pattern.rowColumns)
     let (lu, diagonal) =
-      transpose ? (factors, self.diagonal) : (transposedFactors, transposedDiagonal)
+      transpose ? (factors, diagonalPositions) : (transposedFactors, transposedDiagonal)
     let n = pattern.order
-    guard let v = v.baseAddress else { return }
     start.withUnsafeBufferPointer { start in
       columns.withUnsafeBufferPointer { columns in
         lu.withUnsafeBufferPointer { lu in

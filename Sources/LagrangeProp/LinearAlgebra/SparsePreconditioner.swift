@@ -35,6 +35,21 @@ package struct SparsePreconditioner: Sendable {
     self.factorization = factorization
   }
 
+  /// ILU(0) of `matrix` with its four sweeps level-scheduled (on all cores)
+  /// or in row order, as asked, where `init(_:kind:)` decides from the
+  /// pattern: for comparing the two. Jacobi where ILU(0) meets a zero pivot.
+  ///
+  /// - Complexity: as `init(_:kind:)`, plus O(n + nonzeros) for the schedules.
+  package init(incompleteLUOf matrix: SparseMatrix, levelScheduled: Bool) {
+    self.init(
+      matrix, kind: .incompleteLU,
+      pattern: SparsePattern(matrix, levelScheduled: levelScheduled))
+  }
+
+  /// Whether ILU(0)'s sweeps run level by level on all cores
+  /// (`LevelScheduledSweep`) rather than in row order on one.
+  package var isLevelScheduled: Bool { incompleteLU?.isLevelScheduled ?? false }
+
   /// Builds a preconditioner of `kind` for `matrix`.
   ///
   /// - Complexity: Jacobi O(nonzeros); ILU(0) O(Σ_i Σ_{k < i, b_ik ≠ 0} nnz(row k of U)).

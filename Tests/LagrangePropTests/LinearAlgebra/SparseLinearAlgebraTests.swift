@@ -168,6 +168,10 @@ final class SparseLinearAlgebraTests: XCTestCase {
       let krylov = KrylovSolver(
         a, settings: KrylovSettings(tolerance: 1e-12, maxIterations: 500, restart: 30),
         preconditioner: kind)
+      // A random pattern this large has wide levels: ILU(0)'s sweeps run on all cores.
+      XCTAssertEqual(
+        krylov.preconditioner.isLevelScheduled,
+        kind == .incompleteLU && ProcessInfo.processInfo.activeProcessorCount > 1)
       for transpose in [false, true] {
         let x = try krylov.solve(b, transpose: transpose)
         let ax = try a.multiply(x, transpose: transpose)
@@ -180,6 +184,41 @@ final class SparseLinearAlgebraTests: XCTestCase {
           size = max(size, abs(b[i]))
         }
         XCTAssertLessThanOrEqual(residual, 1e-8 * size, "\(kind), transpose \(transpose)")
+      }
+    }
+  }
+
+  func testLevelScheduledIncompleteLUSweepsGiveTheRowOrderBits() throws {
+    // The four ILU(0) sweeps stored level by level (run on all cores) do each
+    // row's subtractions in its own order: the same bits as the row-order sweeps,
+    // both ways, on a random pattern (few wide levels) and on a banded one
+    // (as many levels as rows: the schedule still holds, one row per level).
+    let random = Self.randomSparse(40_000, perColumn: 6, shift: 7, scaleDecades: 1, seed: 41)
+    var band: (start: [Int], rows: [Int], values: [Double]) = ([0], [], [])
+    for j in 0..<3_000 {
+      for i in max(0, j - 2)...min(2_999, j + 2) {
+        band.rows.append(i)
+        band.values.append(i == j ? 6 : Double(i - j) * 0.7 + 0.1)
+      }
+      band.start.append(band.rows.count)
+    }
+    let banded = try SparseMatrix(
+      order: 3_000, columnStart: band.start, rowIndices: band.rows, values: band.values)
+    for matrix in [random, banded] {
+      let scheduled = SparsePreconditioner(incompleteLUOf: matrix, levelScheduled: true)
+      let rowOrder = SparsePreconditioner(incompleteLUOf: matrix, levelScheduled: false)
+      XCTAssertEqual(scheduled.kind, .incompleteLU)
+      XCTAssertTrue(scheduled.isLevelScheduled)
+      XCTAssertFalse(rowOrder.isLevelScheduled)
+      var rng = SplitMix64(seed: 42)
+      let v = randomVector(matrix.order, using: &rng)
+      for transpose in [false, true] {
+        var a = v
+        var b = v
+        a.withUnsafeMutableBufferPointer { scheduled.apply($0, transpose: transpose) }
+        b.withUnsafeMutableBufferPointer { rowOrder.apply($0, transpose: transpose) }
+        XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "order \(matrix.order), transpose \(transpose)")
+        XCTAssertNotEqual(a, v, "the sweeps changed nothing")
       }
     }
   }

@@ -1,0 +1,193 @@
+/// One triangular sweep of a sparse factor — the entries left of the diagonal
+/// in increasing row order, or right of it in decreasing order — with its rows
+/// stored level by level (level scheduling, Saad §11.6), so that each level's
+/// rows run on all cores.
+///
+/// A row's level is one more than the highest level among the rows it reads,
+/// so the rows of one level read only final values and can run in any order.
+/// Each row still subtracts its terms in its own order: the sweep gives the
+/// same bits as the sequential one. The rows are stored in level order, each
+/// with its entries next to it: the sweep streams the schedule's arrays once,
+/// as the sequential sweep streams the factor's (a level's rows read from the
+/// factor's own arrays would each be a cache miss of their own).
+///
+/// The schedule depends on the pattern only (`SparsePattern` keeps one per
+/// sweep); the values are gathered into its order once per factorization.
+struct LevelScheduledSweep: Sendable {
+  /// Which entries of each row the sweep reads.
+  enum Part: Sendable {
+    /// Left of the diagonal; rows in increasing order (forward substitution).
+    case lower
+    /// Right of the diagonal; rows in decreasing order (back substitution).
+    case upper
+  }
+
+  /// The rows, level by level (increasing within a level).
+  let rows: [Int32]
+  /// Level `l` is positions `levelStart[l]..<levelStart[l + 1]` of `rows`.
+  let levelStart: [Int]
+  /// Position `p`'s entries are `columns[entryStart[p]..<entryStart[p + 1]]`.
+  let entryStart: [Int]
+  /// The entries' columns, in schedule order (each row's in its source order).
+  let columns: [Int32]
+  /// Where position `p`'s entries start in the source arrays.
+  private let sourceStart: [Int]
+
+  /// The number of levels (the longest chain of dependent rows).
+  var levelCount: Int { levelStart.count - 1 }
+
+  /// The schedule of the `part` sweep over rows `start`/`columns` (columns
+  /// increasing within a row) of an `n × n` pattern, each row's diagonal entry
+  /// at `diagonal[i]`.
+  ///
+  /// - Complexity: O(n + nonzeros).
+  init(order n: Int, start: [Int], columns source: [Int32], diagonal: [Int], part: Part) {
+    var level = [Int32](repeating: 0, count: n)
+    var counts = [Int](repeating: 0, count: n + 1)
+    var ordered = [Int32](repeating: 0, count: n)
+    var entryStart = [Int](repeating: 0, count: n + 1)
+    var sourceStart = [Int](repeating: 0, count: n)
+    var levels = 0
+    var scheduled: [Int32] = []
+    start.withUnsafeBufferPointer { start in
+      diagonal.withUnsafeBufferPointer { diagonal in
+        source.withUnsafeBufferPointer { source in
+          // Row i's entries of the sweep, in the source arrays.
+          func entries(_ i: Int) -> Range<Int> {
+            part == .lower ? start[i]..<diagonal[i] : (diagonal[i] + 1)..<start[i + 1]
+          }
+          level.withUnsafeMutableBufferPointer { level in
+            func visit(_ i: Int) {
+              var l: Int32 = 0
+              for k in entries(i) { l = max(l, level[Int(source[k])] &+ 1) }
+              level[i] = l
+              counts[Int(l) + 1] += 1
+              levels = max(levels, Int(l) + 1)
+            }
+            switch part {
+            case .lower: for i in 0..<n { visit(i) }
+            case .upper: for i in stride(from: n - 1, through: 0, by: -1) { visit(i) }
+            }
+            for l in 0..<levels { counts[l + 1] += counts[l] }
+            var next = Array(counts[0..<levels])
+            for i in 0..<n {
+              let l = Int(level[i])
+              ordered[next[l]] = Int32(truncatingIfNeeded: i)
+              next[l] += 1
+            }
+          }
+          ordered.withUnsafeBufferPointer { ordered in
+            entryStart.withUnsafeMutableBufferPointer { entryStart in
+              sourceStart.withUnsafeMutableBufferPointer { sourceStart in
+                for p in 0..<n {
+                  let range = entries(Int(ordered[p]))
+                  sourceStart[p] = range.lowerBound
+                  entryStart[p + 1] = entryStart[p] + range.count
+                }
+                scheduled = [Int32](unsafeUninitializedCapacity: entryStart[n]) {
+                  columns, initialized in
+                  for p in 0..<n {
+                    let shift = sourceStart[p] - entryStart[p]
+                    for k in entryStart[p]..<entryStart[p + 1] { columns[k] = source[k + shift] }
+                  }
+                  initialized = entryStart[n]
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    rows = ordered
+    levelStart = Array(counts[0...levels])
+    self.entryStart = entryStart
+    columns = scheduled
+    self.sourceStart = sourceStart
+  }
+
+  /// The sweep's values, gathered from `source` (the factor's values in the
+  /// arrays the schedule was built from) into schedule order.
+  ///
+  /// - Complexity: O(entries), on all cores when large.
+  func gather(_ source: [Double]) -> [Double] {
+    let count = columns.count
+    let n = rows.count
+    return hugePageArray(count: count) { (values: UnsafeMutableBufferPointer<Double>) in
+      source.withUnsafeBufferPointer { source in
+        entryStart.withUnsafeBufferPointer { entryStart in
+          sourceStart.withUnsafeBufferPointer { sourceStart in
+            ParallelBlocks.forEach(
+              count: n, blockLength: Self.blockLength,
+              parallel: ParallelBlocks.isParallel(work: count)
+            ) { _, positions in
+              for p in positions {
+                let shift = sourceStart[p] - entryStart[p]
+                for k in entryStart[p]..<entryStart[p + 1] { values[k] = source[k + shift] }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Each position's pivot, `source[diagonal[row]]`, for a sweep that divides.
+  ///
+  /// - Complexity: O(n).
+  func gatherPivots(_ source: [Double], diagonal: [Int]) -> [Double] {
+    rows.map { source[diagonal[Int($0)]] }
+  }
+
+  /// `v_i ← (v_i − Σ_k values_k·v_{columns_k})` for every row, level by level,
+  /// divided by the row's pivot when `pivots` is given.
+  ///
+  /// - Complexity: O(n + entries), each level's rows on all cores when it has
+  ///   enough of them; one dispatch per level.
+  func run(
+    _ v: UnsafeMutablePointer<Double>, values: [Double], pivots: [Double]?
+  ) {
+    rows.withUnsafeBufferPointer { rows in
+      entryStart.withUnsafeBufferPointer { entryStart in
+        columns.withUnsafeBufferPointer { columns in
+          values.withUnsafeBufferPointer { values in
+            (pivots ?? []).withUnsafeBufferPointer { pivots in
+              let divides = !pivots.isEmpty
+              for l in 0..<levelCount {
+                let first = levelStart[l]
+                let count = levelStart[l + 1] - first
+                ParallelBlocks.forEach(
+                  count: count, blockLength: Self.blockLength,
+                  parallel: count >= 2 * Self.blockLength
+                ) { _, slice in
+                  for p in (first + slice.lowerBound)..<(first + slice.upperBound) {
+                    let i = Int(rows[p])
+                    var s = v[i]
+                    for k in entryStart[p]..<entryStart[p + 1] {
+                      s -= values[k] * v[Int(columns[k])]
+                    }
+                    v[i] = divides ? s / pivots[p] : s
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Rows per parallel block: enough that a dispatch (a few microseconds) is
+  /// small next to the block's random reads.
+  static let blockLength = 1024
+
+  /// Whether level scheduling pays for a sweep over `n` rows in `levelCount`
+  /// levels: at least `minimumRowsPerLevel` rows per level on average (a
+  /// banded or grid pattern has about as many levels as rows, or as grid
+  /// lines, and stays sequential).
+  static func pays(order n: Int, levelCount: Int) -> Bool {
+    levelCount * minimumRowsPerLevel <= n
+  }
+
+  /// See `pays(order:levelCount:)`.
+  static let minimumRowsPerLevel = blockLength
+}
