@@ -124,20 +124,22 @@ struct IncompleteLU: Sendable {
     let ok = !failed.contains(true)
     guard ok else { return nil }
     self.pattern = pattern
-    let transposedFactors = pattern.rowWise(values)
     if let schedules = pattern.sweepSchedules {
+      // The row-wise sweeps gather through `columnPosition` (no row-wise copy
+      // first); a diagonal entry is the same entry both ways, so both dividing
+      // sweeps take their pivots from `values` at `diagonal`.
+      let position = pattern.columnPosition
       storage = .levelScheduled(
         ScheduledFactors(
           columnLower: schedules.columnLower.gather(values),
           columnUpper: schedules.columnUpper.gather(values),
           columnUpperPivots: schedules.columnUpper.gatherPivots(values, diagonal: diagonal),
-          rowLower: schedules.rowLower.gather(transposedFactors),
-          rowLowerPivots: schedules.rowLower.gatherPivots(
-            transposedFactors, diagonal: pattern.rowDiagonal),
-          rowUpper: schedules.rowUpper.gather(transposedFactors)))
+          rowLower: schedules.rowLower.gather(values, through: position),
+          rowLowerPivots: schedules.rowLower.gatherPivots(values, diagonal: diagonal),
+          rowUpper: schedules.rowUpper.gather(values, through: position)))
     } else {
       storage = .rowOrder(
-        factors: values, transposedFactors: transposedFactors, diagonal: diagonal,
+        factors: values, transposedFactors: pattern.rowWise(values), diagonal: diagonal,
         transposedDiagonal: pattern.rowDiagonal)
     }
   }

@@ -106,23 +106,32 @@ struct LevelScheduledSweep: Sendable {
   }
 
   /// The sweep's values, gathered from `source` (the factor's values in the
-  /// arrays the schedule was built from) into schedule order.
+  /// arrays the schedule was built from, or — with `position` — the entry at
+  /// `position[e]` of `source` for entry `e` of those arrays) into schedule order.
   ///
   /// - Complexity: O(entries), on all cores when large.
-  func gather(_ source: [Double]) -> [Double] {
+  func gather(_ source: [Double], through position: [Int]? = nil) -> [Double] {
     let count = columns.count
     let n = rows.count
     return hugePageArray(count: count) { (values: UnsafeMutableBufferPointer<Double>) in
       source.withUnsafeBufferPointer { source in
-        entryStart.withUnsafeBufferPointer { entryStart in
-          sourceStart.withUnsafeBufferPointer { sourceStart in
-            ParallelBlocks.forEach(
-              count: n, blockLength: Self.blockLength,
-              parallel: ParallelBlocks.isParallel(work: count)
-            ) { _, positions in
-              for p in positions {
-                let shift = sourceStart[p] - entryStart[p]
-                for k in entryStart[p]..<entryStart[p + 1] { values[k] = source[k + shift] }
+        (position ?? []).withUnsafeBufferPointer { position in
+          entryStart.withUnsafeBufferPointer { entryStart in
+            sourceStart.withUnsafeBufferPointer { sourceStart in
+              ParallelBlocks.forEach(
+                count: n, blockLength: Self.blockLength,
+                parallel: ParallelBlocks.isParallel(work: count)
+              ) { _, positions in
+                for p in positions {
+                  let shift = sourceStart[p] - entryStart[p]
+                  if position.isEmpty {
+                    for k in entryStart[p]..<entryStart[p + 1] { values[k] = source[k + shift] }
+                  } else {
+                    for k in entryStart[p]..<entryStart[p + 1] {
+                      values[k] = source[position[k + shift]]
+                    }
+                  }
+                }
               }
             }
           }
