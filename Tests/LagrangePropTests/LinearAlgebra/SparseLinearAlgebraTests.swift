@@ -217,7 +217,8 @@ final class SparseLinearAlgebraTests: XCTestCase {
         var b = v
         a.withUnsafeMutableBufferPointer { scheduled.apply($0, transpose: transpose) }
         b.withUnsafeMutableBufferPointer { rowOrder.apply($0, transpose: transpose) }
-        XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "order \(matrix.order), transpose \(transpose)")
+        XCTAssertEqual(
+          a.map(\.bitPattern), b.map(\.bitPattern), "order \(matrix.order), transpose \(transpose)")
         XCTAssertNotEqual(a, v, "the sweeps changed nothing")
       }
     }
