@@ -55,8 +55,9 @@ struct KeptKrylovSolvers {
 
 extension Program {
   /// A new GMRES solver (ILU(0)) for the block `range` with Jacobian `matrix`,
-  /// on the program's kept two-way pattern of `range`, its singularity check
-  /// started when `checked`.
+  /// on the program's kept two-way pattern of `range` and Krylov basis pool
+  /// (the solves of the next call on the block reuse its basis), its
+  /// singularity check started when `checked`.
   ///
   /// - Complexity: that of ILU(0) (`KrylovSolver`); the pattern on first use.
   func krylovSolver(
@@ -64,7 +65,8 @@ extension Program {
   ) -> KrylovSolver {
     let solver = KrylovSolver(
       matrix, settings: settings, preconditioner: .incompleteLU,
-      pattern: sparseStructure.orientations(range) { SparsePattern(matrix) })
+      pattern: sparseStructure.orientations(range) { SparsePattern(matrix) },
+      bases: sparseStructure.krylovBases(range))
     return checked ? solver.startingSingularityCheck() : solver
   }
 }

@@ -7,6 +7,11 @@ import Foundation
 /// `.automatic`'s choice, the order `D_zz`'s band is narrowest in.
 /// Computed on first use and shared by every copy of the `Program` and every
 /// thread (under a lock), so repeated calls do not rebuild them.
+///
+/// It also keeps, per GMRES block, the Krylov basis of the last solve
+/// (`KrylovBasisPool`): the next call's solves write into its resident pages
+/// (`8·n` bytes per iteration of the longest restart cycle) instead of
+/// faulting in fresh ones. It is freed with the program.
 final class SparseStructureCache: @unchecked Sendable {
   private let lock = NSLock()
   private var patterns: [Range<Int>: SparseJacobianPattern] = [:]
@@ -14,6 +19,7 @@ final class SparseStructureCache: @unchecked Sendable {
   private var orientations: [Range<Int>: SparsePattern] = [:]
   /// The band order, under key 0 (one per program).
   private var bandOrders: [Int: BandOrder] = [:]
+  private var bases: [Range<Int>: KrylovBasisPool] = [:]
 
   /// The value at `key` of the table at `table`, built by `make` on first use.
   ///
@@ -46,6 +52,11 @@ final class SparseStructureCache: @unchecked Sendable {
   /// The band order of `D_zz`, computed by `make` on first use.
   func bandOrder(make: () -> BandOrder) -> BandOrder {
     kept(\.bandOrders, 0, make: make)
+  }
+
+  /// The Krylov basis pool of the GMRES solvers of block `range`.
+  func krylovBases(_ range: Range<Int>) -> KrylovBasisPool {
+    kept(\.bases, range) { KrylovBasisPool() }
   }
 
   /// The widest breadth-first level of `range`'s pattern, computed by `make` on first use.

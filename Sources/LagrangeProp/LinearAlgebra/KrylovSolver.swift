@@ -27,8 +27,9 @@ package struct KrylovSolver: LinearSystemSolver {
   let equilibrated: KrylovOperator
   /// The singularity check started by `startingSingularityCheck()`, if any.
   private var check: KrylovConditionCheck?
-  /// The Krylov basis of the last solve, kept for the next (shared by copies).
-  private let bases = KrylovBasisPool()
+  /// The Krylov basis of the last solve, kept for the next (shared by copies,
+  /// and by every solver a program builds for the same block).
+  private let bases: KrylovBasisPool
 
   /// The order `n`.
   package var order: Int { matrix.order }
@@ -86,15 +87,20 @@ package struct KrylovSolver: LinearSystemSolver {
 
   /// A solver for `matrix` whose two orientations are `pattern` (built here if
   /// `nil`; a program keeps it per block, so that repeated calls reuse it).
+  ///
+  /// - Parameter bases: where the solves keep their Krylov basis between
+  ///   calls (a program passes one per block, so that the next solver for the
+  ///   block writes into pages already faulted in); a new pool if `nil`.
   init(
     _ matrix: SparseMatrix, settings: KrylovSettings,
-    preconditioner: KrylovPreconditionerKind, pattern: SparsePattern?
+    preconditioner: KrylovPreconditionerKind, pattern: SparsePattern?,
+    bases: KrylovBasisPool? = nil
   ) {
     let pattern = pattern ?? SparsePattern(matrix)
     self.init(
       matrix, settings: settings,
       preconditioner: SparsePreconditioner(matrix, kind: preconditioner, pattern: pattern),
-      pattern: pattern)
+      pattern: pattern, bases: bases ?? KrylovBasisPool())
   }
 
   /// A solver for `matrix` with a preconditioner built elsewhere (e.g. the
@@ -106,14 +112,16 @@ package struct KrylovSolver: LinearSystemSolver {
     _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner
   ) {
     self.init(
-      matrix, settings: settings, preconditioner: preconditioner, pattern: SparsePattern(matrix))
+      matrix, settings: settings, preconditioner: preconditioner, pattern: SparsePattern(matrix),
+      bases: KrylovBasisPool())
   }
 
   /// A solver for `matrix`, whose two orientations are `pattern`.
   private init(
     _ matrix: SparseMatrix, settings: KrylovSettings, preconditioner: SparsePreconditioner,
-    pattern: SparsePattern
+    pattern: SparsePattern, bases: KrylovBasisPool
   ) {
+    self.bases = bases
     self.matrix = matrix
     self.settings = settings
     self.preconditioner = preconditioner

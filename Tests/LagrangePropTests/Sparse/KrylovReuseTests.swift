@@ -4,6 +4,8 @@ import XCTest
 /// A `Program.Workspace` keeps the GMRES solvers of a call's sparse blocks and
 /// reuses one only when the block's Jacobian comes back unchanged: results
 /// with the workspace equal those of plain calls, whatever the calls between.
+/// A program keeps each block's Krylov basis between calls: a call's results
+/// do not depend on what the previous call left in it.
 final class KrylovReuseTests: XCTestCase {
   func testAffineBlockReusesItsSolverAtNewInputs() throws {
     let fixture = try RandomSparseCyclicProgram(
@@ -37,6 +39,24 @@ final class KrylovReuseTests: XCTestCase {
       XCTAssertEqual(kept.value, plain.value, "call \(k)")
       XCTAssertEqual(kept.gradient, plain.gradient, "call \(k)")
     }
+  }
+
+  func testKeptKrylovBasisLeavesNoTraceInTheNextCall() throws {
+    // The same program built twice (separate kept bases): one answers at x
+    // after a call at y (its basis holds y's Krylov vectors), the other at x
+    // first. Nonlinear, so Newton's steps, the check and the adjoint all solve.
+    let used = try RandomSparseCyclicProgram(
+      seed: 45, unknowns: 300, perRow: 4, scaleDecades: 1, nonlinear: true)
+    let fresh = try RandomSparseCyclicProgram(
+      seed: 45, unknowns: 300, perRow: 4, scaleDecades: 1, nonlinear: true)
+    let x = used.inputs
+    let y = x.map { $0 * 1.3 + 0.5 }
+    _ = try used.program.gradient(at: y, solver: .krylov, options: tightKrylovOptions())
+    let after = try used.program.gradient(at: x, solver: .krylov, options: tightKrylovOptions())
+    let first = try fresh.program.gradient(at: x, solver: .krylov, options: tightKrylovOptions())
+    XCTAssertEqual(after.value.bitPattern, first.value.bitPattern)
+    XCTAssertEqual(after.gradient.map(\.bitPattern), first.gradient.map(\.bitPattern))
+    XCTAssertEqual(after.reciprocalCondition, first.reciprocalCondition)
   }
 
   func testOneWorkspaceForTwoProgramsOfTheSameShape() throws {
