@@ -54,42 +54,62 @@ extension KrylovSolver {
   func diagonalDominanceBound() -> Double? {
     let n = order
     guard n > 0 else { return nil }
-    var smallestMargin = Double.infinity
-    var normA = 0.0
-    let dominant = matrix.columnStart.withUnsafeBufferPointer { start in
+    // Per fixed block of columns: whether each is dominant, the smallest
+    // margin and the largest column sum (exact minima and maxima: the same
+    // result on any number of cores).
+    let blockLength = 1 << 14
+    let blocks = ParallelBlocks.blockCount(n, blockLength: blockLength)
+    var dominant = [Bool](repeating: true, count: blocks)
+    var margins = [Double](repeating: .infinity, count: blocks)
+    var norms = [Double](repeating: 0, count: blocks)
+    matrix.columnStart.withUnsafeBufferPointer { start in
       matrix.rowIndices.withUnsafeBufferPointer { rows in
         matrix.values.withUnsafeBufferPointer { values in
           rowScale.withUnsafeBufferPointer { scale in
-            for j in 0..<n {
-              var diagonal = 0.0
-              var offDiagonal = 0.0
-              var hasDiagonal = false
-              for k in start[j]..<start[j + 1] {
-                let a = abs(scale[rows[k]] * values[k])
-                if rows[k] == j {
-                  diagonal = a
-                  hasDiagonal = true
-                } else {
-                  offDiagonal += a
+            dominant.withUnsafeMutableBufferPointer { dominant in
+              margins.withUnsafeMutableBufferPointer { margins in
+                norms.withUnsafeMutableBufferPointer { norms in
+                  ParallelBlocks.forEach(
+                    count: n, blockLength: blockLength,
+                    parallel: ParallelBlocks.isParallel(work: matrix.nonzeroCount)
+                  ) { b, columns in
+                    for j in columns {
+                      var diagonal = 0.0
+                      var offDiagonal = 0.0
+                      var hasDiagonal = false
+                      for k in start[j]..<start[j + 1] {
+                        let a = abs(scale[rows[k]] * values[k])
+                        if rows[k] == j {
+                          diagonal = a
+                          hasDiagonal = true
+                        } else {
+                          offDiagonal += a
+                        }
+                      }
+                      let margin = diagonal - offDiagonal
+                      // The sums carry at most (entries)·ε relative rounding: a
+                      // margin inside it proves nothing.
+                      let rounding =
+                        Double(start[j + 1] - start[j] + 1) * 4 * Double.ulpOfOne
+                        * (diagonal + offDiagonal)
+                      guard hasDiagonal, margin.isFinite, margin > rounding else {
+                        dominant[b] = false
+                        return
+                      }
+                      margins[b] = min(margins[b], margin)
+                      norms[b] = max(norms[b], diagonal + offDiagonal)
+                    }
+                  }
                 }
               }
-              let margin = diagonal - offDiagonal
-              // The sums carry at most (entries)·ε relative rounding: a margin
-              // inside it proves nothing.
-              let rounding =
-                Double(start[j + 1] - start[j] + 1) * 4 * Double.ulpOfOne
-                * (diagonal + offDiagonal)
-              guard hasDiagonal, margin.isFinite, margin > rounding else { return false }
-              smallestMargin = min(smallestMargin, margin)
-              normA = max(normA, diagonal + offDiagonal)
             }
-            return true
           }
         }
       }
     }
-    guard dominant, normA > 0 else { return nil }
-    return min(1, smallestMargin / normA)
+    let normA = norms.max() ?? 0
+    guard !dominant.contains(false), normA > 0 else { return nil }
+    return min(1, (margins.min() ?? 0) / normA)
   }
 
   /// The relative tolerance of the condition check's solve for a matrix of

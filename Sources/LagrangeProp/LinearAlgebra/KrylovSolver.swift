@@ -125,23 +125,38 @@ package struct KrylovSolver: LinearSystemSolver {
     self.matrix = matrix
     self.settings = settings
     self.preconditioner = preconditioner
-    var rowMax = [Double](repeating: 0, count: matrix.order)
-    var columnMax = [Double](repeating: 0, count: matrix.order)
-    rowMax.withUnsafeMutableBufferPointer { rowMax in
+    // Each row's and column's largest magnitude, rows by the row-wise pattern:
+    // both are gathers over fixed blocks on every core (a maximum does not
+    // depend on the order it is taken in).
+    let n = matrix.order
+    var rowMax = [Double](repeating: 0, count: n)
+    var columnMax = [Double](repeating: 0, count: n)
+    let parallel = ParallelBlocks.isParallel(work: matrix.nonzeroCount)
+    matrix.values.withUnsafeBufferPointer { values in
+      rowMax.withUnsafeMutableBufferPointer { rowMax in
+        pattern.rowStart.withUnsafeBufferPointer { start in
+          pattern.columnPosition.withUnsafeBufferPointer { position in
+            ParallelBlocks.forEach(count: n, blockLength: 1 << 14, parallel: parallel) {
+              _, rows in
+              for i in rows {
+                var largest = 0.0
+                for r in start[i]..<start[i + 1] {
+                  largest = max(largest, abs(values[position[r]]))
+                }
+                rowMax[i] = largest
+              }
+            }
+          }
+        }
+      }
       columnMax.withUnsafeMutableBufferPointer { columnMax in
         matrix.columnStart.withUnsafeBufferPointer { start in
-          pattern.columnRows.withUnsafeBufferPointer { rows in
-            matrix.values.withUnsafeBufferPointer { values in
-              for j in 0..<matrix.order {
-                var largest = 0.0
-                for k in start[j]..<start[j + 1] {
-                  let a = abs(values[k])
-                  let i = Int(rows[k])
-                  rowMax[i] = max(rowMax[i], a)
-                  largest = max(largest, a)
-                }
-                columnMax[j] = largest
-              }
+          ParallelBlocks.forEach(count: n, blockLength: 1 << 14, parallel: parallel) {
+            _, columns in
+            for j in columns {
+              var largest = 0.0
+              for k in start[j]..<start[j + 1] { largest = max(largest, abs(values[k])) }
+              columnMax[j] = largest
             }
           }
         }
