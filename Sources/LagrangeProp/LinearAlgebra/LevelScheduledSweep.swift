@@ -30,8 +30,12 @@ struct LevelScheduledSweep: Sendable {
   let entryStart: [Int]
   /// The entries' columns, in schedule order (each row's in its source order).
   let columns: [Int32]
-  /// Where position `p`'s entries start in the source arrays.
-  private let sourceStart: [Int]
+  /// The source arrays' row offsets and diagonal positions (the pattern's own
+  /// arrays, shared, not copied) and the part swept: where each position's
+  /// entries start there (see `sourceStart(_:)`).
+  private let lineStart: [Int]
+  private let diagonal: [Int]
+  private let part: Part
 
   /// The number of levels (the longest chain of dependent rows).
   var levelCount: Int { levelStart.count - 1 }
@@ -102,7 +106,9 @@ struct LevelScheduledSweep: Sendable {
     levelStart = Array(counts[0...levels])
     self.entryStart = entryStart
     columns = scheduled
-    self.sourceStart = sourceStart
+    lineStart = start
+    self.diagonal = diagonal
+    self.part = part
   }
 
   /// The sweep's values, gathered from `source` (the factor's values in the
@@ -117,13 +123,13 @@ struct LevelScheduledSweep: Sendable {
       source.withUnsafeBufferPointer { source in
         (position ?? []).withUnsafeBufferPointer { position in
           entryStart.withUnsafeBufferPointer { entryStart in
-            sourceStart.withUnsafeBufferPointer { sourceStart in
+            rows.withUnsafeBufferPointer { rows in
               ParallelBlocks.forEach(
                 count: n, blockLength: Self.blockLength,
                 parallel: ParallelBlocks.isParallel(work: count)
               ) { _, positions in
                 for p in positions {
-                  let shift = sourceStart[p] - entryStart[p]
+                  let shift = sourceStart(Int(rows[p])) - entryStart[p]
                   if position.isEmpty {
                     for k in entryStart[p]..<entryStart[p + 1] { values[k] = source[k + shift] }
                   } else {
@@ -138,6 +144,12 @@ struct LevelScheduledSweep: Sendable {
         }
       }
     }
+  }
+
+  /// Where row `i`'s entries of the sweep start in the source arrays.
+  @inline(__always)
+  private func sourceStart(_ i: Int) -> Int {
+    part == .lower ? lineStart[i] : diagonal[i] + 1
   }
 
   /// Each position's pivot, `source[diagonal[row]]`, for a sweep that divides.

@@ -6,7 +6,7 @@
 /// builds it once per block (`SparseStructureCache`).
 ///
 /// - Complexity: O(n + nonzeros) time; `16·nonzeros + 44·n` bytes, and
-///   about `12·nonzeros + 64·n` more with `sweepSchedules`.
+///   about `8·nonzeros + 48·n` more with `sweepSchedules`.
 struct SparsePattern: Sendable {
   let order: Int
   /// Column `j` is entries `columnStart[j]..<columnStart[j + 1]`, rows `columnRows`.
