@@ -1,11 +1,13 @@
-/// The rows of a sparse pattern grouped by elimination level (level
-/// scheduling, Saad §11.6): a row's level is one more than the highest level
-/// among the earlier rows it reads (its entries left of the diagonal), so the
-/// rows of one level depend only on lower levels and can be eliminated in any
-/// order — on all cores. ILU(0)'s factorization runs level by level.
+/// The rows of a sparse pattern grouped by level for one triangular sweep
+/// (level scheduling, Saad §11.6): a row's level is one more than the highest
+/// level among the rows it reads — its entries strictly inside `triangle`,
+/// earlier rows for `.lower` (forward substitution), later ones for `.upper`
+/// (back substitution) — so the rows of one level depend only on lower levels
+/// and can run in any order, on all cores. ILU(0)'s factorization runs level by
+/// level (the `.lower` levels), and so do its sweeps (`LevelScheduledSweep`).
 ///
 /// A random sparse pattern has few levels (29 for a random Markov chain of 10⁶
-/// states with 8 transitions each), a banded one as many as rows.
+/// states with 8 transitions each, in natural order), a banded one as many as rows.
 struct EliminationLevels: Sendable {
   /// The rows, level by level, increasing within a level.
   let rows: [Int32]
@@ -16,24 +18,39 @@ struct EliminationLevels: Sendable {
   var levelCount: Int { levelStart.count - 1 }
 
   /// The levels of the rows `start`/`columns` (columns increasing within a
-  /// row) of an `n × n` pattern.
+  /// row) of an `n × n` pattern, for the sweep over the strict `triangle`.
   ///
   /// - Complexity: O(n + nonzeros).
-  init(order n: Int, start: [Int], columns: [Int32]) {
+  init(order n: Int, start: [Int], columns: [Int32], triangle: Triangle = .lower) {
     var level = [Int32](repeating: 0, count: n)
     var levels = n > 0 ? 1 : 0
     start.withUnsafeBufferPointer { start in
       columns.withUnsafeBufferPointer { columns in
         level.withUnsafeMutableBufferPointer { level in
-          for i in 0..<n {
+          func visit(_ i: Int) {
             var l: Int32 = 0
-            for k in start[i]..<start[i + 1] {
-              let c = Int(columns[k])
-              if c >= i { break }
-              l = max(l, level[c] &+ 1)
+            switch triangle {
+            case .lower:
+              for k in start[i]..<start[i + 1] {
+                let c = Int(columns[k])
+                if c >= i { break }
+                l = max(l, level[c] &+ 1)
+              }
+            case .upper:
+              var k = start[i + 1] - 1
+              while k >= start[i] {
+                let c = Int(columns[k])
+                if c <= i { break }
+                l = max(l, level[c] &+ 1)
+                k -= 1
+              }
             }
             level[i] = l
             levels = max(levels, Int(l) + 1)
+          }
+          switch triangle {
+          case .lower: for i in 0..<n { visit(i) }
+          case .upper: for i in stride(from: n - 1, through: 0, by: -1) { visit(i) }
           }
         }
       }

@@ -13,13 +13,10 @@ struct IncompleteLU: Sendable {
 
   /// The factors, as the sweeps read them.
   private enum Storage: Sendable {
-    /// In row order, for sweeps on one core.
-    /// - factors: `L` (strictly below the diagonal) and `U` by rows of `B`
-    ///   (`A`'s columns); `transposedFactors`: the same by columns of `B`.
-    /// - diagonal, transposedDiagonal: where each row of `B` has its diagonal
-    ///   entry, in each orientation.
-    case rowOrder(
-      factors: [Double], transposedFactors: [Double], diagonal: [Int], transposedDiagonal: [Int])
+    /// In row order, for sweeps on one core: `L` (strictly below the
+    /// diagonal) and `U` by rows of `B` (`A`'s columns), and the same by
+    /// columns of `B` (the pattern's row-wise order).
+    case rowOrder(factors: [Double], transposedFactors: [Double])
     /// In the order of the pattern's `sweepSchedules` (one array per sweep),
     /// with the pivots of the two sweeps that divide.
     case levelScheduled(ScheduledFactors)
@@ -40,10 +37,10 @@ struct IncompleteLU: Sendable {
   ///
   /// - Parameters:
   ///   - pattern: `matrix`'s pattern in both orientations.
-  ///   - diagonal: `matrix.diagonalPositions`.
   /// - Complexity: O(Σ_i Σ_{k < i, b_ik ≠ 0} nnz(row k of U)).
-  init?(_ matrix: SparseMatrix, pattern: SparsePattern, diagonal: [Int]) {
+  init?(_ matrix: SparseMatrix, pattern: SparsePattern) {
     let n = matrix.order
+    let diagonal = pattern.columnDiagonal
     if diagonal.contains(-1) { return nil }
     var values = hugePageArray(count: matrix.nonzeroCount) {
       (copy: UnsafeMutableBufferPointer<Double>) in
@@ -138,9 +135,7 @@ struct IncompleteLU: Sendable {
           rowLowerPivots: schedules.rowLower.gatherPivots(values, diagonal: diagonal),
           rowUpper: schedules.rowUpper.gather(values, through: position)))
     } else {
-      storage = .rowOrder(
-        factors: values, transposedFactors: pattern.rowWise(values), diagonal: diagonal,
-        transposedDiagonal: pattern.rowDiagonal)
+      storage = .rowOrder(factors: values, transposedFactors: pattern.rowWise(values))
     }
   }
 
@@ -167,8 +162,6 @@ struct IncompleteLU: Sendable {
     // by U's diagonal in the first (Uᵀ) or in the second (U).
     let factors: [Double]
     let transposedFactors: [Double]
-    let diagonalPositions: [Int]
-    let transposedDiagonal: [Int]
     switch storage {
     case .levelScheduled(let scheduled):
       let schedules = pattern.sweepSchedules!
@@ -181,13 +174,14 @@ struct IncompleteLU: Sendable {
         schedules.rowUpper.run(v, values: scheduled.rowUpper, pivots: nil)
       }
       return
-    case .rowOrder(let f, let tf, let d, let td):
-      (factors, transposedFactors, diagonalPositions, transposedDiagonal) = (f, tf, d, td)
+    case .rowOrder(let f, let tf):
+      (factors, transposedFactors) = (f, tf)
     }
     let (start, columns) =
       transpose ? (pattern.columnStart, pattern.columnRows) : (pattern.rowStart, pattern.rowColumns)
     let (lu, diagonal) =
-      transpose ? (factors, diagonalPositions) : (transposedFactors, transposedDiagonal)
+      transpose
+      ? (factors, pattern.columnDiagonal) : (transposedFactors, pattern.rowDiagonal)
     let n = pattern.order
     start.withUnsafeBufferPointer { start in
       columns.withUnsafeBufferPointer { columns in

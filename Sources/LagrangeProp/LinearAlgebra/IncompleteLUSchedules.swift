@@ -20,44 +20,69 @@ struct IncompleteLUSchedules: Sendable {
   /// or `nil` when `requiringWideLevels` and some sweep's levels are too
   /// narrow to pay (`LevelScheduledSweep.pays(order:levelCount:)`).
   ///
-  /// - Complexity: O(n + nonzeros), the four schedules built concurrently.
+  /// - Parameter columnLevels: the `.lower` levels of the column-wise arrays
+  ///   (the pattern's `eliminationLevels`, which the factorization uses too).
+  /// - Complexity: O(n + nonzeros), the other three sweeps' levels and then
+  ///   the four schedules built concurrently.
   init?(
     order n: Int, columnStart: [Int], columnRows: [Int32], columnDiagonal: [Int],
-    rowStart: [Int], rowColumns: [Int32], rowDiagonal: [Int], requiringWideLevels: Bool
+    columnLevels: EliminationLevels, rowStart: [Int], rowColumns: [Int32], rowDiagonal: [Int],
+    requiringWideLevels: Bool
   ) {
-    let built = ScheduleSlots()
-    ParallelBlocks.forEach(count: 4, blockLength: 1, parallel: ParallelBlocks.cores > 1) { s, _ in
-      let lower = s % 2 == 0
-      let sweep =
+    // Sweep s: column-wise for s < 2, lower triangle for even s.
+    func triangle(_ s: Int) -> Triangle { s % 2 == 0 ? .lower : .upper }
+    let levels = Slots<EliminationLevels>(count: 4)
+    levels.store(columnLevels, at: 0)
+    ParallelBlocks.forEach(count: 3, blockLength: 1, parallel: ParallelBlocks.cores > 1) { b, _ in
+      let s = b + 1
+      levels.store(
         s < 2
-        ? LevelScheduledSweep(
-          order: n, start: columnStart, columns: columnRows, diagonal: columnDiagonal,
-          part: lower ? .lower : .upper)
-        : LevelScheduledSweep(
-          order: n, start: rowStart, columns: rowColumns, diagonal: rowDiagonal,
-          part: lower ? .lower : .upper)
-      built.store(sweep, at: s)
+          ? EliminationLevels(
+            order: n, start: columnStart, columns: columnRows, triangle: triangle(s))
+          : EliminationLevels(
+            order: n, start: rowStart, columns: rowColumns, triangle: triangle(s)),
+        at: s)
     }
-    let sweeps = built.sweeps.map { $0! }
-    if requiringWideLevels,
-      sweeps.contains(where: { !LevelScheduledSweep.pays(order: n, levelCount: $0.levelCount) })
-    {
-      return nil
+    let sweepLevels = levels.values
+    let allWide = sweepLevels.allSatisfy {
+      LevelScheduledSweep.pays(order: n, levelCount: $0.levelCount)
     }
-    (columnLower, columnUpper, rowLower, rowUpper) = (sweeps[0], sweeps[1], sweeps[2], sweeps[3])
+    if requiringWideLevels && !allWide { return nil }
+    let sweeps = Slots<LevelScheduledSweep>(count: 4)
+    ParallelBlocks.forEach(count: 4, blockLength: 1, parallel: ParallelBlocks.cores > 1) { s, _ in
+      sweeps.store(
+        s < 2
+          ? LevelScheduledSweep(
+            levels: sweepLevels[s], start: columnStart, columns: columnRows,
+            diagonal: columnDiagonal, triangle: triangle(s))
+          : LevelScheduledSweep(
+            levels: sweepLevels[s], start: rowStart, columns: rowColumns, diagonal: rowDiagonal,
+            triangle: triangle(s)),
+        at: s)
+    }
+    let built = sweeps.values
+    (columnLower, columnUpper, rowLower, rowUpper) = (built[0], built[1], built[2], built[3])
   }
 }
 
-/// The four schedules as they are built, one slot per block of
-/// `ParallelBlocks.forEach` (each written by exactly one block, read after all
-/// have run).
-private final class ScheduleSlots: @unchecked Sendable {
-  var sweeps = [LevelScheduledSweep?](repeating: nil, count: 4)
+/// Values built concurrently, one slot per block of `ParallelBlocks.forEach`
+/// (each written by exactly one block, read after all have run).
+private final class Slots<Value>: @unchecked Sendable {
+  private var slots: [Value?]
   private let lock = NSLock()
 
-  func store(_ sweep: LevelScheduledSweep, at slot: Int) {
+  init(count: Int) { slots = [Value?](repeating: nil, count: count) }
+
+  func store(_ value: Value, at slot: Int) {
     lock.lock()
     defer { lock.unlock() }
-    sweeps[slot] = sweep
+    slots[slot] = value
+  }
+
+  /// Every slot's value (all stored by now).
+  var values: [Value] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots.map { $0! }
   }
 }

@@ -14,101 +14,62 @@
 /// The schedule depends on the pattern only (`SparsePattern` keeps one per
 /// sweep); the values are gathered into its order once per factorization.
 struct LevelScheduledSweep: Sendable {
-  /// Which entries of each row the sweep reads.
-  enum Part: Sendable {
-    /// Left of the diagonal; rows in increasing order (forward substitution).
-    case lower
-    /// Right of the diagonal; rows in decreasing order (back substitution).
-    case upper
-  }
-
-  /// The rows, level by level (increasing within a level).
-  let rows: [Int32]
-  /// Level `l` is positions `levelStart[l]..<levelStart[l + 1]` of `rows`.
-  let levelStart: [Int]
+  /// The rows, level by level (the sweep's `EliminationLevels`).
+  let levels: EliminationLevels
   /// Position `p`'s entries are `columns[entryStart[p]..<entryStart[p + 1]]`.
   let entryStart: [Int]
   /// The entries' columns, in schedule order (each row's in its source order).
   let columns: [Int32]
   /// The source arrays' row offsets and diagonal positions (the pattern's own
-  /// arrays, shared, not copied) and the part swept: where each position's
+  /// arrays, shared, not copied) and the triangle swept: where each position's
   /// entries start there (see `sourceStart(_:)`).
   private let lineStart: [Int]
   private let diagonal: [Int]
-  private let part: Part
+  private let triangle: Triangle
 
   /// The number of levels (the longest chain of dependent rows).
-  var levelCount: Int { levelStart.count - 1 }
+  var levelCount: Int { levels.levelCount }
 
-  /// The schedule of the `part` sweep over rows `start`/`columns` (columns
-  /// increasing within a row) of an `n × n` pattern, each row's diagonal entry
-  /// at `diagonal[i]`.
+  /// The schedule of the sweep over the strict `triangle` of rows
+  /// `start`/`columns` (columns increasing within a row) of a pattern, each
+  /// row's diagonal entry at `diagonal[i]`, in the order of `levels` (that
+  /// sweep's `EliminationLevels`).
   ///
   /// - Complexity: O(n + nonzeros).
-  init(order n: Int, start: [Int], columns source: [Int32], diagonal: [Int], part: Part) {
-    var level = [Int32](repeating: 0, count: n)
-    var counts = [Int](repeating: 0, count: n + 1)
-    var ordered = [Int32](repeating: 0, count: n)
+  init(
+    levels: EliminationLevels, start: [Int], columns source: [Int32], diagonal: [Int],
+    triangle: Triangle
+  ) {
+    let n = levels.rows.count
     var entryStart = [Int](repeating: 0, count: n + 1)
-    var sourceStart = [Int](repeating: 0, count: n)
-    var levels = 0
     var scheduled: [Int32] = []
-    start.withUnsafeBufferPointer { start in
-      diagonal.withUnsafeBufferPointer { diagonal in
-        source.withUnsafeBufferPointer { source in
-          // Row i's entries of the sweep, in the source arrays.
-          func entries(_ i: Int) -> Range<Int> {
-            part == .lower ? start[i]..<diagonal[i] : (diagonal[i] + 1)..<start[i + 1]
+    // Row i's entries of the sweep in the source arrays: `first(i)..<end(i)`.
+    func first(_ i: Int) -> Int { triangle == .lower ? start[i] : diagonal[i] + 1 }
+    func end(_ i: Int) -> Int { triangle == .lower ? diagonal[i] : start[i + 1] }
+    levels.rows.withUnsafeBufferPointer { rows in
+      source.withUnsafeBufferPointer { source in
+        entryStart.withUnsafeMutableBufferPointer { entryStart in
+          for p in 0..<n {
+            let i = Int(rows[p])
+            entryStart[p + 1] = entryStart[p] + end(i) - first(i)
           }
-          level.withUnsafeMutableBufferPointer { level in
-            func visit(_ i: Int) {
-              var l: Int32 = 0
-              for k in entries(i) { l = max(l, level[Int(source[k])] &+ 1) }
-              level[i] = l
-              counts[Int(l) + 1] += 1
-              levels = max(levels, Int(l) + 1)
+          scheduled = [Int32](unsafeUninitializedCapacity: entryStart[n]) {
+            columns, initialized in
+            for p in 0..<n {
+              let shift = first(Int(rows[p])) - entryStart[p]
+              for k in entryStart[p]..<entryStart[p + 1] { columns[k] = source[k + shift] }
             }
-            switch part {
-            case .lower: for i in 0..<n { visit(i) }
-            case .upper: for i in stride(from: n - 1, through: 0, by: -1) { visit(i) }
-            }
-            for l in 0..<levels { counts[l + 1] += counts[l] }
-            var next = Array(counts[0..<levels])
-            for i in 0..<n {
-              let l = Int(level[i])
-              ordered[next[l]] = Int32(truncatingIfNeeded: i)
-              next[l] += 1
-            }
-          }
-          ordered.withUnsafeBufferPointer { ordered in
-            entryStart.withUnsafeMutableBufferPointer { entryStart in
-              sourceStart.withUnsafeMutableBufferPointer { sourceStart in
-                for p in 0..<n {
-                  let range = entries(Int(ordered[p]))
-                  sourceStart[p] = range.lowerBound
-                  entryStart[p + 1] = entryStart[p] + range.count
-                }
-                scheduled = [Int32](unsafeUninitializedCapacity: entryStart[n]) {
-                  columns, initialized in
-                  for p in 0..<n {
-                    let shift = sourceStart[p] - entryStart[p]
-                    for k in entryStart[p]..<entryStart[p + 1] { columns[k] = source[k + shift] }
-                  }
-                  initialized = entryStart[n]
-                }
-              }
-            }
+            initialized = entryStart[n]
           }
         }
       }
     }
-    rows = ordered
-    levelStart = Array(counts[0...levels])
+    self.levels = levels
     self.entryStart = entryStart
     columns = scheduled
     lineStart = start
     self.diagonal = diagonal
-    self.part = part
+    self.triangle = triangle
   }
 
   /// The sweep's values, gathered from `source` (the factor's values in the
@@ -118,12 +79,12 @@ struct LevelScheduledSweep: Sendable {
   /// - Complexity: O(entries), on all cores when large.
   func gather(_ source: [Double], through position: [Int]? = nil) -> [Double] {
     let count = columns.count
-    let n = rows.count
+    let n = levels.rows.count
     return hugePageArray(count: count) { (values: UnsafeMutableBufferPointer<Double>) in
       source.withUnsafeBufferPointer { source in
         (position ?? []).withUnsafeBufferPointer { position in
           entryStart.withUnsafeBufferPointer { entryStart in
-            rows.withUnsafeBufferPointer { rows in
+            levels.rows.withUnsafeBufferPointer { rows in
               ParallelBlocks.forEach(
                 count: n, blockLength: Self.blockLength,
                 parallel: ParallelBlocks.isParallel(work: count)
@@ -149,14 +110,14 @@ struct LevelScheduledSweep: Sendable {
   /// Where row `i`'s entries of the sweep start in the source arrays.
   @inline(__always)
   private func sourceStart(_ i: Int) -> Int {
-    part == .lower ? lineStart[i] : diagonal[i] + 1
+    triangle == .lower ? lineStart[i] : diagonal[i] + 1
   }
 
   /// Each position's pivot, `source[diagonal[row]]`, for a sweep that divides.
   ///
   /// - Complexity: O(n).
   func gatherPivots(_ source: [Double], diagonal: [Int]) -> [Double] {
-    rows.map { source[diagonal[Int($0)]] }
+    levels.rows.map { source[diagonal[Int($0)]] }
   }
 
   /// `v_i ← (v_i − Σ_k values_k·v_{columns_k})` for every row, level by level,
@@ -167,15 +128,15 @@ struct LevelScheduledSweep: Sendable {
   func run(
     _ v: UnsafeMutablePointer<Double>, values: [Double], pivots: [Double]?
   ) {
-    rows.withUnsafeBufferPointer { rows in
+    levels.rows.withUnsafeBufferPointer { rows in
       entryStart.withUnsafeBufferPointer { entryStart in
         columns.withUnsafeBufferPointer { columns in
           values.withUnsafeBufferPointer { values in
             (pivots ?? []).withUnsafeBufferPointer { pivots in
               let divides = !pivots.isEmpty
               for l in 0..<levelCount {
-                let first = levelStart[l]
-                let count = levelStart[l + 1] - first
+                let first = levels.levelStart[l]
+                let count = levels.levelStart[l + 1] - first
                 ParallelBlocks.forEach(
                   count: count, blockLength: Self.blockLength,
                   parallel: count >= 2 * Self.blockLength

@@ -85,7 +85,8 @@ struct SparsePattern: Sendable {
     if levelScheduled ?? wide, !columnDiagonal.contains(-1) {
       sweepSchedules = IncompleteLUSchedules(
         order: n, columnStart: columnStart, columnRows: columnRows, columnDiagonal: columnDiagonal,
-        rowStart: start, rowColumns: columns, rowDiagonal: rowDiagonal,
+        columnLevels: eliminationLevels, rowStart: start, rowColumns: columns,
+        rowDiagonal: rowDiagonal,
         requiringWideLevels: levelScheduled == nil)
     } else {
       sweepSchedules = nil

@@ -69,10 +69,8 @@ package struct SparsePreconditioner: Sendable {
       return
     }
     factorization = nil
-    let diagonal = matrix.diagonalPositions
     if requested == .incompleteLU || requested == .sparseLU,
-      let factors = IncompleteLU(
-        matrix, pattern: pattern ?? SparsePattern(matrix), diagonal: diagonal)
+      let factors = IncompleteLU(matrix, pattern: pattern ?? SparsePattern(matrix))
     {
       kind = .incompleteLU
       inverseDiagonal = []
@@ -86,7 +84,7 @@ package struct SparsePreconditioner: Sendable {
       return
     }
     kind = .jacobi
-    inverseDiagonal = diagonal.map { k in
+    inverseDiagonal = (pattern?.columnDiagonal ?? matrix.diagonalPositions).map { k in
       let d = k >= 0 ? matrix.values[k] : 0
       return d != 0 && d.isFinite ? 1 / d : 1
     }
