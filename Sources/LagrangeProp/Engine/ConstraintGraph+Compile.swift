@@ -19,6 +19,10 @@ extension ConstraintGraph {
     if let i = undefined.min() { throw .neverDefined(variable: name(ofIndex: Int(i))) }
     if tooManyEdges { throw Self.edgeLimitError(total: argumentPool.count + latePool.count) }
     var nonzeroWeights = 0
+    var objective = objective
+    if case .terms(let variables, let weights) = objective.kind {
+      objective = try sparseObjective(variables, weights: weights)
+    }
     switch objective.kind {
     case .variable(let v):
       guard contains(v) else {
@@ -33,7 +37,7 @@ extension ConstraintGraph {
       nonzeroWeights = try checkedNonzeroCount(w)
     case .sparseLinear(let positions, let weights):
       try checkFinite(weights, at: positions)
-    case .custom: break
+    case .terms, .custom: break
     }
 
     if isInDeclarationOrder {
@@ -139,6 +143,8 @@ extension ConstraintGraph {
       compiledObjective = .linear(permuted, sparse: SparseWeights(permuted))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
+    case .terms:
+      preconditionFailure("compile(objective:) resolves the terms of a linear objective first")
     }
 
     let program = Program(
@@ -186,6 +192,69 @@ extension ConstraintGraph {
     return nonzero
   }
 
+  /// The linear objective `Σ_k weights[k]·z_{variables[k]}` checked and put in the
+  /// form the compiler keeps: strictly ascending declaration indices, a repeated
+  /// variable's weights summed, zero weights dropped.
+  ///
+  /// - Throws: `.invalidObjective` if the lengths differ, a variable is not of this
+  ///   graph, or a weight (or a sum of weights) is not finite, naming the variable.
+  /// - Complexity: O(k) for ascending variables, O(k log k) otherwise.
+  func sparseObjective(_ variables: [Variable], weights: [Double]) throws(LagrangePropError)
+    -> Objective
+  {
+    guard variables.count == weights.count else {
+      throw .invalidObjective(
+        reason: "linear objective has \(weights.count) weights for \(variables.count) variables")
+    }
+    var ascending = true
+    for (k, v) in variables.enumerated() {
+      guard contains(v) else {
+        throw .invalidObjective(
+          reason:
+            "variable handle \(v.index) does not belong to this graph of \(opCodes.count) variables"
+        )
+      }
+      guard weights[k].isFinite else {
+        throw .invalidObjective(
+          reason: "weight of '\(name(ofIndex: v.index))' is not finite (\(weights[k]))")
+      }
+      if k > 0 && v.index <= variables[k - 1].index { ascending = false }
+    }
+    let order =
+      ascending
+      ? Array(variables.indices)
+      : variables.indices.sorted { variables[$0].index < variables[$1].index }
+    var positions: [Int32] = []
+    var merged: [Double] = []
+    positions.reserveCapacity(order.count)
+    merged.reserveCapacity(order.count)
+    for k in order {
+      let i = Int32(truncatingIfNeeded: variables[k].index)
+      if let last = positions.last, last == i {
+        merged[merged.count - 1] += weights[k]
+      } else {
+        positions.append(i)
+        merged.append(weights[k])
+      }
+    }
+    var kept = 0
+    for m in positions.indices {
+      guard merged[m].isFinite else {
+        throw .invalidObjective(
+          reason:
+            "weights of '\(name(ofIndex: Int(positions[m])))' add up to a non-finite value (\(merged[m]))"
+        )
+      }
+      guard merged[m] != 0 else { continue }
+      positions[kept] = positions[m]
+      merged[kept] = merged[m]
+      kept += 1
+    }
+    positions.removeLast(positions.count - kept)
+    merged.removeLast(merged.count - kept)
+    return Objective(kind: .sparseLinear(positions: positions, weights: merged))
+  }
+
   /// Checks the weights of a sparse linear objective (ascending `positions`).
   ///
   /// - Throws: `.invalidObjective` naming the first variable whose weight is not
@@ -223,6 +292,8 @@ extension ConstraintGraph {
         nil, sparse: SparseWeights(positions: positions, weights: weights))
     case .custom(let value, let gradient):
       compiledObjective = .custom(value: value, gradient: gradient)
+    case .terms:
+      preconditionFailure("compile(objective:) resolves the terms of a linear objective first")
     }
     let program = Program(
       graphIdentity: GraphIdentity(snapshotOf: identity), variableCount: n,

@@ -63,9 +63,9 @@ final class BandedArticleExampleTests: XCTestCase {
         u[i], residual: stencil(h: h),
         i > 0 ? u[i - 1] : a, u[i], i < n - 1 ? u[i + 1] : b, s[i])
     }
-    // Objective ∫u ≈ h·Σ u_i: weights over all variables in declaration order (a, b, s, u).
-    let weights = [Double](repeating: 0, count: n + 2) + [Double](repeating: h, count: n)
-    let program = try graph.compile(objective: .linear(weights))
+    // Objective ∫u ≈ h·Σ u_i, given by its n terms.
+    let program = try graph.compile(
+      objective: .linear(u, weights: [Double](repeating: h, count: n)))
     print(program.bandwidth)  // (lower: 1, upper: 1)
 
     let x = [0.0, 0.0] + (1...n).map { 10 * sin(Double.pi * Double($0) * h) }
@@ -80,11 +80,11 @@ final class BandedArticleExampleTests: XCTestCase {
     XCTAssertTrue(g.solverReason.hasPrefix("cyclic program with a narrow band"), g.solverReason)
     XCTAssertEqual(dudx.rows, 2 * n + 2)
     XCTAssertEqual(dudx.columns, n + 2)
-    // The gradient is the weights pushed through dz/dx: ∂f/∂x_j = Σ_i w_i Z[i, j].
+    // The gradient is the weights pushed through dz/dx: ∂f/∂x_j = Σ_i h·Z[u_i, j].
     let reference = try program.linearize(at: x, solver: .lu)
     assertClose(g.gradient, try reference.gradient().gradient, relative: bandExactRelative)
-    let pushed = (0..<(n + 2)).map { j in
-      (0..<(2 * n + 2)).reduce(0.0) { $0 + weights[$1] * dudx[$1, j] }
+    let pushed: [Double] = (0..<(n + 2)).map { j in
+      u.reduce(0.0) { sum, ui in sum + h * dudx[ui.index, j] }
     }
     assertClose(pushed, g.gradient, relative: bandExactRelative)
     assertClose(
