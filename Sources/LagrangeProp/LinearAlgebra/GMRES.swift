@@ -45,7 +45,8 @@ enum GMRES {
   ///     the range), instead of running on to `maxIterations`.
   /// - Complexity: per iteration one `apply`, one `precondition` and
   ///   O(order · j) for the orthogonalisation against `j ≤ restart` vectors;
-  ///   memory `(restart + 3) · order` doubles.
+  ///   memory `(restart + 3) · order` doubles (`restart + 4` when `b` has to be
+  ///   scaled).
   /// - Throws: `LinearAlgebraError.krylovNotConverged` when `maxIterations`
   ///   products do not reach the tolerance (nothing approximate is returned);
   ///   `.nonFinite(routine: "GMRES")` if a residual becomes NaN or infinite.
@@ -61,6 +62,23 @@ enum GMRES {
       return sum.squareRoot()
     }
     guard n > 0 else { return KrylovOutcome(iterations: 0, residual: 0) }
+    // The norms square the entries, so a right-hand side beyond about 1e150 (or
+    // below 1e-150) would overflow (underflow) them: such a system is solved
+    // scaled by a power of two — exactly, with the same relative residual — and
+    // its solution scaled back.
+    var largest = 0.0
+    for value in b where !(abs(value) <= largest) { largest = abs(value) }
+    if largest.isFinite && largest > 0 && (largest > 0x1p400 || largest < 0x1p-400) {
+      let scale = Double(sign: .plus, exponent: -largest.exponent, significand: 1)
+      let scaled = b.map { $0 * scale }
+      for i in 0..<n { x[i] *= scale }
+      defer { for i in 0..<n { x[i] /= scale } }
+      return try scaled.withUnsafeBufferPointer { (scaled) throws(LinearAlgebraError) in
+        try solve(
+          order: n, settings: settings, b: scaled, x: x, basis: &basis,
+          stopsOnStagnation: stopsOnStagnation, apply: apply, precondition: precondition)
+      }
+    }
     let bNorm = norm(b)
     guard bNorm.isFinite else { throw .nonFinite(routine: "GMRES") }
     if bNorm == 0 {
