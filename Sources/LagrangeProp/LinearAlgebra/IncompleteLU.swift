@@ -1,3 +1,5 @@
+import CLAPACKE
+
 /// ILU(0) of a square CSC matrix `A`, computed on `B = Aᵀ`, whose rows are
 /// `A`'s columns (IKJ variant, Saad §10.3.2): `B ≈ L·U` with unit lower `L`
 /// and upper `U` on `B`'s pattern.
@@ -88,10 +90,30 @@ struct IncompleteLU: Sendable {
                     upperRows[i] = UpperRow(first: diagonal[i] + 1, end: start[i + 1], pivot: pivot)
                     return true
                   }
+                  /// Prefetches what eliminating row i reads first: the
+                  /// descriptions of the rows of U it uses.
+                  func prefetchUpperRows(of i: Int) {
+                    for k in start[i]..<diagonal[i] {
+                      lagrangeprop_prefetch(upperRows.baseAddress! + Int(columns[k]))
+                    }
+                  }
+                  /// Prefetches the entries of those rows, once their
+                  /// descriptions (prefetched earlier) are in cache.
+                  func prefetchUpperEntries(of i: Int) {
+                    for k in start[i]..<diagonal[i] {
+                      let first = upperRows[Int(columns[k])].first
+                      lagrangeprop_prefetch(columns.baseAddress! + first)
+                      lagrangeprop_prefetch(lu.baseAddress! + first)
+                    }
+                  }
                   if lanes == 1 {
-                    for i in 0..<n where !eliminate(i, marker: markers.baseAddress!) {
-                      failed[0] = true
-                      return
+                    for i in 0..<n {
+                      if i + 4 < n { prefetchUpperRows(of: i + 4) }
+                      if i + 2 < n { prefetchUpperEntries(of: i + 2) }
+                      if !eliminate(i, marker: markers.baseAddress!) {
+                        failed[0] = true
+                        return
+                      }
                     }
                     return
                   }
@@ -103,10 +125,21 @@ struct IncompleteLU: Sendable {
                         parallel: level.count >= 64 * lanes
                       ) { lane, slice in
                         let marker = markers.baseAddress! + lane * n
-                        for r in slice
-                        where !eliminate(Int(rows[level.lowerBound + r]), marker: marker) {
-                          failed[lane] = true
-                          return
+                        let base = level.lowerBound
+                        for r in slice {
+                          // Rows of one level read only rows of earlier levels,
+                          // which are final: the rows two and four ahead can be
+                          // prefetched while this one is eliminated.
+                          if r + 4 < slice.upperBound {
+                            prefetchUpperRows(of: Int(rows[base + r + 4]))
+                          }
+                          if r + 2 < slice.upperBound {
+                            prefetchUpperEntries(of: Int(rows[base + r + 2]))
+                          }
+                          if !eliminate(Int(rows[base + r]), marker: marker) {
+                            failed[lane] = true
+                            return
+                          }
                         }
                       }
                     }
