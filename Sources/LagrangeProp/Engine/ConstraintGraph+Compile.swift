@@ -223,7 +223,11 @@ extension ConstraintGraph {
     let order =
       ascending
       ? Array(variables.indices)
-      : variables.indices.sorted { variables[$0].index < variables[$1].index }
+      : variables.indices.sorted { (j, k) in
+        // By variable, and a repeated variable's terms in the order given.
+        let (a, b) = (variables[j].index, variables[k].index)
+        return a < b || (a == b && j < k)
+      }
     var positions: [Int32] = []
     var merged: [Double] = []
     positions.reserveCapacity(order.count)

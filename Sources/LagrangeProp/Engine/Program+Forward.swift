@@ -22,7 +22,9 @@ extension Program {
   /// Newton's method (or fixed-point iteration) on its feedback variables.
   ///
   /// - Complexity: O(n + edges) for acyclic programs.
-  /// - Throws: `.wrongInputCount`, `.nonFiniteInput`, `.invalidOption`; `.nonFinite`
+  /// - Throws: `.wrongInputCount`, `.nonFiniteInput`, `.invalidOption`;
+  ///   `.wrongLength` / `.nonFiniteArgument` for `options.initialGuess` (its
+  ///   entries for the variables Newton starts from); `.nonFinite`
   ///   naming the variable and function that produced NaN or infinity;
   ///   `.notConverged` for a cyclic block that Newton cannot solve (iteration
   ///   limit, no decrease of the residual along the step, or a singular block
@@ -257,7 +259,8 @@ extension Program {
     for p in feedback {
       let guess = options.initialGuess.map { $0[Int(order[p])] } ?? 0
       guard guess.isFinite else {
-        throw .nonFiniteInput(variable: "initialGuess for " + name(position: p), value: guess)
+        throw .nonFiniteArgument(
+          argument: "initialGuess", variable: name(position: p), value: guess)
       }
       values[p] = guess
     }

@@ -29,7 +29,8 @@ public struct Objective: Sendable {
   ///
   /// `ConstraintGraph.compile(objective:)` throws `.invalidObjective` if the two
   /// arrays differ in length, a variable is not of the graph being compiled, or a
-  /// weight (or a sum of a repeated variable's weights) is not finite.
+  /// weight (or the sum of a repeated variable's weights, added in the order given) is
+  /// not finite.
   ///
   /// - Complexity: O(1) here; `compile` checks and sorts the terms in O(k) when the
   ///   variables are in ascending declaration order, O(k log k) otherwise, and keeps

@@ -116,6 +116,32 @@ final class CyclicForwardSolveTests: XCTestCase {
     assertDescription(error, contains: ["initialGuess"])
   }
 
+  /// A non-finite entry where Newton starts is refused as every other vector
+  /// argument's is: `.nonFiniteArgument` naming the option and the variable.
+  func testNonFiniteInitialGuessNamesTheOptionAndTheVariable() throws {
+    let program = try Program.trace(inputs: ["x"]) { t in
+      let u = t.unknowns(2, name: "u")
+      t.define(u[0], 2 * t.inputs[0] + 0.5 * u[1])
+      t.define(u[1], 0.5 * u[0] + t.inputs[0])
+      return u[0] + 3 * u[1]
+    }
+    let feedback = try program.cyclicBlocks[0].map { try program.name(of: $0) }
+    for bad in [Double.nan, .infinity] {
+      var options = SolveOptions()
+      options.initialGuess = [0, bad, bad]
+      let error = caughtLagrangePropError {
+        _ = try program.gradient(at: [1], options: options)
+      }
+      guard case .nonFiniteArgument("initialGuess", let variable, let value)? = error else {
+        XCTFail("expected .nonFiniteArgument for initialGuess, got \(String(describing: error))")
+        continue
+      }
+      XCTAssertTrue(feedback.contains(variable), variable)
+      XCTAssertTrue(value.isNaN ? bad.isNaN : value == bad)
+      assertDescription(error, contains: ["initialGuess", "'\(variable)'"])
+    }
+  }
+
   // MARK: - Not converging
 
   /// `z = z² + 1` has no real solution: Newton stalls where the residual
