@@ -62,8 +62,8 @@ enum GMRES {
       return sum.squareRoot()
     }
     guard n > 0 else { return KrylovOutcome(iterations: 0, residual: 0) }
-    // The norms square the entries, so a right-hand side beyond about 1e150 (or
-    // below 1e-150) would overflow (underflow) them: such a system is solved
+    // The norms square the entries, so a right-hand side beyond 2⁴⁰⁰ ≈ 1e120 (or
+    // below 2⁻⁴⁰⁰) could overflow (underflow) them: such a system is solved
     // scaled by a power of two — exactly, with the same relative residual — and
     // its solution scaled back.
     var largest = 0.0
