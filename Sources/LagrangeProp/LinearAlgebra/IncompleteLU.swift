@@ -98,7 +98,10 @@ struct IncompleteLU: Sendable {
                     }
                   }
                   /// Prefetches the entries of those rows, once their
-                  /// descriptions (prefetched earlier) are in cache.
+                  /// descriptions (prefetched earlier) are in cache. (In the
+                  /// sequential loop, a row two ahead may use a row not factored
+                  /// yet: its placeholder description points at the factor's
+                  /// start, and a prefetch never changes a value.)
                   func prefetchUpperEntries(of i: Int) {
                     for k in start[i]..<diagonal[i] {
                       let first = upperRows[Int(columns[k])].first
