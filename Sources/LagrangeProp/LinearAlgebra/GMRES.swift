@@ -69,13 +69,20 @@ enum GMRES {
     var largest = 0.0
     for value in b where !(abs(value) <= largest) { largest = abs(value) }
     if largest.isFinite && largest > 0 && (largest > 0x1p400 || largest < 0x1p-400) {
-      let scale = Double(sign: .plus, exponent: -largest.exponent, significand: 1)
-      let scaled = b.map { $0 * scale }
-      for i in 0..<n { x[i] *= scale }
-      defer { for i in 0..<n { x[i] /= scale } }
-      return try scaled.withUnsafeBufferPointer { (scaled) throws(LinearAlgebraError) in
+      // 2^-e brings the largest entry into [1, 2); for a subnormal entry 2^-e is
+      // beyond the largest Double, so it is applied as two factors.
+      let e = Int(largest.exponent)
+      func scaled(_ v: Double, by e: Int) -> Double {
+        let half = e / 2
+        return v * Double(sign: .plus, exponent: half, significand: 1)
+          * Double(sign: .plus, exponent: e - half, significand: 1)
+      }
+      let scaledB = b.map { scaled($0, by: -e) }
+      for i in 0..<n { x[i] = scaled(x[i], by: -e) }
+      defer { for i in 0..<n { x[i] = scaled(x[i], by: e) } }
+      return try scaledB.withUnsafeBufferPointer { (scaledB) throws(LinearAlgebraError) in
         try solve(
-          order: n, settings: settings, b: scaled, x: x, basis: &basis,
+          order: n, settings: settings, b: scaledB, x: x, basis: &basis,
           stopsOnStagnation: stopsOnStagnation, apply: apply, precondition: precondition)
       }
     }

@@ -2,9 +2,9 @@ import LagrangeProp
 import XCTest
 
 /// `.krylov` on right-hand sides whose squares overflow or underflow a `Double`
-/// (entries beyond about 1e154 or below 1e-154): GMRES solves them scaled by a
-/// power of two and gives what the direct solvers give, instead of a wrong
-/// answer or a NaN residual.
+/// (entries beyond about 1e154 or below 1e-154, down to subnormal ones): GMRES
+/// solves them scaled by a power of two and gives what the direct solvers give,
+/// instead of a wrong answer or a NaN residual.
 final class KrylovScalingTests: XCTestCase {
   /// `u₀ = 2x + ½u₁`, `u₁ = ½u₀ + x`, objective `u₀ + 3u₁`.
   func smallCycle() throws -> Program {
@@ -20,7 +20,7 @@ final class KrylovScalingTests: XCTestCase {
     let program = try smallCycle()
     let krylov = try program.linearize(at: [1], solver: .krylov)
     let lu = try program.linearize(at: [1], solver: .lu)
-    for size in [1e155, 1e300, 1e-160, 1e-300] {
+    for size in [1e155, 1e300, 1e-160, 1e-300, 0x1p-1030] {  // the last one subnormal
       assertClose(
         try krylov.tangents(seed: [size, 0, 0]), try lu.tangents(seed: [size, 0, 0]),
         relative: 1e-10, "tangents, seed \(size)")
