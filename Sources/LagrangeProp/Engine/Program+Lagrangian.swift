@@ -72,9 +72,10 @@ extension Program {
       try constraintsAt(inputs: inputs, values: values, multipliers: zeros).residuals)
   }
 
-  /// `∂L/∂z = ∇f + D λ` (program order) and the scale `max_a (|∇f_a| + Σ|D[a,i] λ_i|)`.
+  /// `∂L/∂z = ∇f + D λ` (program order) and, per entry, the size of its terms
+  /// `|∇f_a| + Σ|D[a,i] λ_i|`.
   func lagrangianValueGradient(z: [Double], lambda: [Double], partials: [Double])
-    throws(LagrangePropError) -> ([Double], Double)
+    throws(LagrangePropError) -> ([Double], [Double])
   {
     var grad = try objectiveGradient(z)
     var scale = grad.map(abs)
@@ -89,7 +90,7 @@ extension Program {
         scale[q] += abs(partials[k] * lambda[p])
       }
     }
-    return (grad, scale.max() ?? 0)
+    return (grad, scale)
   }
 
   /// Values and multipliers in program order, constraint residuals and local partials at `z`.
@@ -157,7 +158,9 @@ extension Linearization {
   /// (`∂L/∂λ`) is at the forward solve's tolerance (zero for acyclic programs),
   /// and `relativeDual` (`∂L/∂z`) is of the order of machine epsilon.
   ///
-  /// - Throws: as `adjoints()` and `lagrangianGradient(multipliers:)`.
+  /// - Throws: as `adjoints()` and `lagrangianGradient(multipliers:)`;
+  ///   `.nonFiniteResult` naming the variable if `∂L/∂z` or the size of its terms
+  ///   overflows (huge multipliers).
   public func kktResiduals(multipliers: [Double]? = nil) throws(LagrangePropError) -> KKTResiduals {
     let lambdaP: [Double]
     if let multipliers {
@@ -170,8 +173,15 @@ extension Linearization {
       inputs: point, values: values, multipliers: program.toDeclarationOrder(lambdaP))
     let (dz, scale) = try program.lagrangianValueGradient(
       z: evaluation.values, lambda: lambdaP, partials: evaluation.partials)
+    // Huge multipliers can overflow ∂L/∂z, or the size of its terms that
+    // `relativeDual` divides by: refused by name, as `lagrangianGradient` refuses.
+    try program.requireFinite(
+      dz, quantity: "∂L/∂z", firstPosition: 0, reverse: false, solver: solver)
+    try program.requireFinite(
+      scale, quantity: "size of the terms of ∂L/∂z", firstPosition: 0, reverse: false,
+      solver: solver)
     return KKTResiduals(
       primal: evaluation.residuals.reduce(0) { max($0, abs($1)) },
-      dual: dz.reduce(0) { max($0, abs($1)) }, dualScale: scale)
+      dual: dz.reduce(0) { max($0, abs($1)) }, dualScale: scale.max() ?? 0)
   }
 }

@@ -81,6 +81,37 @@ final class HardeningTests: XCTestCase {
     }
   }
 
+  /// Huge multipliers overflow `∂L/∂z` (or only the size of its terms, which
+  /// `relativeDual` divides by): `kktResiduals` refuses them by name instead of
+  /// returning infinity or a NaN `relativeDual`, as `lagrangianGradient` does.
+  func testKKTResidualsOfHugeMultipliersAreRefusedNotPassedOn() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let z = try graph.define("z", .exp, x)
+    let lin = try graph.compile(objective: .variable(z)).linearize(at: [1])
+    let huge = Double.greatestFiniteMagnitude
+    let error = caughtLagrangePropError { _ = try lin.kktResiduals(multipliers: [huge, huge]) }
+    guard case .nonFiniteResult("∂L/∂z", "x", _)? = error else {
+      return XCTFail("expected .nonFiniteResult of ∂L/∂z at 'x', got \(String(describing: error))")
+    }
+    // ∂L/∂x = −λ_x + λ_s − λ_t cancels to 0 while its terms add up past the largest Double.
+    var cancelling = ConstraintGraph()
+    let y = cancelling.input("y")
+    let s = try cancelling.define("s", .linear([1]), y)
+    _ = try cancelling.define("t", .linear([-1]), y)
+    let lin2 = try cancelling.compile(objective: .variable(s)).linearize(at: [1])
+    let cancelled = caughtLagrangePropError {
+      _ = try lin2.kktResiduals(multipliers: [0, huge, huge])
+    }
+    guard case .nonFiniteResult("size of the terms of ∂L/∂z", "y", _)? = cancelled else {
+      return XCTFail(
+        "expected the size of ∂L/∂z's terms at 'y', got \(String(describing: cancelled))")
+    }
+    // Ordinary multipliers still give finite residuals.
+    let kkt = try lin2.kktResiduals()
+    XCTAssertTrue(kkt.relativeDual.isFinite && kkt.relativeDual <= 1e-15, "\(kkt)")
+  }
+
   func testHugeLinearObjectiveWeightsAreRefusedNotPassedOn() throws {
     var graph = ConstraintGraph()
     let x = graph.input("x")
