@@ -29,19 +29,23 @@ package enum BlockFactorization: Sendable {
   /// equilibrated matrix for dense and band LU; for a sparse LU of the block,
   /// UMFPACK's `min |u_kk| / max |u_kk|` of the row-scaled factors (a cruder
   /// estimate); for GMRES, its singularity check's estimate (waiting for it),
-  /// `nil` when none was started.
+  /// `nil` when none was started. A GMRES certificate's bound below `threshold`
+  /// is replaced by the solve's estimate (`KrylovSolver.reciprocalCondition(refiningBelow:)`).
   ///
   /// - Complexity: O(1) scalar and sparse LU, O(m²) dense, O(m·(kl + ku)) band;
   ///   GMRES: the rest of its check.
   /// - Throws: the GMRES check's `.singular` (pivot relative to the block's
   ///   first variable), `.krylovNotConverged`, `.nonFinite`.
-  func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
+  func reciprocalCondition(refiningBelow threshold: Double = 0) throws(LinearAlgebraError)
+    -> Double?
+  {
     switch self {
     case .scalar(let s, let terms): return terms > 0 ? min(1, abs(s) / terms) : 0
     case .dense(let lu), .denseOfTranspose(let lu):
       return (try? lu.reciprocalConditionNumber()) ?? 0
     case .band(let lu): return (try? lu.reciprocalConditionNumber()) ?? 0
-    case .sparse(let system): return try system.system.reciprocalCondition()
+    case .sparse(let system):
+      return try system.system.reciprocalCondition(refiningBelow: threshold)
     }
   }
 

@@ -135,7 +135,12 @@ extension Program {
         }
         factors.append(blockFactor)
         let blockCondition: Double?
-        do { blockCondition = estimate ? try blockFactor.reciprocalCondition() : nil } catch {
+        do {
+          blockCondition =
+            estimate
+            ? try blockFactor.reciprocalCondition(
+              refiningBelow: options.minimumReciprocalCondition) : nil
+        } catch {
           throw singularityError(error, unknownsFrom: blocks[b].start)
         }
         if let r = blockCondition {
@@ -148,7 +153,7 @@ extension Program {
       factor = .sparse(system)
       if estimate {
         reciprocalCondition = try mappingNonInputErrors { () throws(LinearAlgebraError) in
-          try system.reciprocalCondition()
+          try system.reciprocalCondition(refiningBelow: options.minimumReciprocalCondition)
         }
       }
     }

@@ -73,8 +73,11 @@ public struct SolveOptions: Sendable {
   /// A matrix whose row-equilibrated form is strictly diagonally dominant by
   /// columns (`I − γP` of a discounted Markov chain) is proven regular without
   /// a solve, and gets Varah's bound `min_j (|a_jj| − Σ_{i≠j} |a_ij|) / ‖A‖₁`,
-  /// which is never above the true value. `false` skips the check, and then a
-  /// singular system on a GMRES path goes undetected.
+  /// which is never above the true value — and can be far below it (a barely
+  /// dominant matrix): when it is below `minimumReciprocalCondition`, the solve's
+  /// estimate is computed and decides instead, so that no system is refused on a
+  /// bound alone. `false` skips the check, and then a singular system on a GMRES
+  /// path goes undetected.
   public var estimatesCondition: Bool = true
   /// The relative residual `‖b − A·x‖₂ ≤ krylovTolerance·‖b‖₂` at which GMRES
   /// (`.krylov`, and blocks `.automatic` gives to GMRES) stops (default 1e-12).

@@ -53,11 +53,16 @@ package enum SparseSystem: Sendable {
   /// a check was started; `nil` for a frozen-LU Newton step, which is never a
   /// linearization.
   ///
+  /// A GMRES certificate's bound below `threshold` (`minimumReciprocalCondition`)
+  /// is replaced by the solve's estimate (`KrylovSolver.reciprocalCondition(refiningBelow:)`).
+  ///
   /// - Throws: the GMRES check's `.singular`, `.krylovNotConverged`, `.nonFinite`.
-  func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
+  func reciprocalCondition(refiningBelow threshold: Double = 0) throws(LinearAlgebraError)
+    -> Double?
+  {
     switch self {
     case .lu(let lu): lu.pivotRatio
-    case .krylov(let krylov): try krylov.reciprocalCondition()
+    case .krylov(let krylov): try krylov.reciprocalCondition(refiningBelow: threshold)
     case .frozenLU: nil
     }
   }

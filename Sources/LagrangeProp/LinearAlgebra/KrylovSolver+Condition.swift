@@ -13,14 +13,18 @@ final class KrylovConditionCheck: @unchecked Sendable {
   private let done = DispatchGroup()
   /// Written once by the worker before `done.leave()`, read only after `done.wait()`.
   private var outcome: Result<Double, LinearAlgebraError>?
+  /// Whether the result is a diagonal-dominance certificate's lower bound (no solve).
+  let isCertified: Bool
 
   /// A check already decided: `reciprocalCondition` (a certificate, no solve).
   init(certified reciprocalCondition: Double) {
     outcome = .success(reciprocalCondition)
+    isCertified = true
   }
 
   /// Starts `solver.reciprocalConditionEstimate()` on a new thread.
   init(_ solver: KrylovSolver) {
+    isCertified = false
     done.enter()
     Thread.detachNewThread { [self] in
       outcome = Result { () throws(LinearAlgebraError) in try solver.reciprocalConditionEstimate() }
