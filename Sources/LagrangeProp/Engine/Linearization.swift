@@ -288,7 +288,9 @@ public struct Linearization: Sendable {
   /// names the variable.
   func solveNonInput(_ b: inout [Double], transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
-      if case .nonFinite = error { return }
+      // A non-finite solution left in place is named by the caller's
+      // `requireFinite`; a solver that refused without writing one is an error.
+      if case .nonFinite = error, b.contains(where: { !$0.isFinite }) { return }
       throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }
@@ -296,7 +298,7 @@ public struct Linearization: Sendable {
   /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides (level 3).
   func solveNonInput(_ b: inout Matrix, transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
-      if case .nonFinite = error { return }
+      if case .nonFinite = error, b.elements.contains(where: { !$0.isFinite }) { return }
       throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }

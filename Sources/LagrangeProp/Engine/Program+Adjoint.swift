@@ -169,7 +169,8 @@ extension Program {
     var lambdaF = (block.feedbackStart..<block.end).map { -vector[$0] }
     do { try factor.solve(inPlace: &lambdaF, transpose: true) } catch {
       // A non-finite solution stays in place: the final `requireFinite` names it.
-      if case .nonFinite = error {
+      // A solver that refused without writing one (GMRES, UMFPACK) is an error.
+      if case .nonFinite = error, lambdaF.contains(where: { !$0.isFinite }) {
       } else {
         throw singularityError(error, unknownsFrom: block.feedbackStart)
       }

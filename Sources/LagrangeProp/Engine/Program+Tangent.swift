@@ -107,7 +107,8 @@ extension Program {
     // 2. S τ_F = −ρ.
     do { try factor.solve(inPlace: &tauF) } catch {
       // A non-finite solution stays in place: the final `requireFinite` names it.
-      if case .nonFinite = error {
+      // A solver that refused without writing one (GMRES, UMFPACK) is an error.
+      if case .nonFinite = error, tauF.contains(where: { !$0.isFinite }) {
       } else {
         throw singularityError(error, unknownsFrom: block.feedbackStart)
       }

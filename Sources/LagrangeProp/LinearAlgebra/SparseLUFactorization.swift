@@ -177,10 +177,62 @@ package struct SparseLUFactorization: LinearSystemSolver {
           }
         }
       }
-      for i in 0..<order {
-        guard x[i].isFinite else { throw .nonFinite(routine: "umfpack_dl_wsolve") }
-        column[i] = x[i]
+      if x.contains(where: { !$0.isFinite }) {
+        // Left in place, so that the caller can name where it overflowed.
+        for i in 0..<order { column[i] = x[i] }
+        throw .nonFinite(routine: "umfpack_dl_wsolve")
       }
+      // A solve that overflowed inside UMFPACK's scaled factors can come back
+      // finite and wrong (zero where the true solution is beyond the largest
+      // Double): the residual, which a stable solve with iterative refinement
+      // keeps at rounding level, tells.
+      guard
+        residualIsSmall(
+          x, rightHandSide: UnsafeBufferPointer(start: column, count: order), transpose: transpose)
+      else {
+        throw .nonFinite(
+          routine:
+            "umfpack_dl_wsolve (its solution does not satisfy the system: an overflow inside the solve)"
+        )
+      }
+      for i in 0..<order { column[i] = x[i] }
     }
+  }
+
+  /// Whether `‖b − op(A)·x‖∞ ≤ 10⁻⁶·(‖op(A)‖∞·‖x‖∞ + ‖b‖∞)`: far above what a
+  /// backward-stable solve leaves, far below a wrong solution's residual.
+  ///
+  /// - Complexity: O(order + nonzeros).
+  private func residualIsSmall(
+    _ x: [Double], rightHandSide b: UnsafeBufferPointer<Double>, transpose: Bool
+  ) -> Bool {
+    var r = Array(b)
+    var rowSize = [Double](repeating: 0, count: order)
+    var largestRow = 0.0
+    for j in 0..<order {
+      var size = 0.0
+      for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+        let i = matrix.rowIndices[k]
+        let a = matrix.values[k]
+        if transpose {
+          r[j] -= a * x[i]
+          size += abs(a)
+        } else {
+          r[i] -= a * x[j]
+          rowSize[i] += abs(a)
+        }
+      }
+      largestRow = max(largestRow, size)
+    }
+    if !transpose { largestRow = rowSize.max() ?? 0 }
+    var residual = 0.0
+    var xSize = 0.0
+    var bSize = 0.0
+    for i in 0..<order {
+      residual = max(residual, abs(r[i]))
+      xSize = max(xSize, abs(x[i]))
+      bSize = max(bSize, abs(b[i]))
+    }
+    return residual <= 1e-6 * (largestRow * xSize + bSize)
   }
 }

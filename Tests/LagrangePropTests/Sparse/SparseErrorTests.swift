@@ -102,4 +102,36 @@ final class SparseErrorTests: XCTestCase {
       XCTAssertEqual(option, name)
     }
   }
+
+  /// A chain `z_k = 10¹⁰·z_{k−1}` whose `dz/dx` (10^(10·steps)) overflows: UMFPACK's
+  /// scaled solve came back finite and wrong (0) for the gradient, tangents and
+  /// `implicitJacobian`; now a typed error, as on the dense paths (found by an
+  /// outside probe).
+  func testOverflowingSparseSolveIsAnErrorNotZero() throws {
+    for steps in [31, 40] {
+      var graph = ConstraintGraph()
+      var z = graph.input("x")
+      for _ in 0..<steps { z = try graph.define(.linear([1e10]), z) }
+      let program = try graph.compile(objective: .variable(z))
+      let point = [1e-300]
+      XCTAssertNotNil(
+        caughtLagrangePropError("gradient, \(steps) steps") {
+          _ = try program.gradient(at: point, solver: .sparseLU)
+        })
+      let lin = try program.linearize(at: point, solver: .sparseLU)
+      var seed = [Double](repeating: 0, count: program.variableCount)
+      seed[0] = 1
+      XCTAssertNotNil(
+        caughtLagrangePropError("tangents, \(steps) steps") { _ = try lin.tangents(seed: seed) })
+      XCTAssertNotNil(
+        caughtLagrangePropError("implicitJacobian, \(steps) steps") {
+          _ = try lin.implicitJacobian()
+        })
+      // The dense LU refuses it too, by name.
+      XCTAssertNotNil(
+        caughtLagrangePropError("lu, \(steps) steps") {
+          _ = try program.gradient(at: point, solver: .lu)
+        })
+    }
+  }
 }
