@@ -97,14 +97,15 @@ package struct BandLUFactorization: LinearSystemSolver {
   }
 
   /// An estimate of the reciprocal condition number of the equilibrated matrix
-  /// in the one-norm (LAPACK `dgbcon`), invariant under row and column scaling.
+  /// in the one-norm (Hager–Higham with `dgbtrs` solves, as LAPACK `dgbcon`
+  /// estimates it), invariant under row and column scaling.
   ///
   /// - Complexity: O(n · (kl + ku)).
   package func reciprocalConditionNumber() throws(LinearAlgebraError) -> Double {
     guard order > 0 else { return 1 }
     return try factors.storage.withUnsafeBufferPointer { (ab) throws(LinearAlgebraError) in
       try pivots.withUnsafeBufferPointer { (p) throws(LinearAlgebraError) in
-        try LAPACK.dgbcon(
+        LAPACK.bandReciprocalCondition(
           n: order, kl: factors.lowerBandwidth, ku: factors.upperBandwidth, ab: ab.baseAddress!,
           ldab: factors.leadingDimension, pivots: p.baseAddress!, oneNorm: oneNorm)
       }

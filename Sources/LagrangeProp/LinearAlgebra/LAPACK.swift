@@ -134,18 +134,40 @@ enum LAPACK {
     if info > 0 { throw .singular(routine: "dgbequb", pivot: (Int(info) - 1) % max(1, n)) }
   }
 
-  static func dgbcon(
+  /// The reciprocal condition number `1 / (‖A‖₁·‖A⁻¹‖₁)` of a band LU
+  /// factorization, `‖A⁻¹‖₁` estimated by Hager–Higham (`dlacn2`, as `dgbcon`
+  /// does) with plain `dgbtrs` solves: O(n·(kl + ku)) per solve, a handful of
+  /// solves. (`dgbcon` itself solves with `dlatbs`, whose overflow-guarded path
+  /// rescans the whole vector at every column: O(n²) once n reaches a few
+  /// thousand — 2.8 s at n = 10⁵ for a tridiagonal matrix.) A solve that
+  /// overflows means `A` is singular as far as `Double` can tell: 0.
+  ///
+  /// - Complexity: O(n·(kl + ku)) time, O(n) memory.
+  static func bandReciprocalCondition(
     n: Int, kl: Int, ku: Int, ab: UnsafePointer<Double>, ldab: Int,
     pivots: UnsafePointer<LAPACKInt>, oneNorm: Double
-  ) throws(LinearAlgebraError) -> Double {
-    var rcond = 0.0
-    var work = [Double](repeating: 0, count: max(1, 3 * n))
-    var iwork = [LAPACKInt](repeating: 0, count: max(1, n))
-    let info = LAPACKE_dgbcon_work(
-      columnMajor, char("1"), int(n), int(kl), int(ku), ab, int(ldab), pivots, oneNorm, &rcond,
-      &work, &iwork)
-    try check(info, "dgbcon")
-    return rcond
+  ) -> Double {
+    guard n > 0 else { return 1 }
+    guard oneNorm > 0, oneNorm.isFinite else { return 0 }
+    var v = [Double](repeating: 0, count: n)
+    var x = [Double](repeating: 0, count: n)
+    var signs = [LAPACKInt](repeating: 0, count: n)
+    var state = [LAPACKInt](repeating: 0, count: 3)
+    var estimate = 0.0
+    var kase: LAPACKInt = 0
+    while true {
+      _ = LAPACKE_dlacn2_work(int(n), &v, &x, &signs, &estimate, &kase, &state)
+      if kase == 0 { break }
+      // kase 1: x ← A⁻¹·x; kase 2: x ← A⁻ᵀ·x (the one-norm of A⁻¹).
+      x.withUnsafeMutableBufferPointer { xp in
+        dgbtrs(
+          transpose: kase == 2, n: n, kl: kl, ku: ku, nrhs: 1, ab: ab, ldab: ldab,
+          pivots: pivots, b: xp.baseAddress!, ldb: n)
+      }
+      if x.contains(where: { !$0.isFinite }) { return 0 }
+    }
+    guard estimate > 0, estimate.isFinite else { return estimate > 0 ? 0 : 1 }
+    return min(1, (1 / estimate) / oneNorm)
   }
 
   // MARK: - Triangular

@@ -187,6 +187,30 @@ final class LinearAlgebraBandLUFactorizationTests: XCTestCase {
     }
   }
 
+  /// The estimate (Hager–Higham with `dgbtrs` solves) sees a tiny pivot at the
+  /// end of a long band, and a large well-conditioned band costs linear time
+  /// (dgbcon's guarded solves were quadratic): n = 10⁵ must not time out a test.
+  func testReciprocalConditionNumberOfLongBands() throws {
+    let n = 100_000
+    // Tridiagonal (−1, 4, −1): rcond about 1/3 whatever n.
+    var band = try BandMatrix(order: n, lowerBandwidth: 1, upperBandwidth: 1)
+    for j in 0..<n {
+      band[j, j] = 4
+      if j > 0 { band[j - 1, j] = -1 }
+      if j < n - 1 { band[j + 1, j] = -1 }
+    }
+    let estimate = try BandLUFactorization(band).reciprocalConditionNumber()
+    XCTAssertGreaterThan(estimate, 0.1)
+    XCTAssertLessThanOrEqual(estimate, 1)
+    // diag(1, …, 1, 10⁻¹³) with a unit superdiagonal: nearly singular.
+    var nearly = try Matrix.identity(40)
+    for j in 1..<40 { nearly[j - 1, j] = 1 }
+    nearly[39, 39] = 1e-13
+    let lu = try BandLUFactorization(
+      try BandMatrix(nearly, lowerBandwidth: 0, upperBandwidth: 1), equilibrate: false)
+    XCTAssertLessThan(try lu.reciprocalConditionNumber(), 1e-12)
+  }
+
   // MARK: - Random sweeps, band against dense
 
   func testRandomSystemsAgreeWithDenseAndHaveSmallResidual() throws {
