@@ -37,7 +37,8 @@ public struct Linearization: Sendable {
   /// The inputs `x`.
   public let point: [Double]
   /// An estimate of the reciprocal condition number of the system solved, in
-  /// `(0, 1]` (LAPACK `dgecon` / `dgbcon`, one-norm, of the row- and
+  /// `(0, 1]` (LAPACK `dgecon`, or for bands its Hager–Higham estimator on
+  /// `dgbtrs` solves; one-norm, of the row- and
   /// column-equilibrated matrix, as LAPACK's expert drivers report it):
   /// `.lu` and `.bandedLU` for `D_zz`; `.blockTriangular` the smallest over the
   /// cyclic blocks' reduced Jacobians (for a block of one feedback variable,

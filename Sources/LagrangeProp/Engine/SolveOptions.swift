@@ -54,7 +54,8 @@ public struct SolveOptions: Sendable {
   /// right-hand side and may be optimistic (see `estimatesCondition`). In `[0, 1)`.
   public var minimumReciprocalCondition: Double = 0
   /// Whether `linearize` and `gradient` estimate the reciprocal condition number
-  /// (default `true`). The estimate (LAPACK `dgecon` / `dgbcon`) costs `O(m²)`
+  /// (default `true`). The estimate (LAPACK `dgecon`; for bands Hager–Higham on
+  /// `dgbtrs` solves, `O(m·(kl + ku))`) costs `O(m²)`
   /// memory-bound work after an `O(m³)` factorization — about 5–8 % of one
   /// `dgesv` at `m = 3000` on a 2-core machine. With `false` (and no
   /// `minimumReciprocalCondition`), `reciprocalCondition` is `nil` on every path.
