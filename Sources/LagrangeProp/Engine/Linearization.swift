@@ -291,7 +291,7 @@ public struct Linearization: Sendable {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
       // A non-finite solution left in place is named by the caller's
       // `requireFinite`; a solver that refused without writing one is an error.
-      if case .nonFinite = error, b.contains(where: { !$0.isFinite }) { return }
+      if error.leftNonFiniteSolution(in: b) { return }
       throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }
@@ -299,7 +299,7 @@ public struct Linearization: Sendable {
   /// Solves `D_zz X = B` (or `D_zzᵀ X = B`) for several right-hand sides (level 3).
   func solveNonInput(_ b: inout Matrix, transpose: Bool) throws(LagrangePropError) {
     do { try nonInputSolver.solve(inPlace: &b, transpose: transpose) } catch {
-      if case .nonFinite = error, b.elements.contains(where: { !$0.isFinite }) { return }
+      if error.leftNonFiniteSolution(in: b.elements) { return }
       throw program.singularityError(error, unknownsFrom: program.inputCount)
     }
   }

@@ -168,10 +168,8 @@ extension Program {
     // 2. Sᵀ λ_F = −ρ.
     var lambdaF = (block.feedbackStart..<block.end).map { -vector[$0] }
     do { try factor.solve(inPlace: &lambdaF, transpose: true) } catch {
-      // A non-finite solution stays in place: the final `requireFinite` names it.
-      // A solver that refused without writing one (GMRES, UMFPACK) is an error.
-      if case .nonFinite = error, lambdaF.contains(where: { !$0.isFinite }) {
-      } else {
+      // A non-finite solution left in place is named by the final `requireFinite`.
+      if !error.leftNonFiniteSolution(in: lambdaF) {
         throw singularityError(error, unknownsFrom: block.feedbackStart)
       }
     }

@@ -106,10 +106,8 @@ extension Program {
     }
     // 2. S τ_F = −ρ.
     do { try factor.solve(inPlace: &tauF) } catch {
-      // A non-finite solution stays in place: the final `requireFinite` names it.
-      // A solver that refused without writing one (GMRES, UMFPACK) is an error.
-      if case .nonFinite = error, tauF.contains(where: { !$0.isFinite }) {
-      } else {
+      // A non-finite solution left in place is named by the final `requireFinite`.
+      if !error.leftNonFiniteSolution(in: tauF) {
         throw singularityError(error, unknownsFrom: block.feedbackStart)
       }
     }

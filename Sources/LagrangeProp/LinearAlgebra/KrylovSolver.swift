@@ -67,25 +67,18 @@ package struct KrylovSolver: LinearSystemSolver {
   /// matrix was certified diagonally dominant, else the solve's estimate,
   /// which is never below the true value.
   ///
+  /// A certificate's bound below `threshold` is replaced by the solve's estimate
+  /// (computed now): Varah's bound can be far below the true value (on a
+  /// boundary-value problem whose `u³` term makes it barely dominant, 1.1·10⁻⁶
+  /// where the truth is 4.6·10⁻³), and a matrix is refused as ill-conditioned on
+  /// an estimate, never on a bound alone.
+  ///
+  /// - Complexity: waiting for the check, plus one loose GMRES solve when a
+  ///   certificate's bound is below `threshold`.
   /// - Throws: what `reciprocalConditionEstimate()` throws: `.singular` when the
   ///   matrix is singular as far as GMRES can tell, `.krylovNotConverged`, `.nonFinite`.
-  package func reciprocalCondition() throws(LinearAlgebraError) -> Double? {
-    guard let check else { return nil }
-    return try check.result()
-  }
-
-  /// `reciprocalCondition()`, except that a certificate's lower bound below
-  /// `threshold` is replaced by the solve's estimate (computed now): Varah's
-  /// bound can be far below the true value (on a boundary-value problem whose
-  /// `u³` term makes it barely dominant, 1.1·10⁻⁶ where the truth is 4.6·10⁻³),
-  /// and a matrix is refused as ill-conditioned on an estimate, never on a
-  /// bound alone.
-  ///
-  /// - Complexity: as `reciprocalCondition()`, plus one loose GMRES solve when
-  ///   the bound is below `threshold`.
-  /// - Throws: as `reciprocalCondition()` and `reciprocalConditionEstimate()`.
-  package func reciprocalCondition(refiningBelow threshold: Double) throws(LinearAlgebraError)
-    -> Double?
+  package func reciprocalCondition(refiningBelow threshold: Double = 0)
+    throws(LinearAlgebraError) -> Double?
   {
     guard let check else { return nil }
     let value = try check.result()

@@ -54,3 +54,16 @@ extension LinearAlgebraError: CustomStringConvertible {
     }
   }
 }
+
+extension LinearAlgebraError {
+  /// Whether this is `.nonFinite` with the non-finite solution left in
+  /// `solution` (LAPACK's solves write it in place before the check throws), so
+  /// that the caller's own finiteness check can name where it appeared; a solver
+  /// that refused without writing one (UMFPACK's residual check, GMRES) is not.
+  ///
+  /// - Complexity: O(solution.count).
+  func leftNonFiniteSolution(in solution: some Sequence<Double>) -> Bool {
+    guard case .nonFinite = self else { return false }
+    return solution.contains { !$0.isFinite }
+  }
+}

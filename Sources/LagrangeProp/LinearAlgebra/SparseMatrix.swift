@@ -190,6 +190,15 @@ package struct SparseMatrix: Sendable, Equatable {
     return norm
   }
 
+  /// The infinity-norm `max_i Σ_j |a_ij|` (the one-norm of `Aᵀ`).
+  ///
+  /// - Complexity: O(order + nonzeros), `8·order` bytes.
+  package var infinityNorm: Double {
+    var rowSums = [Double](repeating: 0, count: order)
+    for k in 0..<nonzeroCount { rowSums[rowIndices[k]] += abs(values[k]) }
+    return rowSums.reduce(0) { $1 > $0 || $1.isNaN ? $1 : $0 }
+  }
+
   /// A dense copy (tests and small systems).
   ///
   /// - Complexity: O(n²).

@@ -18,14 +18,8 @@ final class LinearObjectiveTermsTests: XCTestCase {
     let r = randomVector(n, in: -2...3, using: &rng)
     let w = randomVector(n, in: -1...1, using: &rng)
     let closedForm = MarkovRewardClosedForm(p: p, gamma: gamma, r: r, weights: w)
-    var graph = ConstraintGraph()
-    let gammaInput = graph.input("gamma")
-    let rewards = (0..<n).map { graph.input("r\($0)") }
-    let v = (0..<n).map { graph.unknown("v\($0)") }
-    let u = try v.map { try graph.define(.product, gammaInput, $0) }
-    for i in 0..<n { try graph.define(v[i], .linear([1] + p[i]), [rewards[i]] + u) }
-    var dense = [Double](repeating: 0, count: graph.variableCount)
-    for i in 0..<n { dense[v[i].index] = w[i] }
+    let markov = try MarkovRewardGraph(form: .linearWithGamma, p: p, gamma: gamma)
+    let (graph, v) = (markov.graph, markov.values)
     var termVariables = Array(v.reversed())
     var termWeights = Array(w.reversed())
     // v_0's weight in two parts, the second far from the first.
@@ -33,8 +27,8 @@ final class LinearObjectiveTermsTests: XCTestCase {
     termVariables.insert(v[0], at: n / 2)
     termWeights.insert(0.75 * w[0], at: n / 2)
     let byTerms = try graph.compile(objective: .linear(termVariables, weights: termWeights))
-    let byDense = try graph.compile(objective: .linear(dense))
-    let x = [gamma] + r
+    let byDense = try graph.compile(objective: markov.weightedObjective(w))
+    let x = markov.inputs(p: p, gamma: gamma, r: r)
     let expected = closedForm.gradient(form: .linearWithGamma)
     for solver in [Solver.lu, .blockTriangular, .automatic] {
       let g = try byTerms.gradient(at: x, solver: solver)
