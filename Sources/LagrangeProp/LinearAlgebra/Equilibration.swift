@@ -54,3 +54,59 @@ struct Equilibration: Sendable {
     self.columnScale = columnScale.flatMap { $0.allSatisfy { $0 == 1 } ? nil : $0 }
   }
 }
+
+extension Equilibration {
+  /// The power-of-two scalings `dgeequb` would compute for the sparse `matrix`:
+  /// `R = diag(2^−⌊log₂ max_j |a_ij|⌋)` (the logarithm truncated toward zero, as
+  /// LAPACK's `INT`), then `C = diag(2^−⌊log₂ max_i r_i·|a_ij|⌋)`. A row or column
+  /// without a non-zero entry keeps the scale 1 (the factorization reports it
+  /// singular); exponents are limited to ±1 022 so every scale is a normal number.
+  ///
+  /// - Complexity: O(order + nonzeros), `16·order` bytes.
+  static func powerOfTwo(_ matrix: SparseMatrix) -> Equilibration {
+    let n = matrix.order
+    var rows = [Double](repeating: 0, count: n)
+    for k in 0..<matrix.nonzeroCount {
+      let i = matrix.rowIndices[k]
+      rows[i] = max(rows[i], abs(matrix.values[k]))
+    }
+    for i in 0..<n { rows[i] = reciprocalPowerOfTwo(below: rows[i]) }
+    var columns = [Double](repeating: 1, count: n)
+    for j in 0..<n {
+      var largest = 0.0
+      for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+        largest = max(largest, rows[matrix.rowIndices[k]] * abs(matrix.values[k]))
+      }
+      columns[j] = reciprocalPowerOfTwo(below: largest)
+    }
+    return Equilibration(rowScale: rows, columnScale: columns)
+  }
+
+  /// `2^−e` with `e = ⌊log₂ m⌋` truncated toward zero (`dgeequb`'s `INT`), for a
+  /// positive finite `m`; 1 for zero or a non-finite `m`.
+  private static func reciprocalPowerOfTwo(below m: Double) -> Double {
+    guard m > 0 && m.isFinite else { return 1 }
+    // `exponent` is ⌊log₂ m⌋; below 1 LAPACK truncates toward zero instead.
+    var e = Int(m.exponent)
+    if m < 1 && m != Double(sign: .plus, exponent: m.exponent, significand: 1) { e += 1 }
+    e = min(max(e, -1022), 1022)
+    return Double(sign: .plus, exponent: -e, significand: 1)
+  }
+
+  /// `R·A·C` for the sparse `matrix` (the matrix itself when both scalings are the identity).
+  ///
+  /// - Complexity: O(nonzeros).
+  func applied(to matrix: SparseMatrix) -> SparseMatrix {
+    guard rowScale != nil || columnScale != nil else { return matrix }
+    var scaled = matrix
+    scaled.values.withUnsafeMutableBufferPointer { values in
+      for j in 0..<matrix.order {
+        let c = columnScale?[j] ?? 1
+        for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+          values[k] *= (rowScale?[matrix.rowIndices[k]] ?? 1) * c
+        }
+      }
+    }
+    return scaled
+  }
+}

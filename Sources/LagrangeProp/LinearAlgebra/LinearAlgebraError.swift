@@ -10,7 +10,9 @@ public enum LinearAlgebraError: Error, Equatable, Sendable {
   /// A shape or bandwidth is not valid (negative size, ragged rows, …).
   case invalidShape(operation: String, reason: String)
 
-  /// The factorization or triangular solve met an exactly zero pivot.
+  /// The factorization or triangular solve met a zero pivot — for the sparse LU
+  /// (`umfpack_dl_numeric`), also a negligible one, `|u_kk| ≤ n·ε·max|u|` of the
+  /// equilibrated matrix, which its routine then says.
   ///
   /// `pivot` is the zero-based column (and diagonal position) of the zero in
   /// the triangular factor `U` (LU) or in the triangular matrix itself:
@@ -41,7 +43,7 @@ extension LinearAlgebraError: CustomStringConvertible {
     case .invalidShape(let operation, let reason):
       return "\(operation): invalid shape: \(reason)"
     case .singular(let routine, let pivot):
-      return "\(routine): the matrix is singular, pivot \(pivot) is exactly zero"
+      return "\(routine): the matrix is singular at pivot \(pivot)"
     case .nonFinite(let routine):
       return
         "\(routine): the solution is not finite (NaN or infinity in the input, or a nearly singular matrix)"

@@ -73,9 +73,12 @@ package struct SparseFillEstimate: Sendable, Equatable {
   }
 }
 
-/// A sparse LU factorization `P·R⁻¹·A·Q = L·U` by UMFPACK (multifrontal, dense
-/// frontal matrices through BLAS), computed once and reused for any number of
-/// solves with `A` or `Aᵀ` (`UMFPACK_A` / `UMFPACK_At`: the transpose is never formed).
+/// A sparse LU factorization by UMFPACK (multifrontal, dense frontal matrices
+/// through BLAS) of the equilibrated `A_s = R·A·C` (power-of-two scalings, as
+/// the dense factorizations' `dgeequb`; see `Equilibration`), computed once and
+/// reused for any number of solves with `A` or `Aᵀ` (`UMFPACK_A` / `UMFPACK_At`:
+/// the transpose is never formed). UMFPACK scales the rows of `A_s` once more and
+/// factors `P·R_u⁻¹·A_s·Q = L·U`.
 ///
 /// ```swift
 /// let analysis = try SparseLUAnalysis(a)        // ordering + estimates
@@ -88,8 +91,11 @@ package struct SparseFillEstimate: Sendable, Equatable {
 package struct SparseLUFactorization: LinearSystemSolver {
   /// The order `n`.
   package let order: Int
-  /// The factored matrix (UMFPACK's iterative refinement reads it in every solve).
+  /// The factored matrix, `A_s = R·A·C` (UMFPACK's iterative refinement reads it
+  /// in every solve).
   package let matrix: SparseMatrix
+  /// The power-of-two scalings `R` and `C` of `A` (solves map through them).
+  let equilibration: Equilibration
   /// The symbolic analysis used.
   package let analysis: SparseLUAnalysis
   /// Flops of the numeric factorization (`UMFPACK_FLOPS`).
@@ -98,8 +104,8 @@ package struct SparseLUFactorization: LinearSystemSolver {
   package let peakMemoryBytes: Double
   /// Non-zeros of `L + U` (diagonal counted once).
   package let factorNonzeros: Int
-  /// `min |u_kk| / max |u_kk|` of the row-scaled factors (`UMFPACK_RCOND`): a
-  /// crude reciprocal condition estimate.
+  /// `min |u_kk| / max |u_kk|` of the factors of the equilibrated matrix
+  /// (`UMFPACK_RCOND`): a crude reciprocal condition estimate.
   package let pivotRatio: Double
   /// `nil` for order 0.
   let numeric: UMFPACK.Numeric?
@@ -112,6 +118,10 @@ package struct SparseLUFactorization: LinearSystemSolver {
   /// A pivot with `|u_kk| ≤ n · ε · max_k |u_kk|` (ε = 2⁻⁵³) is treated as zero,
   /// as `NegligiblePivot` does for LAPACK's factorizations: the matrix is
   /// numerically singular and solving with it would return numbers of size `1/ε`.
+  /// The test reads the factors of the equilibrated matrix, so that it does not
+  /// depend on how the equations and variables are scaled: `a = eˣ, b = eᵃ` at
+  /// `x = 3.6` (one partial of `8·10¹⁵`, an exactly regular unit-triangular
+  /// Jacobian) passes, as on the dense paths.
   ///
   /// - Complexity: the estimated flops of the analysis (`analysis.estimatedFlops`).
   /// - Throws: `.singular(routine: "umfpack_dl_numeric", pivot: j)` naming the
@@ -132,8 +142,10 @@ package struct SparseLUFactorization: LinearSystemSolver {
         expected: analysis.nonzeroCount, actual: matrix.nonzeroCount)
     }
     self.order = matrix.order
-    self.matrix = matrix
     self.analysis = analysis
+    self.equilibration = Equilibration.powerOfTwo(matrix)
+    let matrix = equilibration.applied(to: matrix)
+    self.matrix = matrix
     guard matrix.order > 0, let symbolic = analysis.symbolic else {
       (flops, peakMemoryBytes, factorNonzeros, pivotRatio, numeric) = (0, 0, 0, 1, nil)
       return
@@ -154,14 +166,31 @@ package struct SparseLUFactorization: LinearSystemSolver {
   }
 
   /// Solves `A·X = B` (or `Aᵀ·X = B`) in place, one `umfpack_dl_wsolve` per
-  /// column (with UMFPACK's iterative refinement), sharing one workspace.
+  /// column (with UMFPACK's iterative refinement) on the equilibrated system,
+  /// sharing one workspace.
   ///
   /// - Complexity: O(nonzeros of L + U) per column.
-  /// - Throws: `.nonFinite(routine: "umfpack_dl_wsolve")` if the solution is not finite.
+  /// - Throws: `.nonFinite(routine: "umfpack_dl_wsolve")` if the solution is not
+  ///   finite (left in place) or a solve overflowed inside UMFPACK.
   package func solve(
     _ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int, transpose: Bool
   ) throws(LinearAlgebraError) {
     guard order > 0, rightHandSides > 0, let numeric else { return }
+    equilibration.scaleRightHandSides(
+      b, order: order, rightHandSides: rightHandSides, transpose: transpose)
+    try solveEquilibrated(numeric, b, rightHandSides: rightHandSides, transpose: transpose)
+    equilibration.scaleSolutions(
+      b, order: order, rightHandSides: rightHandSides, transpose: transpose)
+    // Scaling back (by powers of two) can overflow a finite solution.
+    if b.contains(where: { !$0.isFinite }) { throw .nonFinite(routine: "umfpack_dl_wsolve") }
+  }
+
+  /// `solve` on the equilibrated system `A_s` (right-hand sides already scaled);
+  /// a non-finite solution is scaled back and left in place before the error.
+  private func solveEquilibrated(
+    _ numeric: UMFPACK.Numeric, _ b: UnsafeMutableBufferPointer<Double>, rightHandSides: Int,
+    transpose: Bool
+  ) throws(LinearAlgebraError) {
     var wi = [Int](repeating: 0, count: order)
     var w = [Double](repeating: 0, count: 5 * order)
     var x = [Double](repeating: 0, count: order)
@@ -180,8 +209,12 @@ package struct SparseLUFactorization: LinearSystemSolver {
         }
       }
       if x.contains(where: { !$0.isFinite }) {
-        // Left in place, so that the caller can name where it overflowed.
+        // Left in place (in the caller's scaling), so that the caller can name
+        // where it overflowed.
         for i in 0..<order { column[i] = x[i] }
+        equilibration.scaleSolutions(
+          UnsafeMutableBufferPointer(start: column, count: order), order: order, rightHandSides: 1,
+          transpose: transpose)
         throw .nonFinite(routine: "umfpack_dl_wsolve")
       }
       // A solve that overflowed inside UMFPACK's scaled factors can come back

@@ -46,7 +46,7 @@ enum UMFPACK {
     var peakMemoryBytes: Double
     /// Non-zeros of `L + U` (diagonal counted once).
     var factorNonzeros: Int
-    /// `min |u_kk| / max |u_kk|` of the (row-scaled) factor (`UMFPACK_RCOND`):
+    /// `min |u_kk| / max |u_kk|` of the factor (`UMFPACK_RCOND`; UMFPACK scales rows):
     /// a crude reciprocal condition estimate, zero for an exactly singular matrix.
     var pivotRatio: Double
     /// Whether UMFPACK reported the matrix singular (a zero pivot).

@@ -106,6 +106,31 @@ final class SparseLinearAlgebraTests: XCTestCase {
     XCTAssertTrue(pivot == 0 || pivot == 2, "pivot \(pivot) should be one of the equal columns")
   }
 
+  /// `[[1, −10⁻¹⁷], [−10¹⁶, 1]]` (determinant 0.9) is regular and, once its rows
+  /// and columns are scaled, well conditioned; UMFPACK's row scaling alone
+  /// leaves a second pivot of 9·10⁻¹⁷ of the first, which the negligible-pivot
+  /// test took for singular before the factorization equilibrated both ways.
+  /// The same matrix with a dependent second row is still refused.
+  func testSparseLUJudgesSingularityAfterScalingRowsAndColumns() throws {
+    let a = try SparseMatrix(
+      order: 2, columnStart: [0, 2, 4], rowIndices: [0, 1, 0, 1], values: [1, -1e16, -1e-17, 1])
+    let lu = try SparseLUFactorization(a)
+    XCTAssertGreaterThan(lu.pivotRatio, 1e-2)
+    // A⁻¹ = [[1, 10⁻¹⁷], [10¹⁶, 1]] / 0.9, by hand.
+    for (transpose, expected) in [(false, [1 + 1e-17, 1e16 + 1]), (true, [1 + 1e16, 1e-17 + 1])] {
+      let x = try lu.solve([1, 1], transpose: transpose)
+      assertClose(x, expected.map { $0 / 0.9 }, relative: 1e-14, "transpose \(transpose)")
+    }
+    let singular = try SparseMatrix(
+      order: 2, columnStart: [0, 2, 4], rowIndices: [0, 1, 0, 1],
+      values: [1, -1e16, -1e-16, 1])
+    guard
+      case .singular(let routine, _)? = thrownError({ _ = try SparseLUFactorization(singular) })
+        as? LinearAlgebraError
+    else { return XCTFail("expected .singular") }
+    XCTAssertTrue(routine.hasPrefix("umfpack_dl_numeric"))
+  }
+
   func testSparseLURefusesNonFiniteValues() {
     let a = try! SparseMatrix(order: 1, columnStart: [0, 1], rowIndices: [0], values: [.nan])
     assertThrows(LinearAlgebraError.nonFinite(routine: "umfpack_dl_numeric")) {
