@@ -49,57 +49,6 @@ extension ConstraintGraph {
     if argumentPool.count + latePool.count + count > Int(Int32.max) { tooManyEdges = true }
   }
 
-  /// Appends an unnamed assignment `z = op(arguments)` (unchecked) and returns its
-  /// declaration index.
-  ///
-  /// - Precondition (caller's): the arguments are indices of this graph, the op code
-  ///   accepts `arguments.count` arguments and the payload's constants are finite.
-  /// - Complexity: amortised O(arguments).
-  @inline(__always)
-  mutating func appendRecordedAssignment(
-    _ op: OpCode, payload: Int32, arguments: UnsafeBufferPointer<Int32>
-  ) -> Int32 {
-    noteEdges(adding: arguments.count)
-    reserveAhead(&argumentPool, adding: arguments.count)
-    appendReserved(&argumentPool, arguments)
-    noteConstraint(op, argumentCount: arguments.count)
-    return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
-  }
-
-  /// Appends `z = op(a)` (unnamed, unchecked) and returns its declaration index.
-  @inline(__always)
-  mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32 = 0, _ a: Int32) -> Int32 {
-    noteEdges(adding: 1)
-    reserveAhead(&argumentPool)
-    argumentPool.append(a)
-    noteConstraint(op, argumentCount: 1)
-    return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
-  }
-
-  /// Appends `z = op(a, b)` (unnamed, unchecked) and returns its declaration index.
-  @inline(__always)
-  mutating func appendRecordedAssignment(_ op: OpCode, payload: Int32 = 0, _ a: Int32, _ b: Int32)
-    -> Int32
-  {
-    noteEdges(adding: 2)
-    reserveAhead(&argumentPool, adding: 2)
-    argumentPool.append(a)
-    argumentPool.append(b)
-    noteConstraint(op, argumentCount: 2)
-    return recordedIndex(appendVariable(name: nil, op: op, payload: payload))
-  }
-
-  @inline(__always)
-  private func recordedIndex(_ v: Variable) -> Int32 { Int32(truncatingIfNeeded: v.index) }
-
-  /// Appends one constant to the table and returns its index (a payload).
-  @inline(__always)
-  mutating func appendConstant(_ c: Double) -> Int32 {
-    reserveAhead(&constants)
-    constants.append(c)
-    return Int32(truncatingIfNeeded: constants.count - 1)
-  }
-
   /// Gives the undefined variable `i` the constraint `op(arguments)` of the given
   /// role (unchecked, as `appendRecordedAssignment`): in place in the CSR when `i`
   /// is the last variable declared, else as a late constraint.
@@ -174,5 +123,41 @@ extension ConstraintGraph {
     lateVariables = []
     lateStart = []
     latePool = []
+  }
+}
+
+extension ConstraintGraph {
+  /// Appends a block of unnamed assignments recorded elsewhere (the tracer's
+  /// staging area, `Tracer+Staging.swift`): their op codes, payloads, the end of
+  /// each one's arguments as offsets into `argumentPool` after the append, the
+  /// arguments, and constants for the table; one bulk copy per array.
+  ///
+  /// - Precondition (caller's): as `appendRecordedAssignment`, for every entry;
+  ///   `argumentEnds` ascend from `argumentPool.count` to
+  ///   `argumentPool.count + arguments.count`.
+  /// - Complexity: amortised O(entries).
+  mutating func appendStaged(
+    opCodes staged: UnsafeBufferPointer<OpCode>,
+    payloads stagedPayloads: UnsafeBufferPointer<Int32>,
+    argumentEnds: UnsafeBufferPointer<Int32>, arguments: UnsafeBufferPointer<Int32>,
+    constants stagedConstants: UnsafeBufferPointer<Double>, maxFanIn fanIn: Int,
+    trigonometricCount trigonometric: Int
+  ) {
+    if !staged.isEmpty && !isKnownUniquelyReferenced(&identity) {
+      identity = GraphIdentity(forkedFrom: identity, count: opCodes.count)
+    }
+    noteEdges(adding: arguments.count)
+    reserveAhead(&opCodes, adding: staged.count)
+    reserveAhead(&payloads, adding: staged.count)
+    reserveAhead(&argumentStart, adding: staged.count)
+    reserveAhead(&argumentPool, adding: arguments.count)
+    reserveAhead(&constants, adding: stagedConstants.count)
+    opCodes.append(contentsOf: staged)
+    payloads.append(contentsOf: stagedPayloads)
+    argumentStart.append(contentsOf: argumentEnds)
+    argumentPool.append(contentsOf: arguments)
+    constants.append(contentsOf: stagedConstants)
+    if fanIn > maxFanIn { maxFanIn = fanIn }
+    trigonometricCount += trigonometric
   }
 }

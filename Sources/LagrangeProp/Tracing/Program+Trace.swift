@@ -69,6 +69,7 @@ extension Program {
     // On its own line: storing the objective may add a variable, and the graph must
     // be read after that.
     let compiledObjective = tracer.objective(objective)
+    tracer.flushStaged()
     // The graph reserved the sizes of the last trace: a smaller program keeps no more.
     tracer.graph.trimExcessCapacity()
     return try tracer.graph.compile(objective: compiledObjective)
@@ -88,7 +89,7 @@ extension Tracer {
         if let sparse = ascendingObjective(terms: compositeStart[c]..<compositeStart[c + 1]) {
           return sparse
         }
-        var weights = [Double](repeating: 0, count: graph.variableCount)
+        var weights = [Double](repeating: 0, count: recordedVariableCount)
         for k in compositeStart[c]..<compositeStart[c + 1] {
           weights[Int(termIndices[k])] += termCoefficients[k]
         }

@@ -36,7 +36,7 @@ public func pow(_ x: Traced, _ p: Double) -> Traced {
   }
   if p == 1 { return x }
   if p == 2 { return t.multiply(x.id, x.id) }
-  let exponent = t.graph.appendConstant(p)
+  let exponent = t.stageConstant(p)
   return t.unary(.power, payload: exponent, x)
 }
 
@@ -119,9 +119,7 @@ extension Tracer {
         arguments.append(store(x))
       }
     }
-    let i = arguments.withUnsafeBufferPointer {
-      graph.appendRecordedAssignment(.product, payload: 0, arguments: $0)
-    }
+    let i = arguments.withUnsafeBufferPointer { stage(.product, payload: 0, arguments: $0) }
     return scaled(i, by: c, operation: "product", operand: xs[0].id)
   }
 }

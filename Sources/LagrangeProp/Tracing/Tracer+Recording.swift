@@ -109,7 +109,7 @@ extension Tracer {
     let stored = compositeStored[c]
     if stored >= 0 { return stored }
     let i = withAffine(id: id) { op, payload, arguments in
-      graph.appendRecordedAssignment(op, payload: payload, arguments: arguments)
+      stage(op, payload: payload, arguments: arguments)
     }
     compositeStored[c] = i
     // Read as its variable from now on: the terms of the newest pending value,
@@ -146,10 +146,10 @@ extension Tracer {
     var op = OpCode.sum
     var payload: Int32 = 0
     if !unit {
-      payload = Int32(truncatingIfNeeded: graph.constants.count)
-      reserveAhead(&graph.constants, adding: terms.count + 1)
-      if constant != 0 { graph.constants.append(constant) }
-      termCoefficients.withBuffer(terms) { appendReserved(&graph.constants, $0) }
+      payload = nextConstantIndex
+      stagedConstants.reserve(terms.count + 1)
+      if constant != 0 { stagedConstants.append(constant) }
+      for k in terms { stagedConstants.append(termCoefficients[k]) }
       op = constant != 0 ? .affine : .linear
     }
     return termIndices.withBuffer(terms) { body(op, payload, $0) }
@@ -170,10 +170,14 @@ extension Tracer {
       record(error)
       return
     }
+    // The unknown's slot in the graph is filled in place when it is the last
+    // variable there: nothing may be staged after it.
+    flushStaged()
     withAffine(id: value.id) { op, payload, arguments in
       graph.setRecordedConstraint(
         of: i, role: role, op, payload: payload, arguments: arguments)
     }
+    flushStaged()  // the constants `withAffine` staged; the argument pool grew
     // The unknown now holds the value: later uses of it read the unknown.
     if role == .assignment && !value.isVariable && compositeStored[value.composite] < 0 {
       compositeStored[value.composite] = variable.id
@@ -186,7 +190,7 @@ extension Tracer {
   @inline(__always)
   func unary(_ op: OpCode, payload: Int32 = 0, _ value: Traced) -> Traced {
     let u = store(value)
-    return Traced(variable: graph.appendRecordedAssignment(op, payload: payload, u), tracer: self)
+    return Traced(variable: stage(op, payload: payload, u), tracer: self)
   }
 
   /// `c·z_i` (the variable itself when `c = 1`); a non-finite `c` is recorded as
@@ -251,8 +255,8 @@ extension Tracer {
     }
     let node =
       u == w
-      ? graph.appendRecordedAssignment(.square, u)
-      : graph.appendRecordedAssignment(.product, u, w)
+      ? stage(.square, u)
+      : stage(.product, u, w)
     return scaled(node, by: c, operation: "*", operand: a)
   }
 
@@ -266,8 +270,8 @@ extension Tracer {
     } else {
       u = store(id: a)
     }
-    let exponent = graph.appendConstant(-1)
-    let node = graph.appendRecordedAssignment(.power, payload: exponent, u)
+    let exponent = stageConstant(-1)
+    let node = stage(.power, payload: exponent, u)
     return scaled(node, by: c, operation: "/", operand: a)
   }
 
@@ -278,6 +282,12 @@ extension Tracer {
   /// `Traced.variable`. The tracer itself is freed with the last `Traced` that
   /// refers to it.
   func close() {
+    flushStaged()
+    stagedOpCodes.removeAll()
+    stagedPayloads.removeAll()
+    stagedArgumentEnds.removeAll()
+    stagedArguments.removeAll()
+    stagedConstants.removeAll()
     isOpen = false
     inputs = []  // they hold the tracer: keeping them would keep it alive forever
     let pool = RecycledStorage.shared

@@ -44,6 +44,19 @@ public final class Tracer {
   /// non-finite coefficient (then `finishComposite` discards the value).
   @exclusivity(unchecked) var madeNonFiniteTerm = false
 
+  /// The staging area (`Tracer+Staging.swift`): variables, their arguments and
+  /// constants recorded since the graph last caught up, and the graph's sizes then.
+  @exclusivity(unchecked) var stagedOpCodes = AppendBuffer<OpCode>()
+  @exclusivity(unchecked) var stagedPayloads = AppendBuffer<Int32>()
+  @exclusivity(unchecked) var stagedArgumentEnds = AppendBuffer<Int32>()
+  @exclusivity(unchecked) var stagedArguments = AppendBuffer<Int32>()
+  @exclusivity(unchecked) var stagedConstants = AppendBuffer<Double>()
+  @exclusivity(unchecked) var stagedMaxFanIn = 0
+  @exclusivity(unchecked) var stagedTrigonometricCount = 0
+  @exclusivity(unchecked) var stagedVariableBase = 0
+  @exclusivity(unchecked) var stagedArgumentBase = 0
+  @exclusivity(unchecked) var stagedConstantBase = 0
+
   /// `+` and scaling store an operand with more terms than this first, so that a
   /// chain `s = s + x` costs O(terms) per step instead of copying a growing list.
   static let foldLimit = 64
@@ -70,10 +83,11 @@ public final class Tracer {
       let v = graph.input(name)
       inputs.append(Traced(variable: Int32(truncatingIfNeeded: v.index), tracer: self))
     }
+    synchronizeStagingBases()
   }
 
   /// The number of variables recorded so far (inputs, unknowns and stored values).
-  public var variableCount: Int { graph.variableCount }
+  public var variableCount: Int { recordedVariableCount }
 
   /// Declares a variable to be given its constraint later with `define` or
   /// `constrain`, so that cycles can be written.
@@ -83,7 +97,7 @@ public final class Tracer {
   /// - Complexity: amortised O(1).
   public func unknown(_ name: String? = nil) -> Traced {
     guard isOpen else { return Traced(poisonedBy: self) }
-    let v = graph.unknown(name)
+    let v = flushedGraph { $0.unknown(name) }
     let i = Int32(truncatingIfNeeded: v.index)
     unknownIndices.insert(i)
     return Traced(variable: i, tracer: self)
