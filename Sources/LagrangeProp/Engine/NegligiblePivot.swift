@@ -15,9 +15,11 @@
 /// here has a relative distance to singularity of order `m·ε` or less. It costs
 /// `O(m)` (`O(m)` more for a band) after an `O(m³)` (`O(m·k²)`) factorization.
 /// The factorizations equilibrate first (`R·A·C`, powers of two; see
-/// `Equilibration`), and the test reads the equilibrated factors, so it is
-/// invariant under row and column scaling: one large partial (`b = exp(a)` at
-/// `a ≈ 36.6`, `∂b/∂a ≈ 8·10¹⁵`) does not make a regular Jacobian "singular".
+/// `Equilibration`; the dense and sparse LU try both orders of the row and
+/// column scalings when the first looks nearly singular), and the test reads
+/// the equilibrated factors, so a scaled constraint or variable does not make a
+/// regular Jacobian "singular": one large partial (`b = exp(a)` at `a ≈ 36.6`,
+/// `∂b/∂a ≈ 8·10¹⁵`), or a residual multiplied by 10¹⁶, is answered.
 /// A 1 × 1 block is judged against the terms it was summed from (see
 /// `BlockFactorization.scalar`).
 /// A factorization that can name a numerically negligible pivot.

@@ -98,7 +98,8 @@ package struct BandLUFactorization: LinearSystemSolver {
 
   /// An estimate of the reciprocal condition number of the equilibrated matrix
   /// in the one-norm (Hager–Higham with `dgbtrs` solves, as LAPACK `dgbcon`
-  /// estimates it), invariant under row and column scaling.
+  /// estimates it). (Rows are scaled first, as `dgbequb` does; unlike the dense
+  /// and sparse LU, the band LU does not try the other order.)
   ///
   /// - Complexity: O(n · (kl + ku)).
   package func reciprocalConditionNumber() throws(LinearAlgebraError) -> Double {

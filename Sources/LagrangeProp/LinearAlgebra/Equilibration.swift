@@ -3,11 +3,16 @@
 /// `dgbequb`, as in the expert drivers `dgesvx` / `dgbsvx`).
 ///
 /// Powers of two scale without rounding, so `A_s` holds exactly the same
-/// information as `A`; what changes is what "small" means. A pivot test or a
-/// condition estimate on `A_s` is invariant under any row and column scaling of
-/// `A` (up to a factor of two per row and column): `[[−1, 8·10¹⁵], [0, −1]]` is
-/// perfectly conditioned once equilibrated, while `I − βP` with `β → 1` stays
-/// nearly singular. Solves map back:
+/// information as `A`; what changes is what "small" means: `[[−1, 8·10¹⁵], [0, −1]]`
+/// is perfectly conditioned once equilibrated, while `I − βP` with `β → 1` stays
+/// nearly singular. One order of the two scalings undoes only one kind of
+/// scaling of `A`: rows first (`dgeequb`) undo a scaled row but not always a
+/// scaled column, whose large entries set the scales of the rows they meet and
+/// leave those rows' other entries negligible (`[[10¹⁶, −0.9, 0], [0, 1, −0.9],
+/// [−0.9·10¹⁶, 0, 1]]` equilibrates rows first to a condition number of 10¹⁷,
+/// columns first to 19). The factorizations therefore try the other order when
+/// the first leaves the matrix looking nearly singular (`LUFactorization`,
+/// `SparseLUFactorization`). Solves map back:
 ///
 /// - `A x = b`:  `A_s y = R b`,  `x = C y`;
 /// - `Aᵀ x = b`: `A_sᵀ y = C b`, `x = R y`.
@@ -58,13 +63,31 @@ struct Equilibration: Sendable {
 extension Equilibration {
   /// The power-of-two scalings `dgeequb` would compute for the sparse `matrix`:
   /// `R = diag(2^−⌊log₂ max_j |a_ij|⌋)` (the logarithm truncated toward zero, as
-  /// LAPACK's `INT`), then `C = diag(2^−⌊log₂ max_i r_i·|a_ij|⌋)`. A row or column
+  /// LAPACK's `INT`), then `C = diag(2^−⌊log₂ max_i r_i·|a_ij|⌋)` — or, with
+  /// `columnsFirst`, `C` from the columns of `A` and then `R`. A row or column
   /// without a non-zero entry keeps the scale 1 (the factorization reports it
   /// singular); exponents are limited to ±1 022 so every scale is a normal number.
   ///
   /// - Complexity: O(order + nonzeros), `16·order` bytes.
-  static func powerOfTwo(_ matrix: SparseMatrix) -> Equilibration {
+  static func powerOfTwo(_ matrix: SparseMatrix, columnsFirst: Bool = false) -> Equilibration {
     let n = matrix.order
+    if columnsFirst {
+      var columns = [Double](repeating: 1, count: n)
+      var rows = [Double](repeating: 0, count: n)
+      for j in 0..<n {
+        var largest = 0.0
+        for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+          largest = max(largest, abs(matrix.values[k]))
+        }
+        columns[j] = reciprocalPowerOfTwo(below: largest)
+        for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+          let i = matrix.rowIndices[k]
+          rows[i] = max(rows[i], abs(matrix.values[k]) * columns[j])
+        }
+      }
+      for i in 0..<n { rows[i] = reciprocalPowerOfTwo(below: rows[i]) }
+      return Equilibration(rowScale: rows, columnScale: columns)
+    }
     var rows = [Double](repeating: 0, count: n)
     for k in 0..<matrix.nonzeroCount {
       let i = matrix.rowIndices[k]
@@ -84,7 +107,7 @@ extension Equilibration {
 
   /// `2^−e` with `e = ⌊log₂ m⌋` truncated toward zero (`dgeequb`'s `INT`), for a
   /// positive finite `m`; 1 for zero or a non-finite `m`.
-  private static func reciprocalPowerOfTwo(below m: Double) -> Double {
+  static func reciprocalPowerOfTwo(below m: Double) -> Double {
     guard m > 0 && m.isFinite else { return 1 }
     // `exponent` is ⌊log₂ m⌋; below 1 LAPACK truncates toward zero instead.
     var e = Int(m.exponent)
@@ -108,5 +131,48 @@ extension Equilibration {
       }
     }
     return scaled
+  }
+}
+
+extension Equilibration {
+  /// Power-of-two scalings of the dense column-major `n × n` matrix `a` with the
+  /// columns taken first: `C = diag(2^−⌊log₂ max_i |a_ij|⌋)`, then
+  /// `R = diag(2^−⌊log₂ max_j |a_ij|·c_j⌋)` (`dgeequb` on `Aᵀ`), with the
+  /// exponents as `powerOfTwo(_:)`.
+  ///
+  /// - Complexity: O(n²).
+  static func columnsFirst(columnMajor a: UnsafeBufferPointer<Double>, order n: Int)
+    -> Equilibration
+  {
+    var columns = [Double](repeating: 1, count: n)
+    var rows = [Double](repeating: 0, count: n)
+    for j in 0..<n {
+      var largest = 0.0
+      for i in 0..<n { largest = max(largest, abs(a[i + j * n])) }
+      columns[j] = reciprocalPowerOfTwo(below: largest)
+    }
+    for j in 0..<n {
+      let c = columns[j]
+      for i in 0..<n { rows[i] = max(rows[i], abs(a[i + j * n]) * c) }
+    }
+    for i in 0..<n { rows[i] = reciprocalPowerOfTwo(below: rows[i]) }
+    return Equilibration(rowScale: rows, columnScale: columns)
+  }
+
+  /// Whether `R·A·C` is the same matrix for both scalings, for every `A` of
+  /// order `n`: `R = α·R'` and `C = C'/α` for one `α`.
+  ///
+  /// - Complexity: O(n).
+  func isEquivalent(to other: Equilibration, order n: Int) -> Bool {
+    guard n > 0 else { return true }
+    let r = rowScale ?? [Double](repeating: 1, count: n)
+    let c = columnScale ?? [Double](repeating: 1, count: n)
+    let r2 = other.rowScale ?? [Double](repeating: 1, count: n)
+    let c2 = other.columnScale ?? [Double](repeating: 1, count: n)
+    // Powers of two: the ratios are exact.
+    let alpha = r[0] / r2[0]
+    for i in 0..<n where r[i] / r2[i] != alpha { return false }
+    for j in 0..<n where c2[j] / c[j] != alpha { return false }
+    return true
   }
 }

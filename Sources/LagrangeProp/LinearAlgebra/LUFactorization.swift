@@ -4,7 +4,12 @@
 /// (`dgetrs`, `trans = 'N'` or `'T'`).
 ///
 /// The factors overwrite the matrix's own buffer: pass a matrix you no longer
-/// need (`consume`) and no copy is made.
+/// need (`consume`) and no copy is made — except when the rows-first scalings
+/// and the columns-first ones disagree (up to a common factor): then the matrix
+/// is kept until its factorization is judged, and if that has a negligible pivot
+/// or an estimated reciprocal condition below 10⁻⁶, it is factored again with
+/// the columns-first scalings and the clearly better one (a condition estimate
+/// 100 times larger) is kept (see `Equilibration`).
 ///
 /// ```swift
 /// let lu = try LUFactorization(a)
@@ -28,7 +33,8 @@ package struct LUFactorization: LinearSystemSolver {
   /// Equilibrates (`dgeequb`, powers of two: no rounding) and factors a square
   /// matrix with `dgetrf`.
   ///
-  /// - Complexity: O(n³) (`2n³/3` flops), plus O(n²) for the scalings and the one-norm.
+  /// - Complexity: O(n³) (`2n³/3` flops), plus O(n²) for the scalings and the
+  ///   one-norm; twice that when a second scaling order is tried.
   /// - Throws: `LinearAlgebraError.dimensionMismatch` if `matrix` is not square;
   ///   `.singular(routine: "dgeequb", pivot: k)` for a zero row or column `k`;
   ///   `.singular(routine: "dgetrf", pivot: k)` if `U[k, k]` is exactly zero;
@@ -59,32 +65,117 @@ package struct LUFactorization: LinearSystemSolver {
     }
     let n = matrix.rows
     guard norm.isFinite else { throw .nonFinite(routine: "dgetrf") }
-    var pivots = [LAPACKInt](repeating: 0, count: n)
+    guard n > 0 && equilibrate && !unitScaled else {
+      self = try Self.factored(matrix, scaling: .identity, oneNorm: norm)
+      return
+    }
+    var rows = [Double](repeating: 1, count: n)
+    var columns = [Double](repeating: 1, count: n)
+    try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
+      try LAPACK.dgeequb(n: n, a: a.baseAddress!, lda: n, rows: &rows, columns: &columns)
+    }
+    let rowsFirst = Equilibration(rowScale: rows, columnScale: columns)
+    let columnsFirst = matrix.elements.withUnsafeBufferPointer {
+      Equilibration.columnsFirst(columnMajor: $0, order: n)
+    }
+    // Scaling rows first does not undo a scaled column (a constraint multiplied
+    // by 10¹⁶ is a column of the Jacobian), nor columns first a scaled row (a
+    // variable substituted by 10¹⁶·w): when the two orders disagree, the other
+    // one is tried on a copy if the first leaves the matrix looking nearly singular.
+    let alternative: Matrix? =
+      rowsFirst.isEquivalent(to: columnsFirst, order: n) || n * n > Self.alternativeElementLimit
+      ? nil : matrix
+    let first: Result<LUFactorization, LinearAlgebraError>
+    do { first = .success(try Self.factored(matrix, scaling: rowsFirst, oneNorm: norm)) } catch {
+      first = .failure(error)
+    }
+    guard let alternative, Self.needsAnotherScaling(first) else {
+      self = try first.get()
+      return
+    }
+    let second: LUFactorization
+    do { second = try Self.factored(alternative, scaling: columnsFirst, oneNorm: norm) } catch {
+      self = try first.get()
+      return
+    }
+    self = Self.better(first, second)
+  }
+
+  /// Below this estimated reciprocal condition (or with a negligible pivot) a
+  /// factorization whose two scaling orders disagree is redone with the other.
+  static let retryBelowReciprocalCondition = 1e-6
+
+  /// How much larger the other order's condition estimate must be for it to
+  /// replace the rows-first one (whose solves have small residuals row by row).
+  static let preferenceFactor = 100.0
+
+  /// The largest matrix (elements) copied for that second factorization: 2²⁵
+  /// (256 MiB); larger ones keep the rows-first scaling.
+  static let alternativeElementLimit = 1 << 25
+
+  /// Whether `first` failed as singular, has a negligible pivot
+  /// (`|u_kk| ≤ n·ε·‖A_s‖₁`) or an estimated reciprocal condition below
+  /// `retryBelowReciprocalCondition`.
+  private static func needsAnotherScaling(_ first: Result<LUFactorization, LinearAlgebraError>)
+    -> Bool
+  {
+    switch first {
+    case .failure(.singular): return true
+    case .failure: return false
+    case .success(let lu):
+      if lu.hasNegligiblePivot { return true }
+      return !((try? lu.reciprocalConditionNumber()) ?? 0 >= retryBelowReciprocalCondition)
+    }
+  }
+
+  /// `second` if `first` failed or has a negligible pivot that `second` has not,
+  /// or if `second`'s condition estimate is `preferenceFactor` times larger; else `first`.
+  private static func better(
+    _ first: Result<LUFactorization, LinearAlgebraError>, _ second: LUFactorization
+  ) -> LUFactorization {
+    guard case .success(let lu) = first else { return second }
+    if lu.hasNegligiblePivot != second.hasNegligiblePivot {
+      return lu.hasNegligiblePivot ? second : lu
+    }
+    let a = (try? lu.reciprocalConditionNumber()) ?? 0
+    let b = (try? second.reciprocalConditionNumber()) ?? 0
+    return b > preferenceFactor * a ? second : lu
+  }
+
+  /// Whether the smallest pivot is negligible, `|u_kk| ≤ n·ε·‖A_s‖₁` (the test
+  /// the engine applies; see `NegligiblePivot`).
+  var hasNegligiblePivot: Bool {
+    let n = order
+    return factors.elements.withUnsafeBufferPointer { a in
+      var smallest = Double.infinity
+      for k in 0..<n { smallest = min(smallest, abs(a[k + k * n])) }
+      return n > 0 && smallest <= Double(n) * (Double.ulpOfOne / 2) * oneNorm
+    }
+  }
+
+  /// `matrix` scaled by `scaling` in place and factored by `dgetrf`.
+  private static func factored(
+    _ matrix: consuming Matrix, scaling: Equilibration, oneNorm norm: Double
+  ) throws(LinearAlgebraError) -> LUFactorization {
+    let n = matrix.rows
     var scaledNorm = norm
-    var equilibration = Equilibration.identity
-    if n > 0 && equilibrate && !unitScaled {
-      var rows = [Double](repeating: 1, count: n)
-      var columns = [Double](repeating: 1, count: n)
-      try matrix.elements.withUnsafeBufferPointer { (a) throws(LinearAlgebraError) in
-        try LAPACK.dgeequb(
-          n: n, a: a.baseAddress!, lda: n, rows: &rows, columns: &columns)
-      }
-      equilibration = Equilibration(rowScale: rows, columnScale: columns)
-      if equilibration.rowScale != nil || equilibration.columnScale != nil {
-        scaledNorm = 0
-        matrix.elements.withUnsafeMutableBufferPointer { a in
-          for j in 0..<n {
-            var sum = 0.0
-            let cj = columns[j]
-            for i in 0..<n {
-              a[i + j * n] *= rows[i] * cj
-              sum += abs(a[i + j * n])
-            }
-            scaledNorm = max(scaledNorm, sum)
+    if scaling.rowScale != nil || scaling.columnScale != nil {
+      let rows = scaling.rowScale ?? [Double](repeating: 1, count: n)
+      let columns = scaling.columnScale ?? [Double](repeating: 1, count: n)
+      scaledNorm = 0
+      matrix.elements.withUnsafeMutableBufferPointer { a in
+        for j in 0..<n {
+          var sum = 0.0
+          let cj = columns[j]
+          for i in 0..<n {
+            a[i + j * n] *= rows[i] * cj
+            sum += abs(a[i + j * n])
           }
+          scaledNorm = max(scaledNorm, sum)
         }
       }
     }
+    var pivots = [LAPACKInt](repeating: 0, count: n)
     if n > 0 {
       try matrix.elements.withUnsafeMutableBufferPointer { (a) throws(LinearAlgebraError) in
         try pivots.withUnsafeMutableBufferPointer { (p) throws(LinearAlgebraError) in
@@ -92,9 +183,17 @@ package struct LUFactorization: LinearSystemSolver {
         }
       }
     }
-    self.order = n
-    self.oneNorm = scaledNorm
-    self.factors = matrix
+    return LUFactorization(
+      order: n, oneNorm: scaledNorm, factors: matrix, pivots: pivots, equilibration: scaling)
+  }
+
+  private init(
+    order: Int, oneNorm: Double, factors: consuming Matrix, pivots: [LAPACKInt],
+    equilibration: Equilibration
+  ) {
+    self.order = order
+    self.oneNorm = oneNorm
+    self.factors = factors
     self.pivots = pivots
     self.equilibration = equilibration
   }
@@ -128,8 +227,9 @@ package struct LUFactorization: LinearSystemSolver {
 
   /// An estimate of the reciprocal condition number `1 / (‖A_s‖₁ ‖A_s⁻¹‖₁)` of
   /// the equilibrated matrix `A_s = R·A·C`, from the factors (LAPACK `dgecon`), as
-  /// LAPACK's expert driver `dgesvx` reports it: invariant under row and column
-  /// scaling. Near `0`: nearly singular; near `1`: well conditioned.
+  /// LAPACK's expert driver `dgesvx` reports it (for the better of the two
+  /// scaling orders when the first looked nearly singular). Near `0`: nearly
+  /// singular; near `1`: well conditioned.
   ///
   /// - Complexity: O(n²).
   package func reciprocalConditionNumber() throws(LinearAlgebraError) -> Double {

@@ -143,25 +143,65 @@ package struct SparseLUFactorization: LinearSystemSolver {
     }
     self.order = matrix.order
     self.analysis = analysis
-    self.equilibration = Equilibration.powerOfTwo(matrix)
-    let matrix = equilibration.applied(to: matrix)
-    self.matrix = matrix
     guard matrix.order > 0, let symbolic = analysis.symbolic else {
+      (self.matrix, equilibration) = (matrix, .identity)
       (flops, peakMemoryBytes, factorNonzeros, pivotRatio, numeric) = (0, 0, 0, 1, nil)
       return
     }
-    let (numeric, report) = try UMFPACK.numeric(
-      matrix, symbolic: symbolic, control: analysis.control)
-    self.numeric = numeric
+    // Rows first (as `dgeequb`); when that leaves the matrix looking nearly
+    // singular and the columns-first order scales it otherwise (a constraint
+    // multiplied by 10¹⁶ is a column), the better of the two (see `LUFactorization`).
+    let rowsFirst = Equilibration.powerOfTwo(matrix)
+    var chosen = try Attempt(matrix, scaling: rowsFirst, analysis: analysis, symbolic: symbolic)
+    if !(chosen.report.pivotRatio >= LUFactorization.retryBelowReciprocalCondition) {
+      let columnsFirst = Equilibration.powerOfTwo(matrix, columnsFirst: true)
+      if !columnsFirst.isEquivalent(to: rowsFirst, order: order) {
+        let other = try Attempt(
+          matrix, scaling: columnsFirst, analysis: analysis, symbolic: symbolic)
+        if other.isBetter(than: chosen) { chosen = other }
+      }
+    }
+    (self.matrix, equilibration, numeric) = (chosen.matrix, chosen.scaling, chosen.numeric)
+    let report = chosen.report
     self.flops = report.flops
     self.peakMemoryBytes = report.peakMemoryBytes
     self.factorNonzeros = report.factorNonzeros
     self.pivotRatio = report.pivotRatio
-    if report.singular || !(report.pivotRatio > Double(order) * Double.ulpOfOne / 2) {
-      let pivot = UMFPACK.smallestPivotColumn(numeric, order: order)
+    if chosen.isSingular {
+      let pivot = UMFPACK.smallestPivotColumn(chosen.numeric, order: order)
       throw .singular(
         routine: report.singular ? Self.routine : Self.routine + " (pivot below n·ε·max|u|)",
         pivot: pivot.column)
+    }
+  }
+
+  /// One numeric factorization of `matrix` under one scaling.
+  private struct Attempt {
+    let scaling: Equilibration
+    /// `R·A·C`.
+    let matrix: SparseMatrix
+    let numeric: UMFPACK.Numeric
+    let report: UMFPACK.NumericReport
+
+    init(
+      _ original: SparseMatrix, scaling: Equilibration, analysis: SparseLUAnalysis,
+      symbolic: UMFPACK.Symbolic
+    ) throws(LinearAlgebraError) {
+      self.scaling = scaling
+      matrix = scaling.applied(to: original)
+      (numeric, report) = try UMFPACK.numeric(matrix, symbolic: symbolic, control: analysis.control)
+    }
+
+    /// A zero pivot, or one with `|u_kk| ≤ n·ε·max|u|`.
+    var isSingular: Bool {
+      report.singular || !(report.pivotRatio > Double(matrix.order) * Double.ulpOfOne / 2)
+    }
+
+    /// Regular where `other` is singular, or a pivot ratio
+    /// `LUFactorization.preferenceFactor` times larger.
+    func isBetter(than other: Attempt) -> Bool {
+      if isSingular != other.isSingular { return other.isSingular }
+      return report.pivotRatio > LUFactorization.preferenceFactor * other.report.pivotRatio
     }
   }
 
