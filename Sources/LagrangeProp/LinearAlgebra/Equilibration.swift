@@ -135,28 +135,44 @@ extension Equilibration {
 }
 
 extension Equilibration {
-  /// Power-of-two scalings of the dense column-major `n × n` matrix `a` with the
+  /// Power-of-two scalings of the dense column-major `n × n` matrix `A` with the
   /// columns taken first: `C = diag(2^−⌊log₂ max_i |a_ij|⌋)`, then
   /// `R = diag(2^−⌊log₂ max_j |a_ij|·c_j⌋)` (`dgeequb` on `Aᵀ`), with the
-  /// exponents as `powerOfTwo(_:)`.
+  /// exponents as `powerOfTwo(_:)`; computed from `b = R₀·A·C₀`, the matrix
+  /// already scaled by `applied` (`|a_ij| = |b_ij| / (r₀_i·c₀_j)`, exact).
   ///
   /// - Complexity: O(n²).
-  static func columnsFirst(columnMajor a: UnsafeBufferPointer<Double>, order n: Int)
-    -> Equilibration
-  {
+  static func columnsFirst(
+    columnMajor b: UnsafeBufferPointer<Double>, order n: Int, undoing applied: Equilibration
+  ) -> Equilibration {
+    let r0 = applied.rowScale ?? [Double](repeating: 1, count: n)
+    let c0 = applied.columnScale ?? [Double](repeating: 1, count: n)
     var columns = [Double](repeating: 1, count: n)
     var rows = [Double](repeating: 0, count: n)
     for j in 0..<n {
       var largest = 0.0
-      for i in 0..<n { largest = max(largest, abs(a[i + j * n])) }
+      for i in 0..<n { largest = max(largest, abs(b[i + j * n]) / (r0[i] * c0[j])) }
       columns[j] = reciprocalPowerOfTwo(below: largest)
     }
     for j in 0..<n {
-      let c = columns[j]
-      for i in 0..<n { rows[i] = max(rows[i], abs(a[i + j * n]) * c) }
+      let c = columns[j] / c0[j]
+      for i in 0..<n { rows[i] = max(rows[i], abs(b[i + j * n]) / r0[i] * c) }
     }
     for i in 0..<n { rows[i] = reciprocalPowerOfTwo(below: rows[i]) }
     return Equilibration(rowScale: rows, columnScale: columns)
+  }
+
+  /// The scaling that takes `R₀·A·C₀` (`base`) to `R·A·C` (this one): `R·R₀⁻¹`,
+  /// `C·C₀⁻¹` (exact: powers of two).
+  ///
+  /// - Complexity: O(n).
+  func relative(to base: Equilibration, order n: Int) -> Equilibration {
+    let r = rowScale ?? [Double](repeating: 1, count: n)
+    let c = columnScale ?? [Double](repeating: 1, count: n)
+    let r0 = base.rowScale ?? [Double](repeating: 1, count: n)
+    let c0 = base.columnScale ?? [Double](repeating: 1, count: n)
+    return Equilibration(
+      rowScale: (0..<n).map { r[$0] / r0[$0] }, columnScale: (0..<n).map { c[$0] / c0[$0] })
   }
 
   /// Whether `R·A·C` is the same matrix for both scalings, for every `A` of

@@ -4,12 +4,13 @@
 /// (`dgetrs`, `trans = 'N'` or `'T'`).
 ///
 /// The factors overwrite the matrix's own buffer: pass a matrix you no longer
-/// need (`consume`) and no copy is made — except when the rows-first scalings
-/// and the columns-first ones disagree (up to a common factor): then the matrix
-/// is kept until its factorization is judged, and if that has a negligible pivot
-/// or an estimated reciprocal condition below 10⁻⁶, it is factored again with
-/// the columns-first scalings and the clearly better one (a condition estimate
-/// 100 times larger) is kept (see `Equilibration`).
+/// need (`consume`) and no copy is made — except when the rows-first scaling
+/// leaves entries below 2⁻²⁰ (the largest in each row and column being near 1):
+/// then the scaled matrix is kept until its factorization is judged, and if that
+/// has a negligible pivot or an estimated reciprocal condition below 10⁻⁶, it is
+/// factored again with the columns-first scalings (when they differ) and the
+/// clearly better factorization (no negligible pivot where the other has one,
+/// or a condition estimate 100 times larger) is kept (see `Equilibration`).
 ///
 /// ```swift
 /// let lu = try LUFactorization(a)
@@ -34,7 +35,7 @@ package struct LUFactorization: LinearSystemSolver {
   /// matrix with `dgetrf`.
   ///
   /// - Complexity: O(n³) (`2n³/3` flops), plus O(n²) for the scalings and the
-  ///   one-norm; twice that when a second scaling order is tried.
+  ///   one-norm; twice that, and an O(n²) copy, when a second scaling order is tried.
   /// - Throws: `LinearAlgebraError.dimensionMismatch` if `matrix` is not square;
   ///   `.singular(routine: "dgeequb", pivot: k)` for a zero row or column `k`;
   ///   `.singular(routine: "dgetrf", pivot: k)` if `U[k, k]` is exactly zero;
@@ -66,7 +67,7 @@ package struct LUFactorization: LinearSystemSolver {
     let n = matrix.rows
     guard norm.isFinite else { throw .nonFinite(routine: "dgetrf") }
     guard n > 0 && equilibrate && !unitScaled else {
-      self = try Self.factored(matrix, scaling: .identity, oneNorm: norm)
+      self = try Self.factored(matrix, scaling: .identity, scaledNorm: norm)
       return
     }
     var rows = [Double](repeating: 1, count: n)
@@ -75,31 +76,48 @@ package struct LUFactorization: LinearSystemSolver {
       try LAPACK.dgeequb(n: n, a: a.baseAddress!, lda: n, rows: &rows, columns: &columns)
     }
     let rowsFirst = Equilibration(rowScale: rows, columnScale: columns)
-    let columnsFirst = matrix.elements.withUnsafeBufferPointer {
-      Equilibration.columnsFirst(columnMajor: $0, order: n)
-    }
+    let (scaledNorm, negligibleEntries) = Self.scale(&matrix, by: rowsFirst, oneNorm: norm)
     // Scaling rows first does not undo a scaled column (a constraint multiplied
-    // by 10¹⁶ is a column of the Jacobian), nor columns first a scaled row (a
-    // variable substituted by 10¹⁶·w): when the two orders disagree, the other
-    // one is tried on a copy if the first leaves the matrix looking nearly singular.
-    let alternative: Matrix? =
-      rowsFirst.isEquivalent(to: columnsFirst, order: n) || n * n > Self.alternativeElementLimit
-      ? nil : matrix
+    // by 10¹⁶ is a column of the Jacobian): the rows its large entries meet are
+    // scaled down until their other entries are negligible. When the scaling left
+    // entries that small, the scaled matrix is kept (shared until `dgetrf`
+    // writes) so that the columns-first order can be tried if the factorization
+    // looks nearly singular.
+    let kept: Matrix? =
+      negligibleEntries > 0 && n * n <= Self.alternativeElementLimit ? matrix : nil
     let first: Result<LUFactorization, LinearAlgebraError>
-    do { first = .success(try Self.factored(matrix, scaling: rowsFirst, oneNorm: norm)) } catch {
+    do {
+      first = .success(try Self.factored(matrix, scaling: rowsFirst, scaledNorm: scaledNorm))
+    } catch {
       first = .failure(error)
     }
-    guard let alternative, Self.needsAnotherScaling(first) else {
+    guard var kept, Self.needsAnotherScaling(first) else {
       self = try first.get()
       return
     }
+    let columnsFirst = kept.elements.withUnsafeBufferPointer {
+      Equilibration.columnsFirst(columnMajor: $0, order: n, undoing: rowsFirst)
+    }
+    guard !columnsFirst.isEquivalent(to: rowsFirst, order: n) else {
+      self = try first.get()
+      return
+    }
+    let (otherNorm, _) = Self.scale(
+      &kept, by: columnsFirst.relative(to: rowsFirst, order: n), oneNorm: scaledNorm)
     let second: LUFactorization
-    do { second = try Self.factored(alternative, scaling: columnsFirst, oneNorm: norm) } catch {
+    do {
+      second = try Self.factored(kept, scaling: columnsFirst, scaledNorm: otherNorm)
+    } catch {
       self = try first.get()
       return
     }
     self = Self.better(first, second)
   }
+
+  /// Entries below this magnitude after scaling (the scaled matrix's rows and
+  /// columns have largest entries in `[1, 2)`) are the sign of a scaling order
+  /// that does not suit the matrix; see `init(_:oneNorm:equilibrate:unitScaled:)`.
+  static let negligibleScaledEntry = 0x1p-20
 
   /// Below this estimated reciprocal condition (or with a negligible pivot) a
   /// factorization whose two scaling orders disagree is redone with the other.
@@ -153,28 +171,41 @@ package struct LUFactorization: LinearSystemSolver {
     }
   }
 
-  /// `matrix` scaled by `scaling` in place and factored by `dgetrf`.
-  private static func factored(
-    _ matrix: consuming Matrix, scaling: Equilibration, oneNorm norm: Double
-  ) throws(LinearAlgebraError) -> LUFactorization {
+  /// Scales `matrix` in place by `scaling` and returns its new one-norm (the
+  /// given `oneNorm` when `scaling` is the identity) and the number of its
+  /// non-zero entries below `negligibleScaledEntry` after scaling.
+  ///
+  /// - Complexity: O(n²), none for the identity.
+  private static func scale(_ matrix: inout Matrix, by scaling: Equilibration, oneNorm: Double)
+    -> (oneNorm: Double, negligibleEntries: Int)
+  {
+    guard scaling.rowScale != nil || scaling.columnScale != nil else { return (oneNorm, 0) }
     let n = matrix.rows
-    var scaledNorm = norm
-    if scaling.rowScale != nil || scaling.columnScale != nil {
-      let rows = scaling.rowScale ?? [Double](repeating: 1, count: n)
-      let columns = scaling.columnScale ?? [Double](repeating: 1, count: n)
-      scaledNorm = 0
-      matrix.elements.withUnsafeMutableBufferPointer { a in
-        for j in 0..<n {
-          var sum = 0.0
-          let cj = columns[j]
-          for i in 0..<n {
-            a[i + j * n] *= rows[i] * cj
-            sum += abs(a[i + j * n])
-          }
-          scaledNorm = max(scaledNorm, sum)
+    let rows = scaling.rowScale ?? [Double](repeating: 1, count: n)
+    let columns = scaling.columnScale ?? [Double](repeating: 1, count: n)
+    var scaledNorm = 0.0
+    var negligible = 0
+    matrix.elements.withUnsafeMutableBufferPointer { a in
+      for j in 0..<n {
+        var sum = 0.0
+        let cj = columns[j]
+        for i in 0..<n {
+          let x = a[i + j * n] * (rows[i] * cj)
+          a[i + j * n] = x
+          sum += abs(x)
+          negligible &+= x != 0 && abs(x) < negligibleScaledEntry ? 1 : 0
         }
+        scaledNorm = max(scaledNorm, sum)
       }
     }
+    return (scaledNorm, negligible)
+  }
+
+  /// The already scaled `matrix` factored by `dgetrf`.
+  private static func factored(
+    _ matrix: consuming Matrix, scaling: Equilibration, scaledNorm: Double
+  ) throws(LinearAlgebraError) -> LUFactorization {
+    let n = matrix.rows
     var pivots = [LAPACKInt](repeating: 0, count: n)
     if n > 0 {
       try matrix.elements.withUnsafeMutableBufferPointer { (a) throws(LinearAlgebraError) in
