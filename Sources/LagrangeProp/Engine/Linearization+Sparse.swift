@@ -146,14 +146,25 @@ extension Linearization {
         }
       }
     }
-    var residual = 0.0
-    var scale = 0.0
+    // Two-norms scaled by their largest entries, so that neither squares past
+    // the range of Double (an objective weight of 10²⁰⁰).
+    var (largestResidual, largestWeight) = (0.0, 0.0)
     for p in d..<n {
       let s = rowMax[p] > 0 ? 1 / rowMax[p] : 1
-      residual += (s * r[p]) * (s * r[p])
-      scale += (s * w[p]) * (s * w[p])
+      if !(abs(s * r[p]) <= largestResidual) { largestResidual = abs(s * r[p]) }
+      largestWeight = max(largestWeight, abs(s * w[p]))
     }
-    return scale == 0 ? residual.squareRoot() : (residual / scale).squareRoot()
+    var (residual, scale) = (0.0, 0.0)
+    for p in d..<n {
+      let s = rowMax[p] > 0 ? 1 / rowMax[p] : 1
+      if largestResidual > 0 {
+        residual += ((s * r[p]) / largestResidual) * ((s * r[p]) / largestResidual)
+      }
+      if largestWeight > 0 { scale += ((s * w[p]) / largestWeight) * ((s * w[p]) / largestWeight) }
+    }
+    let residualNorm = largestResidual * residual.squareRoot()
+    let weightNorm = largestWeight * scale.squareRoot()
+    return weightNorm == 0 ? residualNorm : residualNorm / weightNorm
   }
 }
 

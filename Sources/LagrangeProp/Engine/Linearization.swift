@@ -231,6 +231,11 @@ public struct Linearization: Sendable {
   /// `λ` for `w` in program order; `w` is consumed (its buffer becomes `λ`, no copy).
   func adjointsInProgramOrder(_ w: consuming [Double]) throws(LagrangePropError) -> [Double] {
     var lambda = w
+    // A seed beyond 2^±400 (a huge or subnormal objective weight) is solved
+    // scaled by a power of two, exactly, on every path alike: no square of it
+    // overflows and no subnormal arithmetic loses its bits.
+    let e = lambda.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
+    lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }
     switch factor {
     case .sweep:
       program.sweepAdjoints(&lambda, partials: partials)
@@ -243,6 +248,7 @@ public struct Linearization: Sendable {
       for i in 0..<rhs.count { lambda[d + i] = rhs[i] }
       program.accumulateInputAdjoints(&lambda, partials: partials)
     }
+    lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: e) }
     // One O(n) pass, the same on every path: an overflow is named where the
     // reverse solve met it first (the highest program position).
     try program.requireFinite(
@@ -253,6 +259,8 @@ public struct Linearization: Sendable {
   /// `τ` for `v` in program order; `v` is consumed (its buffer becomes `τ`, no copy).
   func tangentsInProgramOrder(_ v: consuming [Double]) throws(LagrangePropError) -> [Double] {
     var tau = v
+    let e = tau.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
+    tau.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }
     switch factor {
     case .sweep:
       program.sweepTangents(&tau, partials: partials)
@@ -263,6 +271,7 @@ public struct Linearization: Sendable {
       try solveNonInput(&rhs, transpose: true)
       for i in 0..<rhs.count { tau[program.inputCount + i] = rhs[i] }
     }
+    tau.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: e) }
     try program.requireFinite(
       tau, quantity: "tangent", firstPosition: 0, reverse: false, solver: solver)
     return tau

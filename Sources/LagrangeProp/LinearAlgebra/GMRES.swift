@@ -66,20 +66,11 @@ enum GMRES {
     // below 2⁻⁴⁰⁰) could overflow (underflow) them: such a system is solved
     // scaled by a power of two — exactly, with the same relative residual — and
     // its solution scaled back.
-    var largest = 0.0
-    for value in b where !(abs(value) <= largest) { largest = abs(value) }
-    if largest.isFinite && largest > 0 && (largest > 0x1p400 || largest < 0x1p-400) {
-      // 2^-e brings the largest entry into [1, 2); for a subnormal entry 2^-e is
-      // beyond the largest Double, so it is applied as two factors.
-      let e = Int(largest.exponent)
-      func scaled(_ v: Double, by e: Int) -> Double {
-        let half = e / 2
-        return v * Double(sign: .plus, exponent: half, significand: 1)
-          * Double(sign: .plus, exponent: e - half, significand: 1)
-      }
-      let scaledB = b.map { scaled($0, by: -e) }
-      for i in 0..<n { x[i] = scaled(x[i], by: -e) }
-      defer { for i in 0..<n { x[i] = scaled(x[i], by: e) } }
+    let e = PowerOfTwoScaling.exponent(of: b)
+    if e != 0 {
+      let scaledB = b.map { PowerOfTwoScaling.scaled($0, by: -e) }
+      PowerOfTwoScaling.scale(x, by: -e)
+      defer { PowerOfTwoScaling.scale(x, by: e) }
       return try scaledB.withUnsafeBufferPointer { (scaledB) throws(LinearAlgebraError) in
         try solve(
           order: n, settings: settings, b: scaledB, x: x, basis: &basis,

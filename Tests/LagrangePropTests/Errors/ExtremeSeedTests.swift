@@ -1,0 +1,61 @@
+import Foundation
+import LagrangeProp
+import XCTest
+
+/// Objective weights (the adjoint's seed) and tangent seeds at the ends of the
+/// range of `Double`: huge ones whose squares overflow, subnormal ones with a few
+/// significant bits. The solves are linear in the seed, so every path scales it
+/// by a power of two first (exactly) and answers as for a seed of 1 — found by
+/// the fourth outside probe: `.krylov` reported a NaN residual for weights of
+/// 10²⁰⁰, `.sparseLU` an "overflow" for weights of 5·10⁻³²⁴, and `.lu` answered
+/// 5.4·10⁻³²³ for 4.9·10⁻³²³.
+final class ExtremeSeedTests: XCTestCase {
+  static let solvers: [Solver] = [.lu, .blockTriangular, .automatic, .sparseLU, .krylov]
+
+  /// `w_i − 0.9·w_{i+1} = r_i` on a ring of 3: `∂(Σ W·w_i)/∂r_j = 10·W`.
+  static func ring(weight: Double) throws -> Program {
+    var graph = ConstraintGraph()
+    let r = (0..<3).map { graph.input("r\($0)") }
+    let w = (0..<3).map { graph.unknown("w\($0)") }
+    for i in 0..<3 {
+      try graph.constrain(w[i], residual: .linear([1, -0.9, -1]), [w[i], w[(i + 1) % 3], r[i]])
+    }
+    return try graph.compile(objective: .linear(w, weights: [weight, weight, weight]))
+  }
+
+  func testHugeAndSubnormalObjectiveWeights() throws {
+    for weight in [1e200, 1e300, 0x1p-1060, 0x1p-1074] {
+      let program = try Self.ring(weight: weight)
+      // 10·W, rounded once: exact for the subnormal weights (10·2⁻¹⁰⁷⁴ is representable).
+      let expected = 10 * weight
+      for solver in Self.solvers {
+        let g = try program.gradient(at: [1, 1, 1], solver: solver)
+        for j in 0..<3 {
+          XCTAssertEqual(
+            g.gradient[j], expected, accuracy: abs(expected) * 1e-13, "W = \(weight), \(solver)")
+        }
+        if let residual = g.krylovResidual { XCTAssertLessThan(residual, 1e-10, "\(solver)") }
+      }
+    }
+  }
+
+  func testHugeAndSubnormalTangentSeeds() throws {
+    let program = try Self.ring(weight: 1)
+    for seed in [1e250, 0x1p-1070] {
+      for solver in Self.solvers {
+        let linearization = try program.linearize(at: [1, 1, 1], solver: solver)
+        // dw/dr₀ for the seed on r₀: w_i = Σ_k 0.9^{(k−i) mod 3}·r_k / (1 − 0.9³).
+        let tau = try linearization.tangents(seed: [seed, 0, 0, 0, 0, 0])
+        let denominator = 1 - 0.729
+        for (i, power) in [(3, 0.0), (4, 2.0), (5, 1.0)] {
+          // The factor first, then one rounding to the seed's scale (a subnormal
+          // product rounds to a multiple of 2⁻¹⁰⁷⁴).
+          let expected = Foundation.pow(0.9, power) / denominator * seed
+          XCTAssertEqual(
+            tau[i], expected, accuracy: max(abs(expected) * 1e-12, 0x1p-1074),
+            "seed \(seed), \(solver), w\(i - 3)")
+        }
+      }
+    }
+  }
+}
