@@ -116,6 +116,10 @@ extension Linearization {
   /// order), `R` the row equilibration GMRES uses (`1 / max_i |D[a, i]|` for row
   /// `a`): the true relative residual of an adjoint solve, from the partials.
   ///
+  /// For a seed `w` beyond `2^±400` the caller passes the scaled `2^−e·λ` and
+  /// `2^−e·w` the solve worked with (see `adjointsInProgramOrder(_:residual:)`):
+  /// a subnormal `λ` keeps too few bits for its residual to say anything.
+  ///
   /// - Complexity: O(n + edges).
   func adjointResidual(_ lambda: [Double], objectiveGradient w: [Double]) -> Double {
     let d = program.inputCount

@@ -119,9 +119,12 @@ public struct Linearization: Sendable {
   func gradient(reusing workspace: Program.Workspace) throws(LagrangePropError) -> GradientResult {
     let n = program.variableCount
     var lambda = takeBuffer(&workspace.multipliers, count: n)
+    var krylovResidualFound: Double?
     do {
       try program.writeObjectiveGradient(programValues, into: &lambda)
-      lambda = try adjointsInProgramOrder(consume lambda)
+      let solved = try adjointsInProgramOrder(consume lambda, measuringResidual: usesKrylov)
+      lambda = solved.lambda
+      krylovResidualFound = solved.residual
     } catch {
       workspace.multipliers = []
       throw error
@@ -139,9 +142,7 @@ public struct Linearization: Sendable {
       adjoints = out
     }
     var krylovResidual: Double?
-    if usesKrylov {
-      let residual = adjointResidual(
-        lambda, objectiveGradient: try program.objectiveGradient(programValues))
+    if let residual = krylovResidualFound {
       if let bound = krylovResidualBound, !(residual <= bound) {
         throw .krylovNotConverged(iterations: 0, residual: residual, tolerance: bound)
       }
@@ -230,12 +231,22 @@ public struct Linearization: Sendable {
 
   /// `λ` for `w` in program order; `w` is consumed (its buffer becomes `λ`, no copy).
   func adjointsInProgramOrder(_ w: consuming [Double]) throws(LagrangePropError) -> [Double] {
+    try adjointsInProgramOrder(w, measuringResidual: false).lambda
+  }
+
+  /// `adjointsInProgramOrder(_:)` and, with `measuringResidual`, the relative
+  /// residual of the solve (`adjointResidual`), taken before the solution is
+  /// scaled back.
+  func adjointsInProgramOrder(_ w: consuming [Double], measuringResidual: Bool)
+    throws(LagrangePropError) -> (lambda: [Double], residual: Double?)
+  {
     var lambda = w
     // A seed beyond 2^±400 (a huge or subnormal objective weight) is solved
     // scaled by a power of two, exactly, on every path alike: no square of it
     // overflows and no subnormal arithmetic loses its bits.
     let e = lambda.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
     lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }
+    let seed = measuringResidual ? lambda : []
     switch factor {
     case .sweep:
       program.sweepAdjoints(&lambda, partials: partials)
@@ -248,12 +259,13 @@ public struct Linearization: Sendable {
       for i in 0..<rhs.count { lambda[d + i] = rhs[i] }
       program.accumulateInputAdjoints(&lambda, partials: partials)
     }
+    let residual = measuringResidual ? adjointResidual(lambda, objectiveGradient: seed) : nil
     lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: e) }
     // One O(n) pass, the same on every path: an overflow is named where the
     // reverse solve met it first (the highest program position).
     try program.requireFinite(
       lambda, quantity: "adjoint", firstPosition: 0, reverse: true, solver: solver)
-    return lambda
+    return (lambda, residual)
   }
 
   /// `τ` for `v` in program order; `v` is consumed (its buffer becomes `τ`, no copy).

@@ -39,6 +39,26 @@ final class ExtremeSeedTests: XCTestCase {
     }
   }
 
+  /// A subnormal weight on one variable only (`5·10⁻³²⁴, 0, 0`): GMRES's
+  /// adjoint-residual check, done at the seed's scale, was pure rounding.
+  func testOneSubnormalWeight() throws {
+    var graph = ConstraintGraph()
+    let r = (0..<3).map { graph.input("r\($0)") }
+    let w = (0..<3).map { graph.unknown("w\($0)") }
+    for i in 0..<3 {
+      try graph.constrain(w[i], residual: .linear([1, -0.9, -1]), [w[i], w[(i + 1) % 3], r[i]])
+    }
+    let program = try graph.compile(objective: .linear([w[0]], weights: [0x1p-1074]))
+    for solver in Self.solvers {
+      let g = try program.gradient(at: [1, 1, 1], solver: solver)
+      // ∂w₀/∂r_j = 0.9^j / (1 − 0.9³), times 2⁻¹⁰⁷⁴, rounded once.
+      for j in 0..<3 {
+        let expected = Foundation.pow(0.9, Double(j)) / (1 - 0.729) * 0x1p-1074
+        XCTAssertEqual(g.gradient[j], expected, accuracy: 0x1p-1074, "\(solver), r\(j)")
+      }
+    }
+  }
+
   func testHugeAndSubnormalTangentSeeds() throws {
     let program = try Self.ring(weight: 1)
     for seed in [1e250, 0x1p-1070] {
