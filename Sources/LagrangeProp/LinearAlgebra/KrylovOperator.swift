@@ -1,10 +1,10 @@
-/// The equilibrated operator GMRES iterates with: `R·A` for `A·x = b` and
-/// `C·Aᵀ` for `Aᵀ·x = b` (`R`, `C` the row and column equilibrations of the
-/// CSC matrix `A`), stored so that both products are gather loops.
+/// The equilibrated operator GMRES iterates with: `B = R·A·C` for `A·x = b`
+/// and `Bᵀ = C·Aᵀ·R` for `Aᵀ·x = b` (`R`, `C` the row and column scalings of
+/// the CSC matrix `A`), stored so that both products are gather loops.
 ///
-/// `R·A` is kept by rows (a CSR copy with the scaling folded into its values),
-/// `Aᵀ` by the columns of `A` with `C` applied to each output; indices are
-/// 32-bit. Each output entry is one dot product computed by one thread in a
+/// `B` is kept by rows (a CSR copy with both scalings folded into its values),
+/// `Bᵀ` by the columns of `A` — its values with `R` folded in (a copy, unless
+/// `R` is the identity) — with `C` applied to each output; indices are 32-bit. Each output entry is one dot product computed by one thread in a
 /// fixed order, so the products are bit-identical serial or parallel; blocks
 /// of rows run on all cores for large matrices.
 ///
@@ -13,9 +13,10 @@
 struct KrylovOperator: Sendable {
   /// `A`'s pattern in both orientations.
   let pattern: SparsePattern
-  /// `R·A` by rows, in `pattern.rowStart/rowColumns`'s slots.
+  /// `R·A·C` by rows, in `pattern.rowStart/rowColumns`'s slots.
   let rowValues: [Double]
-  /// `A` by columns (the CSC matrix's values), in `pattern.columnStart/columnRows`'s slots.
+  /// `R·A` by columns (the CSC matrix's values when `R = I`), in
+  /// `pattern.columnStart/columnRows`'s slots.
   let columnValues: [Double]
   /// `C`: the scale of column `j` of `A`, applied to entry `j` of `C·Aᵀ·x`.
   let columnScale: [Double]
@@ -32,19 +33,31 @@ struct KrylovOperator: Sendable {
     var scaled = pattern.rowWise(matrix.values)
     scaled.withUnsafeMutableBufferPointer { values in
       pattern.rowStart.withUnsafeBufferPointer { start in
-        rowScale.withUnsafeBufferPointer { scale in
-          for i in 0..<matrix.order {
-            for r in start[i]..<start[i + 1] { values[r] *= scale[i] }
+        pattern.rowColumns.withUnsafeBufferPointer { columns in
+          rowScale.withUnsafeBufferPointer { scale in
+            columnScale.withUnsafeBufferPointer { columnScale in
+              for i in 0..<matrix.order {
+                for r in start[i]..<start[i + 1] {
+                  values[r] *= scale[i] * columnScale[Int(columns[r])]
+                }
+              }
+            }
           }
         }
       }
     }
     rowValues = scaled
-    columnValues = matrix.values
+    if rowScale.allSatisfy({ $0 == 1 }) {
+      columnValues = matrix.values
+    } else {
+      var byColumns = matrix.values
+      for k in 0..<byColumns.count { byColumns[k] *= rowScale[matrix.rowIndices[k]] }
+      columnValues = byColumns
+    }
     self.columnScale = columnScale
   }
 
-  /// `y = R·A·x`, or `y = C·Aᵀ·x` when `transpose`.
+  /// `y = R·A·C·x`, or `y = C·Aᵀ·R·x` when `transpose`.
   ///
   /// - Complexity: O(n + nonzeros), on all cores for large matrices.
   func apply(

@@ -82,7 +82,7 @@ extension KrylovSolver {
                       var offDiagonal = 0.0
                       var hasDiagonal = false
                       for k in start[j]..<start[j + 1] {
-                        let a = abs(scale[rows[k]] * values[k])
+                        let a = abs(scale[rows[k]] * values[k] * columnScale[j])
                         if rows[k] == j {
                           diagonal = a
                           hasDiagonal = true
@@ -165,12 +165,12 @@ extension KrylovSolver {
       z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
       c[i] = Double((z ^ (z >> 31)) >> 11) * 0x1p-52 - 1
     }
-    // ‖A‖₁ of A = R·M, column sums of |r_i·m_ij| (M in CSC).
+    // ‖B‖₁ of B = R·M·C, column sums of |r_i·m_ij·c_j| (M in CSC).
     var normA = 0.0
     for j in 0..<n {
       var sum = 0.0
       for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
-        sum += abs(rowScale[matrix.rowIndices[k]] * matrix.values[k])
+        sum += abs(rowScale[matrix.rowIndices[k]] * matrix.values[k] * columnScale[j])
       }
       normA = max(normA, sum)
     }

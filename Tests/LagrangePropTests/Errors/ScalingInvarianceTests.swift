@@ -10,7 +10,7 @@ import XCTest
 /// singular (found by an outside probe: a constraint multiplied by 10¹⁶ made the
 /// forward solve refuse a system of reciprocal condition 0.05 on every path).
 final class ScalingInvarianceTests: XCTestCase {
-  static let solvers: [Solver] = [.lu, .blockTriangular, .automatic, .sparseLU]
+  static let solvers: [Solver] = [.lu, .blockTriangular, .automatic, .sparseLU, .krylov]
 
   /// The ring `w_i − 0.9·w_{i+1} = r_i` over `n` states, objective `Σ w_i`:
   /// `∂f/∂r_i = 1 / (1 − 0.9) = 10`. With `scalesConstraint`, constraint 0 is
@@ -43,6 +43,30 @@ final class ScalingInvarianceTests: XCTestCase {
             for j in 0..<n { XCTAssertEqual(g.gradient[j], 10, accuracy: 1e-12, context) }
             let rcond = try XCTUnwrap(g.reciprocalCondition, context)
             XCTAssertGreaterThan(rcond, 1e-2, context)
+          }
+        }
+      }
+    }
+  }
+
+  /// Tangents too: `.krylov` (and `.sparseLU`) against `.lu` on the ring with a
+  /// variable written as `10^±8`, `10^±16` times an unknown — GMRES scaled rows
+  /// only, and the scaled column held its attainable residual near `10⁸·ε`, so
+  /// the tangent solves ran out of iterations (found by the fourth outside probe).
+  func testTangentsWithAScaledVariable() throws {
+    for n in [7, 40] {
+      for scale in [1e-16, 1e-8, 1e8, 1e16] {
+        let program = try Self.ring(n, scale: scale, scalesConstraint: false)
+        let r = [Double](repeating: 1, count: n)
+        var seed = [Double](repeating: 0, count: program.variableCount)
+        seed[0] = 1
+        let reference = try program.linearize(at: r, solver: .lu).tangents(seed: seed)
+        for solver in [Solver.sparseLU, .krylov] {
+          let tau = try program.linearize(at: r, solver: solver).tangents(seed: seed)
+          for i in 0..<tau.count {
+            XCTAssertEqual(
+              tau[i], reference[i], accuracy: 1e-10 * abs(reference[i]) + 1e-300,
+              "n \(n), variable × \(scale), \(solver), τ[\(i)]")
           }
         }
       }
