@@ -19,7 +19,7 @@ public struct GradientResult: Sendable {
   /// For results that used GMRES (`.krylov`, or a block `.automatic` gave to it):
   /// the achieved relative residual of the adjoint solve, recomputed from the
   /// partials as `‖R(D λ + ∇f)_z‖₂ / ‖R∇f_z‖₂` over the non-input constraints
-  /// (`R` the row equilibration GMRES uses);
+  /// (`R = diag(1 / max_i |D[a, i]|)`: each constraint by its own scale);
   /// `nil` for direct solvers.
   public let krylovResidual: Double?
 }

@@ -113,7 +113,7 @@ extension Linearization {
   var krylovResidualBound: Double? { krylovTolerance.map { $0.squareRoot() } }
 
   /// `‖R·(D λ + w)_z‖₂ / ‖R·w_z‖₂` over the non-input constraints (program
-  /// order), `R` the row equilibration GMRES uses (`1 / max_i |D[a, i]|` for row
+  /// order), `R` the constraints' own scales (`1 / max_i |D[a, i]|` for row
   /// `a`): the true relative residual of an adjoint solve, from the partials.
   ///
   /// For a seed `w` beyond `2^±400` the caller passes the scaled `2^−e·λ` and

@@ -68,10 +68,10 @@ public struct SolveOptions: Sendable {
   /// `min(10⁻⁶, 10⁻⁴/√n)`. A singular matrix misses it, and the call throws
   /// `.singularJacobian`; a regular one gives `‖c‖₁ / (‖A‖₁·‖y‖₁)`, an estimate
   /// that is never below the true reciprocal condition number of the
-  /// row-equilibrated matrix (for a random right-hand side it can be optimistic
+  /// equilibrated matrix (for a random right-hand side it can be optimistic
   /// by a factor of order `√n`). It costs about half a GMRES solve to 10⁻¹² of
   /// CPU time, on a second thread alongside the first solve with the matrix.
-  /// A matrix whose row-equilibrated form is strictly diagonally dominant by
+  /// A matrix whose equilibrated form is strictly diagonally dominant by
   /// columns (`I − γP` of a discounted Markov chain) is proven regular without
   /// a solve, and gets Varah's bound `min_j (|a_jj| − Σ_{i≠j} |a_ij|) / ‖A‖₁`,
   /// which is never above the true value — and can be far below it (a barely

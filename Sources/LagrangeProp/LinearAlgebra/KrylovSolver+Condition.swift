@@ -42,7 +42,7 @@ final class KrylovConditionCheck: @unchecked Sendable {
 }
 
 extension KrylovSolver {
-  /// A certificate that the row-equilibrated matrix `A = R·M` GMRES works on is
+  /// A certificate that the equilibrated matrix `A = R·M·C` GMRES works on is
   /// regular, with a lower bound of its reciprocal condition number, when `A`
   /// is strictly diagonally dominant by columns — `|a_jj| > Σ_{i≠j} |a_ij|` for
   /// every column `j`, each with a margin above the rounding of its sums — as
@@ -125,7 +125,7 @@ extension KrylovSolver {
   }
 
   /// An estimate of the reciprocal condition number `1 / (‖A‖₁·‖A⁻¹‖₁)` of
-  /// the row-equilibrated matrix `A = R·M` GMRES works on, and the check that
+  /// the equilibrated matrix `A = R·M·C` GMRES works on, and the check that
   /// `M` is not singular, from one GMRES solve `A·y = c` with a fixed
   /// pseudo-random right-hand side `c` (entries uniform in [−1, 1)).
   ///

@@ -241,8 +241,8 @@ package struct KrylovSolver: LinearSystemSolver {
   }
 
   /// Solves `A·x = b` (or `Aᵀ·x = b`) for one right-hand side in place, to the
-  /// relative `tolerance` (default `settings.tolerance`) on the row-equilibrated
-  /// system, `‖R·(b − A·x)‖₂ ≤ tolerance·‖R·b‖₂`, from `x = 0`.
+  /// relative `tolerance` (default `settings.tolerance`) on the equilibrated
+  /// system, `‖R·(b − A·x)‖₂ ≤ tolerance·‖R·b‖₂` (`C·…` for `Aᵀ`), from `x = 0`.
   ///
   /// - Complexity: per iteration O(nonzeros + restart · order).
   /// - Throws: `.krylovNotConverged(iterations:residual:tolerance:)`; `.nonFinite`.
