@@ -27,8 +27,7 @@ package enum BlockFactorization: Sendable {
   /// An estimate of `S`'s reciprocal condition number: `|s| / terms` for a scalar
   /// (how much of `s` survived cancellation), LAPACK `dgecon` (bands: Hager–Higham on `dgbtrs`) of the
   /// equilibrated matrix for dense and band LU; for a sparse LU of the block,
-  /// UMFPACK's `min |u_kk| / max |u_kk|` of the equilibrated matrix's factors (a cruder
-  /// estimate); for GMRES, its singularity check's estimate (waiting for it),
+  /// Hager–Higham on UMFPACK solves of the equilibrated matrix; for GMRES, its singularity check's estimate (waiting for it),
   /// `nil` when none was started. A GMRES certificate's bound below `threshold`
   /// is replaced by the solve's estimate (`KrylovSolver.reciprocalCondition(refiningBelow:)`).
   ///

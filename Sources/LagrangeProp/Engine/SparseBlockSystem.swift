@@ -48,7 +48,7 @@ package enum SparseSystem: Sendable {
     }
   }
 
-  /// UMFPACK's `min |u_kk| / max |u_kk|` for a sparse LU; GMRES's estimate
+  /// Hager–Higham's estimate on UMFPACK solves for a sparse LU; GMRES's estimate
   /// (`KrylovSolver.reciprocalConditionEstimate()`, waiting for its check) if
   /// a check was started; `nil` for a frozen-LU Newton step, which is never a
   /// linearization.
@@ -61,7 +61,7 @@ package enum SparseSystem: Sendable {
     -> Double?
   {
     switch self {
-    case .lu(let lu): lu.pivotRatio
+    case .lu(let lu): lu.reciprocalConditionNumber()
     case .krylov(let krylov): try krylov.reciprocalCondition(refiningBelow: threshold)
     case .frozenLU: nil
     }

@@ -147,6 +147,24 @@ enum LAPACK {
     n: Int, kl: Int, ku: Int, ab: UnsafePointer<Double>, ldab: Int,
     pivots: UnsafePointer<LAPACKInt>, oneNorm: Double
   ) -> Double {
+    reciprocalCondition(order: n, oneNorm: oneNorm) { x, transpose in
+      dgbtrs(
+        transpose: transpose, n: n, kl: kl, ku: ku, nrhs: 1, ab: ab, ldab: ldab,
+        pivots: pivots, b: x.baseAddress!, ldb: n)
+      return true
+    }
+  }
+
+  /// Hager–Higham's estimate of `1 / (‖A‖₁·‖A⁻¹‖₁)` (LAPACK `dlacn2`, as `dgecon`
+  /// uses it) from solves with a factored `A` of order `n`: `solve(x, false)`
+  /// overwrites `x` with `A⁻¹·x`, `solve(x, true)` with `A⁻ᵀ·x`, and returns
+  /// `false` if it failed (the estimate is then 0).
+  ///
+  /// - Complexity: about five solves.
+  static func reciprocalCondition(
+    order n: Int, oneNorm: Double,
+    solve: (UnsafeMutableBufferPointer<Double>, Bool) -> Bool
+  ) -> Double {
     guard n > 0 else { return 1 }
     guard oneNorm > 0, oneNorm.isFinite else { return 0 }
     var v = [Double](repeating: 0, count: n)
@@ -159,12 +177,8 @@ enum LAPACK {
       _ = LAPACKE_dlacn2_work(int(n), &v, &x, &signs, &estimate, &kase, &state)
       if kase == 0 { break }
       // kase 1: x ← A⁻¹·x; kase 2: x ← A⁻ᵀ·x (the one-norm of A⁻¹).
-      x.withUnsafeMutableBufferPointer { xp in
-        dgbtrs(
-          transpose: kase == 2, n: n, kl: kl, ku: ku, nrhs: 1, ab: ab, ldab: ldab,
-          pivots: pivots, b: xp.baseAddress!, ldb: n)
-      }
-      if x.contains(where: { !$0.isFinite }) { return 0 }
+      let solved = x.withUnsafeMutableBufferPointer { solve($0, kase == 2) }
+      if !solved || x.contains(where: { !$0.isFinite }) { return 0 }
     }
     guard estimate > 0, estimate.isFinite else { return estimate > 0 ? 0 : 1 }
     return min(1, (1 / estimate) / oneNorm)

@@ -105,7 +105,8 @@ package struct SparseLUFactorization: LinearSystemSolver {
   /// Non-zeros of `L + U` (diagonal counted once).
   package let factorNonzeros: Int
   /// `min |u_kk| / max |u_kk|` of the factors of the equilibrated matrix
-  /// (`UMFPACK_RCOND`): a crude reciprocal condition estimate.
+  /// (`UMFPACK_RCOND`): what the negligible-pivot test and the choice of scaling
+  /// order read; the reported condition is `reciprocalConditionNumber()`.
   package let pivotRatio: Double
   /// `nil` for order 0.
   let numeric: UMFPACK.Numeric?
@@ -202,6 +203,33 @@ package struct SparseLUFactorization: LinearSystemSolver {
     func isBetter(than other: Attempt) -> Bool {
       if isSingular != other.isSingular { return other.isSingular }
       return report.pivotRatio > LUFactorization.preferenceFactor * other.report.pivotRatio
+    }
+  }
+
+  /// Hager–Higham's estimate of the reciprocal condition number
+  /// `1 / (‖A_s‖₁·‖A_s⁻¹‖₁)` of the equilibrated matrix `A_s` (LAPACK `dlacn2`
+  /// on UMFPACK solves without iterative refinement), as `dgecon` estimates it
+  /// for the dense LU: usually within a factor 3, where `pivotRatio` can be
+  /// optimistic by orders of magnitude (10⁴ on `I − γP` with `1 − γ = 10⁻⁶`).
+  ///
+  /// - Complexity: about five solves, O(nonzeros of L + U) each.
+  package func reciprocalConditionNumber() -> Double {
+    guard order > 0, let numeric else { return 1 }
+    let control = UMFPACK.withoutRefinement(analysis.control)
+    var wi = [Int](repeating: 0, count: order)
+    var w = [Double](repeating: 0, count: 5 * order)
+    var b = [Double](repeating: 0, count: order)
+    let matrix = self.matrix
+    return LAPACK.reciprocalCondition(order: order, oneNorm: matrix.oneNorm) { x, transpose in
+      for i in 0..<order { b[i] = x[i] }
+      do {
+        try UMFPACK.solve(
+          matrix, numeric: numeric, transpose: transpose, x: x.baseAddress!, b: b,
+          control: control, wi: &wi, w: &w)
+        return true
+      } catch {
+        return false
+      }
     }
   }
 

@@ -8,6 +8,14 @@ import CSuiteSparse
 /// `SuiteSparse_long` is `long`, i.e. Swift's `Int` on the 64-bit Linux we build
 /// for, so `SparseMatrix`'s arrays are handed over in place.
 enum UMFPACK {
+  /// `control` with UMFPACK's iterative refinement turned off (`UMFPACK_IRSTEP = 0`):
+  /// for the solves of a condition estimate, which need no accuracy.
+  static func withoutRefinement(_ control: [Double]) -> [Double] {
+    var control = control
+    control[Int(UMFPACK_IRSTEP)] = 0
+    return control
+  }
+
   /// `Control` with UMFPACK's defaults (automatic strategy and ordering, row
   /// scaling by sums, up to two steps of iterative refinement in solves).
   static func defaultControl() -> [Double] {
