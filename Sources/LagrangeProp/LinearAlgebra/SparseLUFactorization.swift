@@ -110,6 +110,9 @@ package struct SparseLUFactorization: LinearSystemSolver {
   package let pivotRatio: Double
   /// `nil` for order 0.
   let numeric: UMFPACK.Numeric?
+  /// The condition estimate when the factorization already computed it (to
+  /// choose the scaling order), so that it is not computed twice.
+  let knownReciprocalCondition: Double?
 
   /// The routine named in errors.
   static let routine = "umfpack_dl_numeric"
@@ -145,7 +148,7 @@ package struct SparseLUFactorization: LinearSystemSolver {
     self.order = matrix.order
     self.analysis = analysis
     guard matrix.order > 0, let symbolic = analysis.symbolic else {
-      (self.matrix, equilibration) = (matrix, .identity)
+      (self.matrix, equilibration, knownReciprocalCondition) = (matrix, .identity, 1)
       (flops, peakMemoryBytes, factorNonzeros, pivotRatio, numeric) = (0, 0, 0, 1, nil)
       return
     }
@@ -154,14 +157,28 @@ package struct SparseLUFactorization: LinearSystemSolver {
     // multiplied by 10¹⁶ is a column), the better of the two (see `LUFactorization`).
     let rowsFirst = Equilibration.powerOfTwo(matrix)
     var chosen = try Attempt(matrix, scaling: rowsFirst, analysis: analysis, symbolic: symbolic)
-    if !(chosen.report.pivotRatio >= LUFactorization.retryBelowReciprocalCondition) {
+    var estimate: Double?
+    // The other order is tried when rows first left entries below 2⁻²⁰ (the sign
+    // of a scaled column) and the factorization looks nearly singular — by its
+    // Hager–Higham estimate: the pivot ratio can be optimistic by orders of magnitude.
+    if chosen.negligibleEntries > 0 {
       let columnsFirst = Equilibration.powerOfTwo(matrix, columnsFirst: true)
       if !columnsFirst.isEquivalent(to: rowsFirst, order: order) {
-        let other = try Attempt(
-          matrix, scaling: columnsFirst, analysis: analysis, symbolic: symbolic)
-        if other.isBetter(than: chosen) { chosen = other }
+        let first = chosen.isSingular ? 0 : chosen.reciprocalCondition(control: analysis.control)
+        estimate = first
+        if first < LUFactorization.retryBelowReciprocalCondition {
+          let other = try Attempt(
+            matrix, scaling: columnsFirst, analysis: analysis, symbolic: symbolic)
+          let second = other.isSingular ? 0 : other.reciprocalCondition(control: analysis.control)
+          if (chosen.isSingular && !other.isSingular)
+            || second > LUFactorization.preferenceFactor * first
+          {
+            (chosen, estimate) = (other, second)
+          }
+        }
       }
     }
+    knownReciprocalCondition = estimate
     (self.matrix, equilibration, numeric) = (chosen.matrix, chosen.scaling, chosen.numeric)
     let report = chosen.report
     self.flops = report.flops
@@ -184,13 +201,24 @@ package struct SparseLUFactorization: LinearSystemSolver {
     let numeric: UMFPACK.Numeric
     let report: UMFPACK.NumericReport
 
+    /// Non-zeros of `R·A·C` below 2⁻²⁰ (`LUFactorization.negligibleScaledEntry`).
+    let negligibleEntries: Int
+
     init(
       _ original: SparseMatrix, scaling: Equilibration, analysis: SparseLUAnalysis,
       symbolic: UMFPACK.Symbolic
     ) throws(LinearAlgebraError) {
       self.scaling = scaling
       matrix = scaling.applied(to: original)
+      negligibleEntries = matrix.values.reduce(0) {
+        $0 + ($1 != 0 && abs($1) < LUFactorization.negligibleScaledEntry ? 1 : 0)
+      }
       (numeric, report) = try UMFPACK.numeric(matrix, symbolic: symbolic, control: analysis.control)
+    }
+
+    /// Hager–Higham's estimate for `R·A·C` (see `reciprocalConditionNumber()`).
+    func reciprocalCondition(control: [Double]) -> Double {
+      SparseLUFactorization.estimate(matrix, numeric: numeric, control: control)
     }
 
     /// A zero pivot, or one with `|u_kk| ≤ n·ε·max|u|`.
@@ -198,12 +226,6 @@ package struct SparseLUFactorization: LinearSystemSolver {
       report.singular || !(report.pivotRatio > Double(matrix.order) * Double.ulpOfOne / 2)
     }
 
-    /// Regular where `other` is singular, or a pivot ratio
-    /// `LUFactorization.preferenceFactor` times larger.
-    func isBetter(than other: Attempt) -> Bool {
-      if isSingular != other.isSingular { return other.isSingular }
-      return report.pivotRatio > LUFactorization.preferenceFactor * other.report.pivotRatio
-    }
   }
 
   /// Hager–Higham's estimate of the reciprocal condition number
@@ -214,12 +236,20 @@ package struct SparseLUFactorization: LinearSystemSolver {
   ///
   /// - Complexity: about five solves, O(nonzeros of L + U) each.
   package func reciprocalConditionNumber() -> Double {
+    if let knownReciprocalCondition { return knownReciprocalCondition }
     guard order > 0, let numeric else { return 1 }
-    let control = UMFPACK.withoutRefinement(analysis.control)
+    return Self.estimate(matrix, numeric: numeric, control: analysis.control)
+  }
+
+  /// Hager–Higham's estimate for the factored `matrix` (solves without refinement).
+  fileprivate static func estimate(
+    _ matrix: SparseMatrix, numeric: UMFPACK.Numeric, control: [Double]
+  ) -> Double {
+    let order = matrix.order
+    let control = UMFPACK.withoutRefinement(control)
     var wi = [Int](repeating: 0, count: order)
     var w = [Double](repeating: 0, count: 5 * order)
     var b = [Double](repeating: 0, count: order)
-    let matrix = self.matrix
     return LAPACK.reciprocalCondition(order: order, oneNorm: matrix.oneNorm) { x, transpose in
       for i in 0..<order { b[i] = x[i] }
       do {

@@ -1,4 +1,5 @@
 import LagrangeProp
+import SeededRandom
 import XCTest
 
 /// Multiplying one constraint by a constant, or writing one variable as a
@@ -71,6 +72,40 @@ final class ScalingInvarianceTests: XCTestCase {
         }
       }
     }
+  }
+
+  /// A larger sparse chain (2 000 states, three random transitions each) with one
+  /// constraint multiplied by 10⁸, under a threshold of 10⁻⁶: `.sparseLU` judged
+  /// whether to try the other scaling order by UMFPACK's pivot ratio, which was
+  /// too optimistic to ask, and then refused with its true estimate (3·10⁻¹⁰);
+  /// it now asks its condition estimate (fourth outside probe, at 10⁴ states).
+  func testSparseLUWithAScaledConstraintOnALargeChain() throws {
+    let n = 2000
+    var rng = SplitMix64(seed: 0x5ca1e)
+    var graph = ConstraintGraph()
+    let r = (0..<n).map { graph.input("r\($0)") }
+    let w = (0..<n).map { graph.unknown("w\($0)") }
+    for i in 0..<n {
+      var next: [Int: Double] = [(i + 1) % n: Double.random(in: 0.1...1, using: &rng)]
+      for _ in 0..<2 { next[Int.random(in: 0..<n, using: &rng), default: 0] += 0.5 }
+      let total = next.values.reduce(0, +)
+      var coefficients: [Int: Double] = [i: 1]
+      for (j, p) in next { coefficients[j, default: 0] -= 0.9 * p / total }
+      let terms = coefficients.sorted { $0.key < $1.key }
+      let scale = i == 0 ? 1e8 : 1
+      try graph.constrain(
+        w[i], residual: .linear(terms.map { scale * $0.value } + [-scale]),
+        terms.map { w[$0.key] } + [r[i]])
+    }
+    let program = try graph.compile(
+      objective: .linear(w, weights: [Double](repeating: 1, count: n)))
+    let x = [Double](repeating: 1, count: n)
+    let reference = try program.gradient(at: x, solver: .blockTriangular)
+    var strict = SolveOptions()
+    strict.minimumReciprocalCondition = 1e-6
+    let g = try program.gradient(at: x, solver: .sparseLU, options: strict)
+    XCTAssertGreaterThan(try XCTUnwrap(g.reciprocalCondition), 1e-2)
+    assertClose(g.gradient, reference.gradient, relative: 1e-12)
   }
 
   /// Scaling does not make a singular system regular: `v = r + Pv` (γ = 1) is
