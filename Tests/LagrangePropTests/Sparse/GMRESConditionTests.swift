@@ -322,19 +322,8 @@ final class GMRESConditionTests: XCTestCase {
   func testCertificateBoundAloneNeverRefusesAWellConditionedSystem() throws {
     let n = 20
     let h = 1 / Double(n + 1)
-    let stencil = LocalFunction.custom(
-      name: "stencil", arity: 4,
-      value: { v in (-v[0] + 2 * v[1] - v[2]) / (h * h) + v[1] * v[1] * v[1] - v[3] },
-      gradient: { v in [-1 / (h * h), 2 / (h * h) + 3 * v[1] * v[1], -1 / (h * h), -1] })
-    var graph = ConstraintGraph()
-    let a = graph.input("a"), b = graph.input("b")
-    let s = (1...n).map { graph.input("s\($0)") }
-    let u = (1...n).map { graph.unknown("u\($0)") }
-    for i in 0..<n {
-      try graph.constrain(
-        u[i], residual: stencil, i > 0 ? u[i - 1] : a, u[i], i < n - 1 ? u[i + 1] : b, s[i])
-    }
-    let program = try graph.compile(
+    let (fixture, u) = try makeBandBoundaryValueProblem(nodes: n)
+    let program = try fixture.graph.compile(
       objective: .linear(u, weights: [Double](repeating: h, count: n)))
     let x = [0.3, -0.2] + [Double](repeating: 0, count: n)
     let lu = try program.linearize(at: x, solver: .lu)
