@@ -141,7 +141,7 @@ package struct LUFactorization: LinearSystemSolver {
     case .failure(.singular): return true
     case .failure: return false
     case .success(let lu):
-      if lu.hasNegligiblePivot { return true }
+      if lu.negligiblePivot != nil { return true }
       return !((try? lu.reciprocalConditionNumber()) ?? 0 >= retryBelowReciprocalCondition)
     }
   }
@@ -152,23 +152,12 @@ package struct LUFactorization: LinearSystemSolver {
     _ first: Result<LUFactorization, LinearAlgebraError>, _ second: LUFactorization
   ) -> LUFactorization {
     guard case .success(let lu) = first else { return second }
-    if lu.hasNegligiblePivot != second.hasNegligiblePivot {
-      return lu.hasNegligiblePivot ? second : lu
+    if (lu.negligiblePivot == nil) != (second.negligiblePivot == nil) {
+      return lu.negligiblePivot == nil ? lu : second
     }
     let a = (try? lu.reciprocalConditionNumber()) ?? 0
     let b = (try? second.reciprocalConditionNumber()) ?? 0
     return b > preferenceFactor * a ? second : lu
-  }
-
-  /// Whether the smallest pivot is negligible, `|u_kk| ≤ n·ε·‖A_s‖₁` (the test
-  /// the engine applies; see `NegligiblePivot`).
-  var hasNegligiblePivot: Bool {
-    let n = order
-    return factors.elements.withUnsafeBufferPointer { a in
-      var smallest = Double.infinity
-      for k in 0..<n { smallest = min(smallest, abs(a[k + k * n])) }
-      return n > 0 && smallest <= Double(n) * (Double.ulpOfOne / 2) * oneNorm
-    }
   }
 
   /// Scales `matrix` in place by `scaling` and returns its new one-norm (the

@@ -120,7 +120,7 @@ package struct SparseLUFactorization: LinearSystemSolver {
   /// Factors `matrix`, with `analysis` of its pattern if given (else analysing it first).
   ///
   /// A pivot with `|u_kk| ≤ n · ε · max_k |u_kk|` (ε = 2⁻⁵³) is treated as zero,
-  /// as `NegligiblePivot` does for LAPACK's factorizations: the matrix is
+  /// as `PivotReporting` does for LAPACK's factorizations: the matrix is
   /// numerically singular and solving with it would return numbers of size `1/ε`.
   /// The test reads the factors of the equilibrated matrix, so that it does not
   /// depend on how the equations and variables are scaled: `a = eˣ, b = eᵃ` at
@@ -225,7 +225,6 @@ package struct SparseLUFactorization: LinearSystemSolver {
     var isSingular: Bool {
       report.singular || !(report.pivotRatio > Double(matrix.order) * Double.ulpOfOne / 2)
     }
-
   }
 
   /// Hager–Higham's estimate of the reciprocal condition number
