@@ -189,7 +189,7 @@ package struct KrylovSolver: LinearSystemSolver {
   /// rows they meet and leave those rows' other entries negligible, and GMRES's
   /// attainable residual rises to about `10⁸·ε`), nor columns first a scaled row
   /// (a constraint multiplied by `10⁸`). When every row and column maximum is
-  /// within a factor 2 of 1, rows first is taken without comparing.
+  /// within a factor 2 of 1, their reciprocals are taken as they are.
   ///
   /// - Complexity: O(n + nonzeros).
   static func twoSidedScaling(
@@ -197,6 +197,13 @@ package struct KrylovSolver: LinearSystemSolver {
   ) -> (rows: [Double], columns: [Double]) {
     func reciprocal(_ m: Double) -> Double { m > 0 && m.isFinite ? 1 / m : 1 }
     let n = matrix.order
+    // Every maximum within a factor 2 of 1 (a discounted chain's `I − γP`): the
+    // plain reciprocals already leave every entry within a factor 4 of the
+    // two-sided scaling, and cost no further pass over the entries.
+    let nearOne = { (m: Double) in m >= 0.5 && m <= 2 }
+    if rowMax.allSatisfy(nearOne) && columnMax.allSatisfy(nearOne) {
+      return (rowMax.map(reciprocal), columnMax.map(reciprocal))
+    }
     // Rows first: C from the columns of R·A.
     let rowsFirstRows = rowMax.map(reciprocal)
     var rowsFirstColumns = [Double](repeating: 1, count: n)
@@ -206,10 +213,6 @@ package struct KrylovSolver: LinearSystemSolver {
         largest = max(largest, abs(rowsFirstRows[matrix.rowIndices[k]] * matrix.values[k]))
       }
       rowsFirstColumns[j] = reciprocal(largest)
-    }
-    let nearOne = { (m: Double) in m >= 0.5 && m <= 2 }
-    if rowMax.allSatisfy(nearOne) && columnMax.allSatisfy(nearOne) {
-      return (rowsFirstRows, rowsFirstColumns)
     }
     // Columns first: R from the rows of A·C.
     let columnsFirstColumns = columnMax.map(reciprocal)
