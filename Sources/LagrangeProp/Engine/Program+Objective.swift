@@ -101,6 +101,17 @@ extension Program {
   ///
   /// - Complexity: O(n) (a zero fill and the non-zeros).
   /// - Throws: as `objectiveGradient(_:)`.
+  /// `PowerOfTwoScaling.exponent` of the objective's gradient `g` (written by
+  /// `writeObjectiveGradient`): from the compiled weights in O(1) for a linear
+  /// objective, 0 for a variable, a pass over `g` for a custom objective.
+  func objectiveSeedExponent(_ g: [Double]) -> Int {
+    switch objective {
+    case .variable: 0
+    case .linear(_, let sparse): sparse.seedExponent
+    case .custom: g.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
+    }
+  }
+
   func writeObjectiveGradient(_ values: [Double], into g: inout [Double])
     throws(LagrangePropError)
   {

@@ -38,6 +38,10 @@ extension Program {
         }
       }
       if !seeded { try writeObjectiveGradient(values, into: &lambda) }
+      // A seed beyond 2^±400 is swept scaled by a power of two, as on every path
+      // (`Linearization.adjointsInProgramOrder`).
+      let e = objectiveSeedExponent(lambda)
+      lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }
       try withKernel { (kernel) throws(LagrangePropError) in
         try values.withUnsafeMutableBufferPointer { (v) throws(LagrangePropError) in
           try lambda.withUnsafeMutableBufferPointer { (l) throws(LagrangePropError) in
@@ -49,10 +53,13 @@ extension Program {
         }
       }
       // As on every path, an overflow is named where the reverse pass met it first:
-      // `pushAdjoints` checked the intermediates' multipliers, the inputs' remain.
+      // `pushAdjoints` checked the intermediates' multipliers, the inputs' remain
+      // (all of them when the seed was scaled: scaling back can overflow any).
+      lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: e) }
       let gradient = Array(lambda[0..<d])
       try requireFinite(
-        gradient, quantity: "adjoint", firstPosition: 0, reverse: true, solver: .sweep)
+        e == 0 ? gradient : lambda, quantity: "adjoint", firstPosition: 0, reverse: true,
+        solver: .sweep)
       let adjoints: [Double]
       if isIdentityOrder {
         adjoints = lambda

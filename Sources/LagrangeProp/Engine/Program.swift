@@ -176,6 +176,9 @@ enum CompiledObjective: Sendable {
 struct SparseWeights: Sendable {
   let positions: [Int32]
   let weights: [Double]
+  /// `PowerOfTwoScaling.exponent` of the weights: non-zero when a gradient's
+  /// seed (the weights themselves) must be scaled to be solved exactly.
+  let seedExponent: Int
 
   /// The non-zeros of `w`.
   init(_ w: [Double]) {
@@ -186,6 +189,7 @@ struct SparseWeights: Sendable {
   init(positions: [Int32], weights: [Double]) {
     self.positions = positions
     self.weights = weights
+    seedExponent = weights.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
   }
 
   /// The dense weight vector of `count` entries.
@@ -212,5 +216,6 @@ struct SparseWeights: Sendable {
       }
     }
     self.weights = weights
+    seedExponent = weights.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
   }
 }

@@ -59,6 +59,28 @@ final class ExtremeSeedTests: XCTestCase {
     }
   }
 
+  /// An acyclic program through the fused sweep (`gradient(at:solver: .sweep)`),
+  /// the linearization's sweep and `.lu`: the same scaled seed on every path, so
+  /// the fused sweep stays bit-identical to `linearize(…).gradient()`.
+  func testSubnormalWeightOnTheSweep() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let a = try graph.define("a", .exp, x)
+    let b = try graph.define("b", .sin, a)
+    let program = try graph.compile(objective: .linear([a, b], weights: [0x1p-1074, 0x1p-1070]))
+    // ∂f/∂x = 2⁻¹⁰⁷⁴·eˣ + 2⁻¹⁰⁷⁰·cos(eˣ)·eˣ at x = 0.3, rounded once to the subnormal grid.
+    let e = Foundation.exp(0.3)
+    let expected = (e + 16 * Foundation.cos(e) * e) * 0x1p-1074
+    let fused = try program.gradient(at: [0.3], solver: .sweep)
+    let linearized = try program.linearize(at: [0.3], solver: .sweep).gradient()
+    XCTAssertEqual(fused.gradient, linearized.gradient)
+    XCTAssertEqual(fused.adjoints, linearized.adjoints)
+    for solver in [Solver.sweep, .lu] {
+      let g = try program.gradient(at: [0.3], solver: solver).gradient[0]
+      XCTAssertEqual(g, expected, accuracy: 0x1p-1074, "\(solver)")
+    }
+  }
+
   func testHugeAndSubnormalTangentSeeds() throws {
     let program = try Self.ring(weight: 1)
     for seed in [1e250, 0x1p-1070] {
