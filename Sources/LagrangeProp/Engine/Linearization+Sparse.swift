@@ -151,7 +151,8 @@ extension Linearization {
       }
     }
     // Two-norms scaled by their largest entries, so that neither squares past
-    // the range of Double (an objective weight of 10²⁰⁰).
+    // the range of Double: the seed is scaled already, but the row weights
+    // `1 / max |D[a, i]|` of a constraint multiplied by 10⁻²⁰⁰ are not.
     var (largestResidual, largestWeight) = (0.0, 0.0)
     for p in d..<n {
       let s = rowMax[p] > 0 ? 1 / rowMax[p] : 1
