@@ -61,14 +61,6 @@ struct AppendBuffer<Element: BitwiseCopyable>: ~Copyable {
     count -= k
   }
 
-  /// Frees the storage.
-  mutating func removeAll() {
-    free(base)
-    base = nil
-    count = 0
-    capacity = 0
-  }
-
   /// Empties the buffer, giving its storage to `pool` under `slot` (for the next
   /// trace: its pages are then already resident) or freeing it.
   mutating func recycle(into pool: RecycledStorage, slot: Int) {

@@ -283,14 +283,16 @@ extension Tracer {
   /// refers to it.
   func close() {
     flushStaged()
-    stagedOpCodes.removeAll()
-    stagedPayloads.removeAll()
-    stagedArgumentEnds.removeAll()
-    stagedArguments.removeAll()
-    stagedConstants.removeAll()
     isOpen = false
     inputs = []  // they hold the tracer: keeping them would keep it alive forever
     let pool = RecycledStorage.shared
+    // The staging blocks go to the next trace too: grown afresh, each would take
+    // several `realloc`s per trace (4 % of a 1 000-step trace's instructions).
+    stagedOpCodes.recycle(into: pool, slot: 4)
+    stagedPayloads.recycle(into: pool, slot: 5)
+    stagedArgumentEnds.recycle(into: pool, slot: 6)
+    stagedArguments.recycle(into: pool, slot: 7)
+    stagedConstants.recycle(into: pool, slot: 8)
     pool.noteGraphShape(
       GraphShape(
         variables: graph.opCodes.count, arguments: graph.argumentPool.count,

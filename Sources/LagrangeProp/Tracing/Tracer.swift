@@ -75,6 +75,11 @@ public final class Tracer {
       termCoefficients = AppendBuffer(recycledFrom: pool, slot: 1)
       compositeStart = AppendBuffer(recycledFrom: pool, slot: 2)
       compositeConstant = AppendBuffer(recycledFrom: pool, slot: 3)
+      stagedOpCodes = AppendBuffer(recycledFrom: pool, slot: 4)
+      stagedPayloads = AppendBuffer(recycledFrom: pool, slot: 5)
+      stagedArgumentEnds = AppendBuffer(recycledFrom: pool, slot: 6)
+      stagedArguments = AppendBuffer(recycledFrom: pool, slot: 7)
+      stagedConstants = AppendBuffer(recycledFrom: pool, slot: 8)
       if let shape = pool.lastGraphShape { graph.reserveCapacity(shape) }
     }
     compositeStart.append(0)
