@@ -170,11 +170,13 @@ let cheapGradientColumns: [Column] = [
   Column("compile_ms", "compile ms", .milliseconds),
   Column("build_over_evaluate", "(build+compile)/evaluate", .ratio),
   Column("build_bytes_per_variable", "build B/variable", .decimals(1)),
+  Column("build_fresh_mb", "build fresh MB", .decimals(1)),
   Column("traced_variables", "traced variables", .integer, inTable: false),
   Column("trace_ms", "trace+compile ms", .milliseconds),
   Column("traced_evaluate_ms", "traced evaluate ms", .milliseconds, inTable: false),
   Column("trace_over_evaluate", "(trace+compile)/evaluate", .ratio),
   Column("trace_bytes_per_variable", "trace B/variable", .decimals(1)),
+  Column("trace_fresh_mb", "trace fresh MB", .decimals(1)),
   Column("max_relative_difference", "max rel diff", .scientific),
   Column("check", "check", .text),
 ]
@@ -286,21 +288,41 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
     let workspaceFresh = try PageFaults.freshBytesPerCall {
       blackHole(try program.gradient(at: point, solver: .sweep, workspace: workspace).gradient)
     }
-    let build = try harness.measure("\(rowName) · build (define)") {
-      blackHole(try BlogChain.graph(steps: k).graph.variableCount)
-    }
+    // Building, in alternation with the evaluations it is compared with (one sample
+    // of each per round), so that a build ratio is not skewed by the machine's load
+    // drifting between separate measurements.
     let (graph, objective) = try BlogChain.graph(steps: k)
-    let compile = try harness.measure("\(rowName) · compile") {
+    let building = try harness.measureInterleaved([
+      Contender("\(rowName) · evaluate (for building)") {
+        blackHole(try program.evaluate(at: point))
+      },
+      Contender("\(rowName) · build (define)") {
+        blackHole(try BlogChain.graph(steps: k).graph.variableCount)
+      },
+      Contender("\(rowName) · compile") {
+        blackHole(try graph.compile(objective: objective).variableCount)
+      },
+      Contender("\(rowName) · trace + compile") {
+        blackHole(try BlogChain.traced(steps: k).variableCount)
+      },
+      Contender("\(rowName) · evaluate (traced)") {
+        blackHole(try traced.evaluate(at: point))
+      },
+    ])
+    let (buildEvaluate, build, compile) = (building[0], building[1], building[2])
+    let (trace, tracedEvaluate) = (building[3], building[4])
+    // Fresh pages per build (define + compile) and per trace, calls in a row.
+    let buildFresh = try PageFaults.freshBytesPerCall {
+      let (graph, objective) = try BlogChain.graph(steps: k)
       blackHole(try graph.compile(objective: objective).variableCount)
     }
-    let trace = try harness.measure("\(rowName) · trace + compile") {
+    let traceFresh = try PageFaults.freshBytesPerCall {
       blackHole(try BlogChain.traced(steps: k).variableCount)
     }
-    let tracedEvaluate = try harness.measure("\(rowName) · evaluate (traced)") {
-      blackHole(try traced.evaluate(at: point))
-    }
-    let buildRatio = (build.median + compile.median) / evaluate.median
-    let traceRatio = trace.median / tracedEvaluate.median
+    row["build_fresh_mb"] = .number(buildFresh / 1e6)
+    row["trace_fresh_mb"] = .number(traceFresh / 1e6)
+    let buildRatio = medianRoundRatio([build, compile], over: buildEvaluate)
+    let traceRatio = medianRoundRatio([trace], over: tracedEvaluate)
     row["build_ms"] = .number(build.milliseconds)
     row["compile_ms"] = .number(compile.milliseconds)
     row["build_over_evaluate"] = .number(buildRatio)
@@ -417,9 +439,12 @@ func runCheapGradient(stepCounts: [Int], fitTop: Int = 3, harness: Harness) thro
     "peak MB = the process's VmHWM at the end of that call (program and everything else included).",
     "build = ConstraintGraph.define without names (array form), compile = graph.compile; "
       + "trace + compile = one Program.trace call (ordinary Swift on Traced values, compile "
-      + "included); their ratios are to one evaluate of the program each built. "
+      + "included); their ratios are to one evaluate of the program each built, timed in "
+      + "alternation with the building (one sample of each per round): the median over the "
+      + "rounds of each round's ratio. "
       + "B/variable = peak resident bytes while building and compiling above the resident bytes "
-      + "before, per variable (the program returned included).",
+      + "before, per variable (the program returned included); fresh MB = pages faulted in "
+      + "per build (define + compile) or per trace, three calls in a row (as fresh MB/call).",
     "hand-written = forward and reverse pass in plain Swift with a 24-byte tape per step "
       + "(the baseline of the design's ‘within 1.6× of a hand-written adjoint’).",
     "ws = the same call with a Program.Workspace reused across calls; fresh MB/call = minor page "

@@ -91,6 +91,16 @@ final class HarnessTests: XCTestCase {
     XCTAssertEqual(timing.maximum, 5)
   }
 
+  func testRoundRatioIsTheMedianOfEachRoundsRatio() {
+    // Rounds: (3 + 1) / 2 = 2, (1 + 1) / 1 = 2, (2 + 1) / 3 = 1; the ratio of the
+    // medians would be (2 + 1) / 2 = 1.5.
+    let build = Timing(samples: [3, 1, 2], callsPerSample: 1)
+    let compile = Timing(samples: [1, 1, 1], callsPerSample: 1)
+    let evaluate = Timing(samples: [2, 1, 3], callsPerSample: 1)
+    XCTAssertEqual(medianRoundRatio([build, compile], over: evaluate), 2)
+    XCTAssertEqual(medianRoundRatio([evaluate], over: evaluate), 1)
+  }
+
   func testRelativeDifferenceIsNormwiseAndRejectsNaNAndLengthMismatch() {
     XCTAssertEqual(relativeDifference([1, 2, 4.5], [1, 2, 4]), 0.125)
     XCTAssertEqual(relativeDifference([0, 0], [0, 0]), 0)

@@ -83,6 +83,9 @@ struct Timing: Sendable, Equatable {
   /// Calls per sample: calls faster than the minimum sample time are repeated
   /// inside one sample and the sample divided by the count.
   var callsPerSample: Int
+  /// The per-call seconds of each sample, in the order taken (for contenders
+  /// timed in alternation, sample `r` is round `r`).
+  var sampleSeconds: [Double]
 
   /// Statistics of per-call times (seconds), one per sample.
   init(samples values: [Double], callsPerSample: Int) {
@@ -92,8 +95,26 @@ struct Timing: Sendable, Equatable {
     maximum = values.max()!
     samples = values.count
     self.callsPerSample = callsPerSample
+    sampleSeconds = values
   }
 
   /// The median in milliseconds.
   var milliseconds: Double { median * 1e3 }
+}
+
+/// The median over rounds of `numerator(round) / denominator(round)`, for
+/// timings taken in alternation (`Harness.measureInterleaved`): each ratio
+/// compares samples taken moments apart, so a slow phase of the machine that
+/// lasts less than half the rounds does not move it, where it would move a
+/// ratio of two medians if it slowed one path more than the other.
+///
+/// - Precondition: every timing has the same number of samples, at least one.
+func medianRoundRatio(_ numerator: [Timing], over denominator: Timing) -> Double {
+  let rounds = denominator.sampleSeconds.count
+  precondition(rounds > 0, "a ratio needs at least one round")
+  precondition(numerator.allSatisfy { $0.sampleSeconds.count == rounds }, "rounds differ")
+  return medianOf(
+    (0..<rounds).map { r in
+      numerator.reduce(0) { $0 + $1.sampleSeconds[r] } / denominator.sampleSeconds[r]
+    })
 }
