@@ -21,7 +21,7 @@ public func sqrt(_ x: Traced) -> Traced { x.tracer.elementary(.sqrt, x) }
 /// `x²` (`.square`; the scalar of `c·z` is kept pending as `c²`).
 public func square(_ x: Traced) -> Traced {
   let t = x.tracer
-  guard t.accept(x) else { return Traced(poisonedBy: t) }
+  guard t.accept(x) else { return t.refusal(x) }
   return t.multiply(x.id, x.id)
 }
 
@@ -29,7 +29,7 @@ public func square(_ x: Traced) -> Traced {
 /// `p` is a recorded misuse (`.nonFiniteConstant`).
 public func pow(_ x: Traced, _ p: Double) -> Traced {
   let t = x.tracer
-  guard t.accept(x) else { return Traced(poisonedBy: t) }
+  guard t.accept(x) else { return t.refusal(x) }
   guard p.isFinite else {
     t.record(.nonFiniteConstant(variable: t.describe(x), operation: "pow", value: p))
     return Traced(poisonedBy: t)
@@ -47,8 +47,8 @@ public func pow(_ x: Traced, _ p: Double) -> Traced {
 ///
 /// - Complexity: O(total terms).
 public func sum(_ xs: [Traced]) -> Traced {
-  guard let first = xs.first else { return Tracer.emptyReduction("sum") }
-  return first.tracer.combination(xs, weights: nil, operation: "sum")
+  guard !xs.isEmpty else { return Tracer.emptyReduction("sum") }
+  return Tracer.operating(on: xs).combination(xs, weights: nil, operation: "sum")
 }
 
 /// `Σ_k w[k]·xs[k]`, as `sum`; `w` and `xs` must have the same length (else
@@ -56,12 +56,11 @@ public func sum(_ xs: [Traced]) -> Traced {
 ///
 /// - Complexity: O(total terms).
 public func dot(_ w: [Double], _ xs: [Traced]) -> Traced {
-  guard let first = xs.first else { return Tracer.emptyReduction("dot") }
-  let t = first.tracer
+  guard !xs.isEmpty else { return Tracer.emptyReduction("dot") }
+  let t = Tracer.operating(on: xs)
   guard w.count == xs.count else {
-    if t.accept(first) {
-      t.record(.wrongLength(argument: "dot weights", expected: xs.count, actual: w.count))
-    }
+    for x in xs { guard t.accept(x) else { return t.refusal(x) } }
+    t.record(.wrongLength(argument: "dot weights", expected: xs.count, actual: w.count))
     return Traced(poisonedBy: t)
   }
   return t.combination(xs, weights: w, operation: "dot")
@@ -71,15 +70,15 @@ public func dot(_ w: [Double], _ xs: [Traced]) -> Traced {
 ///
 /// - Complexity: O(xs.count).
 public func product(_ xs: [Traced]) -> Traced {
-  guard let first = xs.first else { return Tracer.emptyReduction("product") }
-  return first.tracer.product(xs)
+  guard !xs.isEmpty else { return Tracer.emptyReduction("product") }
+  return Tracer.operating(on: xs).product(xs)
 }
 
 extension Tracer {
   /// `op(x)` after checking `x`.
   @inline(__always)
   func elementary(_ op: OpCode, _ x: Traced) -> Traced {
-    guard accept(x) else { return Traced(poisonedBy: self) }
+    guard accept(x) else { return refusal(x) }
     return unary(op, x)
   }
 
@@ -88,7 +87,7 @@ extension Tracer {
   func combination(_ xs: [Traced], weights: [Double]?, operation: String) -> Traced {
     var total = 0
     for (k, x) in xs.enumerated() {
-      guard accept(x) else { return Traced(poisonedBy: self) }
+      guard accept(x) else { return refusal(x) }
       if let w = weights?[k], !w.isFinite {
         record(.nonFiniteConstant(variable: describe(x), operation: operation, value: w))
         return Traced(poisonedBy: self)
@@ -105,7 +104,7 @@ extension Tracer {
 
   /// `Π_k xs[k]`.
   func product(_ xs: [Traced]) -> Traced {
-    for x in xs { guard accept(x) else { return Traced(poisonedBy: self) } }
+    for x in xs { guard accept(x) else { return refusal(x) } }
     if xs.count == 1 { return xs[0] }
     if xs.count == 2 { return multiply(xs[0].id, xs[1].id) }
     var c = 1.0

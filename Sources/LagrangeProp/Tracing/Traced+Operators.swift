@@ -36,14 +36,14 @@ extension Traced {
   /// `−x` (pending affine).
   /// - Complexity: O(terms of the operands).
   public static prefix func - (x: Traced) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     return x.tracer.affine(x, times: -1, plus: 0, operation: "-", given: -1)
   }
 
   /// `x + c` (pending affine). A non-finite `c` is a recorded misuse.
   /// - Complexity: O(terms of the operands).
   public static func + (x: Traced, c: Double) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     return x.tracer.affine(x, times: 1, plus: c, operation: "+", given: c)
   }
 
@@ -54,21 +54,21 @@ extension Traced {
   /// `x − c` (pending affine).
   /// - Complexity: O(terms of the operands).
   public static func - (x: Traced, c: Double) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     return x.tracer.affine(x, times: 1, plus: -c, operation: "-", given: c)
   }
 
   /// `c − x` (pending affine).
   /// - Complexity: O(terms of the operands).
   public static func - (c: Double, x: Traced) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     return x.tracer.affine(x, times: -1, plus: c, operation: "-", given: c)
   }
 
   /// `x · c` (pending affine).
   /// - Complexity: O(terms of the operands).
   public static func * (x: Traced, c: Double) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     return x.tracer.affine(x, times: c, plus: 0, operation: "*", given: c)
   }
 
@@ -76,18 +76,21 @@ extension Traced {
   /// - Complexity: O(terms of the operands).
   public static func * (c: Double, x: Traced) -> Traced { x * c }
 
-  /// `x / c = x · (1/c)` (pending affine). `c = 0` is a recorded misuse
-  /// (`.nonFiniteConstant` with the constant `1/c`).
+  /// `x / c = x · (1/c)` (pending affine). A non-finite `c` is a recorded misuse
+  /// (`.nonFiniteConstant` with `c`), and so is `c = 0` (with the constant `1/c`).
   /// - Complexity: O(terms of the operands).
   public static func / (x: Traced, c: Double) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
-    return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: 1 / c)
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
+    let given = c.isFinite ? 1 / c : c
+    return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: given)
   }
 
-  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint.
+  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint. A non-finite `c` is a recorded
+  /// misuse (`.nonFiniteConstant` naming `x`).
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func / (c: Double, x: Traced) -> Traced {
-    guard x.tracer.accept(x) else { return Traced(poisonedBy: x.tracer) }
+    guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
+    guard c.isFinite else { return x.tracer.affine(x, times: c, plus: 0, operation: "/", given: c) }
     return c * x.tracer.reciprocal(x.id)
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the tracer checks operands, records misuse and stores values in its graph
 /// (pending affine values: `Tracer+PendingValues.swift`).
 extension Tracer {
@@ -45,6 +47,41 @@ extension Tracer {
     }
   }
 
+  /// The result of an operation that refused `value`: a poisoned value of this
+  /// tracer — or, when this tracer has returned and `value` is one of its own,
+  /// `value` itself, so that a value computed from a stale one stays stale and
+  /// keeps the name it had in its trace (`exp(stale) * y` names the variable of
+  /// `stale`, not an invalid value).
+  @inline(never)
+  func refusal(_ value: Traced) -> Traced {
+    isOpen || value.tracer !== self ? Traced(poisonedBy: self) : value
+  }
+
+  /// The tracer a reduction over `values` records in: the latest open tracer among
+  /// theirs (the one whose body is running), else the first value's.
+  ///
+  /// - Precondition: `values` is not empty.
+  /// - Complexity: O(values.count).
+  static func operating(on values: [Traced]) -> Tracer {
+    var chosen = values[0].tracer
+    for value in values.dropFirst() where value.tracer !== chosen {
+      let t = value.tracer
+      if t.isOpen && (!chosen.isOpen || t.serial > chosen.serial) { chosen = t }
+    }
+    return chosen
+  }
+
+  /// A fresh `serial`.
+  static func nextSerial() -> UInt64 {
+    serialLock.lock()
+    defer { serialLock.unlock() }
+    serialCounter &+= 1
+    return serialCounter
+  }
+
+  private static let serialLock = NSLock()
+  nonisolated(unsafe) private static var serialCounter: UInt64 = 0
+
   /// Whether two operands belong to one open tracer and neither is poisoned (the
   /// fast path of every binary operator: no reference is copied).
   @inline(__always)
@@ -56,11 +93,16 @@ extension Tracer {
   /// after recording the misuse (out of line).
   @inline(never)
   static func refused(_ a: Traced, _ b: Traced) -> Traced {
-    Traced(poisonedBy: common(a, b).tracer)
+    let t = common(a, b).tracer
+    if t.isOpen { return Traced(poisonedBy: t) }
+    // Both stale: the result stays stale, under the name of a valid operand.
+    return a.isPoisoned ? b : a
   }
 
-  /// The common tracer of two operands and whether both may be used; with values
-  /// of two traces, each open tracer records the other's value.
+  /// The common tracer of two operands and whether both may be used. With values
+  /// of two traces, the operation belongs to the open one — of two open ones, the
+  /// later, whose body is running (a trace inside another's body) — which records
+  /// the other's value; the outer trace is not blamed for its inner trace's misuse.
   @inline(__always)
   static func common(_ a: Traced, _ b: Traced) -> (tracer: Tracer, valid: Bool) {
     if a.tracer === b.tracer {
@@ -68,9 +110,13 @@ extension Tracer {
       return (t, t.isOpen && !a.isPoisoned && !b.isPoisoned)
     }
     let aOpen = a.tracer.isOpen
-    if aOpen { _ = a.tracer.accept(b) }
-    if b.tracer.isOpen { _ = b.tracer.accept(a) }
-    return (aOpen ? a.tracer : b.tracer, false)
+    let bOpen = b.tracer.isOpen
+    if aOpen && (!bOpen || a.tracer.serial > b.tracer.serial) {
+      _ = a.tracer.accept(b)
+      return (a.tracer, false)
+    }
+    if bOpen { _ = b.tracer.accept(a) }
+    return (bOpen ? b.tracer : a.tracer, false)
   }
 
   /// A name for `value` in messages: the variable's name, or the variables of a

@@ -28,6 +28,9 @@ public final class Tracer {
   @exclusivity(unchecked) var graph = ConstraintGraph()
   /// Whether the trace body is still running.
   @exclusivity(unchecked) var isOpen = true
+  /// The order in which tracers were made: of two traces running at once, the
+  /// later one is the inner one, whose body is running (see `Tracer.common`).
+  let serial = Tracer.nextSerial()
   /// The first misuse recorded.
   @exclusivity(unchecked) var firstError: LagrangePropError?
   /// The declaration indices of the variables made by `unknown`.
@@ -155,7 +158,7 @@ public final class Tracer {
   /// - Complexity: O(1) (plus storing a pending value).
   @discardableResult
   public func name(_ value: Traced, _ name: String) -> Traced {
-    guard accept(value) else { return Traced(poisonedBy: self) }
+    guard accept(value) else { return refusal(value) }
     let i = store(value)
     graph.setName(name, ofIndex: Int(i))
     return Traced(variable: i, tracer: self)

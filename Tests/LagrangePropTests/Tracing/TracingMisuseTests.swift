@@ -49,15 +49,61 @@ final class TracingMisuseTests: XCTestCase {
     }
   }
 
-  /// Values of two traces running at once (a trace inside another's body): each
-  /// trace records the other's value.
-  func testValueOfAnotherTrace() {
-    assertLagrangePropError(.foreignTraced(variable: "inner"), mentioning: ["'inner'"]) {
-      _ = try Program.trace(inputs: ["outer"]) { outer in
-        assertLagrangePropError(.foreignTraced(variable: "outer"), mentioning: ["'outer'"]) {
-          _ = try Program.trace(inputs: ["inner"]) { t in t.inputs[0] * outer.inputs[0] }
+  /// Values of two traces running at once (a trace inside another's body): the
+  /// operation belongs to the inner trace, whose body runs it; it records the outer
+  /// value, and the outer trace is not blamed (it throws the inner error only if
+  /// its body lets it through), whichever side of the operation each value is on.
+  func testValueOfAnotherTrace() throws {
+    let operations: [(String, (Traced, Traced) -> Traced)] = [
+      ("inner * outer", { $0 * $1 }), ("outer * inner", { $1 * $0 }),
+      ("inner + outer", { $0 + $1 }), ("outer / inner", { $1 / $0 }),
+      ("exp(inner) * outer", { exp($0) * $1 }), ("sum([outer, inner])", { sum([$1, $0]) }),
+      ("dot([1, 2], [outer, inner])", { dot([1, 2], [$1, $0]) }),
+      ("product([outer, inner])", { product([$1, $0]) }),
+    ]
+    for (label, operation) in operations {
+      let outerProgram = try Program.trace(inputs: ["outer"]) { outer in
+        assertLagrangePropError(
+          .foreignTraced(variable: "outer"), mentioning: ["'outer'"], label
+        ) {
+          _ = try Program.trace(inputs: ["inner"]) { t in operation(t.inputs[0], outer.inputs[0]) }
         }
-        return outer.inputs[0]
+        return exp(outer.inputs[0])
+      }
+      XCTAssertEqual(try outerProgram.evaluate(at: [0]), 1, label)
+      assertLagrangePropError(.foreignTraced(variable: "outer"), mentioning: ["'outer'"], label) {
+        _ = try Program.trace(inputs: ["outer"]) { outer in
+          _ = try Program.trace(inputs: ["inner"]) { t in operation(t.inputs[0], outer.inputs[0]) }
+          return outer.inputs[0]
+        }
+      }
+    }
+  }
+
+  /// A value computed from a stale one outside any trace stays stale under the
+  /// stale value's name, whatever the operation and wherever it sits among the
+  /// operands (it used to be reported as an invalid value).
+  func testValueComputedFromAStaleOneKeepsItsName() throws {
+    var leaked: Traced?
+    _ = try Program.trace(inputs: ["x"]) { t in
+      leaked = t.inputs[0]
+      return exp(t.inputs[0])
+    }
+    let stale = try XCTUnwrap(leaked)
+    let uses: [(String, (Traced) -> Traced)] = [
+      ("sum([stale, y])", { sum([stale, $0]) }), ("sum([y, stale])", { sum([$0, stale]) }),
+      ("dot([1, 2], [stale, y])", { dot([1, 2], [stale, $0]) }),
+      ("dot([1], [stale, y])", { dot([1], [stale, $0]) }),
+      ("product([stale, y])", { product([stale, $0]) }),
+      ("sum([stale]) + y", { sum([stale]) + $0 }), ("exp(stale) * y", { exp(stale) * $0 }),
+      ("(stale + 1) * y", { (stale + 1) * $0 }),
+      ("square(stale / 2) - y", { square(stale / 2) - $0 }),
+      ("pow(1 / stale, 3) * y", { pow(1 / stale, 3) * $0 }),
+      ("(stale * stale) + y", { (stale * stale) + $0 }),
+    ]
+    for (label, use) in uses {
+      assertLagrangePropError(.foreignTraced(variable: "x"), mentioning: ["'x'"], label) {
+        _ = try Program.trace(inputs: ["y"]) { t in use(t.inputs[0]) }
       }
     }
   }
@@ -125,6 +171,22 @@ final class TracingMisuseTests: XCTestCase {
       .nonFiniteConstant(variable: "x", operation: "/", value: .infinity), mentioning: ["'x'"]
     ) {
       _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] / 0 }
+    }
+    // A non-finite divisor or dividend is named as such, with the operand.
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "x", operation: "/", value: .infinity), mentioning: ["'x'"]
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in t.inputs[0] / .infinity }
+    }
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "x", operation: "/", value: -.infinity), mentioning: ["'x'"]
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in -Double.infinity / t.inputs[0] }
+    }
+    assertLagrangePropError(
+      .nonFiniteConstant(variable: "e", operation: "/", value: .infinity), mentioning: ["'e'"]
+    ) {
+      _ = try Program.trace(inputs: ["x"]) { t in .infinity / t.name(exp(t.inputs[0]), "e") }
     }
     assertLagrangePropError(
       .nonFiniteConstant(variable: "x", operation: "+", value: -.infinity), mentioning: ["'x'"]
