@@ -111,10 +111,11 @@ extension Tracer {
     var arguments: [Int32] = []
     arguments.reserveCapacity(xs.count)
     for x in xs {
-      if let (i, ci) = scaledVariable(x) {
+      if let (i, ci) = scaledVariable(x), Tracer.isRepresentableScalar(c * ci, of: c, ci) {
         c *= ci
         arguments.append(i)
       } else {
+        // Not foldable, or its scalar would overflow or underflow the product's.
         arguments.append(store(x))
       }
     }

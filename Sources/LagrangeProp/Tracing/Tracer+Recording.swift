@@ -284,20 +284,27 @@ extension Tracer {
   /// `a·b`: one `.product` (or `.square`) constraint on the variables, scalar
   /// factors of `c·z` operands kept pending.
   func multiply(_ a: Int32, _ b: Int32) -> Traced {
-    var c = 1.0
-    let u: Int32
+    var u: Int32
+    var ca = 1.0
     if let (i, ci) = scaledVariable(id: a) {
-      c *= ci
+      ca = ci
       u = i
     } else {
       u = store(id: a)
     }
-    let w: Int32
+    var w: Int32
+    var cb = 1.0
     if let (i, ci) = scaledVariable(id: b) {
-      c *= ci
+      cb = ci
       w = i
     } else {
       w = store(id: b)
+    }
+    var c = ca * cb
+    if !Tracer.isRepresentableScalar(c, of: ca, cb) {
+      // The scalars' product overflows or underflows where the operands do not
+      // (`(x·1e200)·(y·1e200)` at x = y = 1e-200): multiply the operands as stored.
+      (u, w, c) = (store(id: a), store(id: b), 1)
     }
     let node =
       u == w
@@ -306,14 +313,22 @@ extension Tracer {
     return scaled(node, by: c, operation: "*", operand: a)
   }
 
+  /// Whether `c = a·b`, of finite `a` and `b`, keeps their scale: neither infinite
+  /// nor flushed to zero or a subnormal (unless a factor is zero).
+  @inline(__always)
+  static func isRepresentableScalar(_ c: Double, of a: Double, _ b: Double) -> Bool {
+    c.isNormal || (c == 0 && (a == 0 || b == 0))
+  }
+
   /// `1/a`: one `.power(-1)` constraint (the scalar of a `c·z` operand kept pending).
   func reciprocal(_ a: Int32) -> Traced {
     var c = 1.0
     let u: Int32
-    if let (i, ci) = scaledVariable(id: a) {
+    if let (i, ci) = scaledVariable(id: a), (1 / ci).isNormal {
       c = 1 / ci
       u = i
     } else {
+      // A subnormal scalar's reciprocal overflows: take that of the stored value.
       u = store(id: a)
     }
     let exponent = stageConstant(-1)

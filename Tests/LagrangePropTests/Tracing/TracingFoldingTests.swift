@@ -109,4 +109,60 @@ final class TracingFoldingTests: XCTestCase {
     kept = nil
     XCTAssertNil(weakTracer, "the tracer leaked")
   }
+
+  /// Scalars folded out of a product are multiplied together only while their
+  /// product keeps their scale; where it would overflow or underflow (but the
+  /// program, evaluated as written, does not), the operands are stored and
+  /// multiplied as they are (a trace error, or a zero scalar, before).
+  func testProductsWhoseFoldedScalarsWouldOverflowOrUnderflow() throws {
+    let (big, small) = (1e200, 1e-200)
+    // (name, program, point, value, gradient), each by hand from the plain formula.
+    let cases: [(String, (Tracer) -> Traced, [Double], Double, [Double])] = [
+      (
+        "(x·1e200)·(y·1e200)", { t in (t.inputs[0] * big) * (t.inputs[1] * big) },
+        [small, small], 1, [big, big]
+      ),
+      (
+        "product([x·1e200, y·1e200])", { t in product([t.inputs[0] * big, t.inputs[1] * big]) },
+        [small, small], 1, [big, big]
+      ),
+      (
+        "product of three",
+        { t in product([t.inputs[0] * big, t.inputs[1] * big, t.inputs[0] * big]) },
+        [small, small], 1, [2 * big, big]
+      ),
+      (
+        "square(x·1e200)", { t in square(t.inputs[0] * big) + 0 * t.inputs[1] },
+        [small, 1], 1, [2 * big, 0]
+      ),
+      (
+        "(x·1e-200)·(y·1e-200)", { t in (t.inputs[0] * small) * (t.inputs[1] * small) },
+        [big, big], 1, [small, small]
+      ),
+    ]
+    for (label, body, point, value, gradient) in cases {
+      let program = try Program.trace(inputs: ["x", "y"], body)
+      let result = try program.gradient(at: point)
+      assertClose(result.value, value, relative: 1e-14, label)
+      for (k, expected) in gradient.enumerated() where expected != 0 {
+        assertClose(result.gradient[k], expected, relative: 1e-14, "\(label) ∂/∂x\(k)")
+      }
+    }
+    // A quotient: its value and ∂/∂x. (Its ∂/∂y, −1e-200, comes out 0: the scalar
+    // folded out of the reciprocal leaves y⁻¹'s partial, −y⁻² = −1e-400, to underflow.)
+    let quotient = try Program.trace(inputs: ["x", "y"]) { t in
+      (t.inputs[0] * big) / (t.inputs[1] * small)
+    }
+    let folded = try quotient.gradient(at: [small, big])
+    assertClose(folded.value, 1, relative: 1e-14)
+    assertClose(folded.gradient[0], big, relative: 1e-14)
+    // The reciprocal of a subnormal scalar (2⁻¹⁰⁶³) overflows: 1/(tiny·y) is taken
+    // of the stored value, 2⁻⁶³ at y = 2¹⁰⁰⁰.
+    let tiny = 0x1p-1000 * 0x1p-63
+    let program = try Program.trace(inputs: ["x", "y"]) { t in t.inputs[0] / (tiny * t.inputs[1]) }
+    let result = try program.gradient(at: [1, 0x1p1000])
+    XCTAssertEqual(result.value, 0x1p63)
+    XCTAssertEqual(result.gradient[0], 0x1p63)
+    assertClose(result.gradient[1], -0x1p-937, relative: 1e-14)
+  }
 }
