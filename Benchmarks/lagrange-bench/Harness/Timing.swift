@@ -78,14 +78,14 @@ struct Timing: Sendable, Equatable {
   var minimum: Double
   /// The slowest sample.
   var maximum: Double
-  /// The number of timed samples (`--repeats`).
-  var samples: Int
   /// Calls per sample: calls faster than the minimum sample time are repeated
   /// inside one sample and the sample divided by the count.
   var callsPerSample: Int
   /// The per-call seconds of each sample, in the order taken (for contenders
   /// timed in alternation, sample `r` is round `r`).
   var sampleSeconds: [Double]
+  /// The number of timed samples (`--repeats`).
+  var samples: Int { sampleSeconds.count }
 
   /// Statistics of per-call times (seconds), one per sample.
   init(samples values: [Double], callsPerSample: Int) {
@@ -93,7 +93,6 @@ struct Timing: Sendable, Equatable {
     median = medianOf(values)
     minimum = values.min()!
     maximum = values.max()!
-    samples = values.count
     self.callsPerSample = callsPerSample
     sampleSeconds = values
   }
