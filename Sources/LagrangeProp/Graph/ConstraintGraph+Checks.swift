@@ -71,38 +71,62 @@ extension ConstraintGraph {
   }
 
   /// The op code and payload of `function` for variable `i` (named `name` if it is
-  /// not declared yet), appending its constants to the table.
+  /// not declared yet), storing its constants in the table (`constantBlock`).
   mutating func encode(_ function: LocalFunction, variable i: Int, name: String?)
     throws(LagrangePropError) -> (OpCode, Int32)
   {
     func allFinite(_ values: [Double], _ extra: Double = 0) -> Bool {
       extra.isFinite && !values.contains(where: { !$0.isFinite })
     }
-    let start = Int32(truncatingIfNeeded: constants.count)
     switch function.kind {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product:
       return (function.kind.opCode, 0)
     case .power(let p):
       guard p.isFinite else { throw nonFiniteConstantError(function, variable: i, name: name) }
-      reserveAhead(&constants)
-      constants.append(p)
-      return (.power, start)
+      return (.power, constantBlock(head: p, []))
     case .linear(let c):
       guard allFinite(c) else { throw nonFiniteConstantError(function, variable: i, name: name) }
-      reserveAhead(&constants, adding: c.count)
-      c.withUnsafeBufferPointer { appendReserved(&constants, $0) }
-      return (.linear, start)
+      return (.linear, constantBlock(head: nil, c))
     case .affine(let c0, let c):
       guard allFinite(c, c0) else {
         throw nonFiniteConstantError(function, variable: i, name: name)
       }
-      reserveAhead(&constants, adding: c.count + 1)
-      constants.append(c0)
-      c.withUnsafeBufferPointer { appendReserved(&constants, $0) }
-      return (.affine, start)
+      return (.affine, constantBlock(head: c0, c))
     case .custom(let f):
       customs.append(f)
       return (.custom, Int32(truncatingIfNeeded: customs.count - 1))
     }
+  }
+
+  /// The offset in `constants` of a block holding `head` (if any) and then `tail`:
+  /// the last block appended when it holds the same bits (so a loop defining with
+  /// one `LocalFunction`, or with equal literals, stores its constants once), else a
+  /// block appended now. Sharing is safe: `constants` only grows.
+  ///
+  /// - Complexity: amortised O(`tail.count`).
+  mutating func constantBlock(head: Double?, _ tail: [Double]) -> Int32 {
+    let count = tail.count + (head == nil ? 0 : 1)
+    let last = lastConstantBlock
+    if last.count == count && last.start + count <= constants.count {
+      let same = constants.withUnsafeBufferPointer { stored in
+        var k = last.start
+        if let head {
+          guard stored[k].bitPattern == head.bitPattern else { return false }
+          k += 1
+        }
+        for c in tail {
+          guard stored[k].bitPattern == c.bitPattern else { return false }
+          k += 1
+        }
+        return true
+      }
+      if same { return Int32(truncatingIfNeeded: last.start) }
+    }
+    let start = constants.count
+    reserveAhead(&constants, adding: count)
+    if let head { constants.append(head) }
+    tail.withUnsafeBufferPointer { appendReserved(&constants, $0) }
+    lastConstantBlock = (start, count)
+    return Int32(truncatingIfNeeded: start)
   }
 }

@@ -43,6 +43,10 @@ public struct ConstraintGraph: Sendable {
   var argumentStart: [Int32] = [0]
   var argumentPool: [Int32] = []
   var constants: [Double] = []
+  /// Where the last block of constants that `define` appended starts, and its
+  /// length: the next constraint with the same constants shares it
+  /// (`constantBlock(head:_:)`).
+  var lastConstantBlock: (start: Int, count: Int) = (0, 0)
   var customs: [CustomFunction] = []
   /// The inputs in declaration order.
   var inputIndices: [Int32] = []

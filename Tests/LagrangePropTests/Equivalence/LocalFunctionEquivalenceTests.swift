@@ -116,6 +116,55 @@ final class LocalFunctionEquivalenceTests: XCTestCase {
     }
   }
 
+  /// Constraints in a row whose constants are equal (one `LocalFunction` value
+  /// reused, equal literals), equal as numbers but of another kind (`.affine(2, [3])`
+  /// after `.linear([2, 3])`), a prefix of the previous ones, or equal but for a
+  /// sign of zero: each reads its own constants (`define` shares a block with the
+  /// previous constraint only when every bit matches). Values and the partials of
+  /// `D` against closed forms, exactly (each is one product and sum at most).
+  func testConstraintsInARowWithEqualOrNeighbouringConstants() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let y = graph.input("y")
+    struct Row {
+      let function: LocalFunction
+      let arguments: [Variable]
+      let value: Double
+      let partials: (x: Double, y: Double)
+    }
+    // At x = 0.5, y = −1.25.
+    let reused = LocalFunction.linear([2, 3])
+    let rows = [
+      Row(function: reused, arguments: [x, y], value: -2.75, partials: (2, 3)),
+      Row(function: reused, arguments: [x, y], value: -2.75, partials: (2, 3)),
+      Row(function: .linear([2, 3]), arguments: [x, y], value: -2.75, partials: (2, 3)),
+      Row(
+        function: .affine(constant: 2, coefficients: [3]), arguments: [y], value: -1.75,
+        partials: (0, 3)),
+      Row(function: .linear([2]), arguments: [x], value: 1, partials: (2, 0)),
+      Row(function: .power(2), arguments: [x], value: 0.25, partials: (1, 0)),
+      Row(function: .linear([2]), arguments: [y], value: -2.5, partials: (0, 2)),
+      Row(
+        function: .affine(constant: 0, coefficients: [3]), arguments: [y], value: -3.75,
+        partials: (0, 3)),
+      Row(
+        function: .affine(constant: -0.0, coefficients: [3]), arguments: [y], value: -3.75,
+        partials: (0, 3)),
+      Row(function: .linear([-2, 3]), arguments: [x, y], value: -4.75, partials: (-2, 3)),
+      Row(function: .linear([2, 3]), arguments: [x, y], value: -2.75, partials: (2, 3)),
+    ]
+    let variables = try rows.map { row in try graph.define(row.function, row.arguments) }
+    let program = try graph.compile(objective: .linear(variables, weights: rows.map { _ in 1 }))
+    let point = [0.5, -1.25]
+    let values = try program.solveConstraints(at: point)
+    let d = try program.linearize(at: point, solver: .sweep).jacobian()
+    for (k, (row, v)) in zip(rows, variables).enumerated() {
+      XCTAssertEqual(values[v.index], row.value, "row \(k): value")
+      XCTAssertEqual(d[x.index, v.index], row.partials.x, "row \(k): ∂/∂x")
+      XCTAssertEqual(d[y.index, v.index], row.partials.y, "row \(k): ∂/∂y")
+    }
+  }
+
   /// `.custom(name:value:)` takes central differences with step `∛ε·max(1, |x_k|)`:
   /// about `1e-10` relative for a smooth function.
   func testFiniteDifferenceCustomPartials() throws {
