@@ -18,7 +18,7 @@ public func sigmoid(_ x: Traced) -> Traced { x.tracer.elementary(.sigmoid, x) }
 /// `√x` (`.sqrt`).
 public func sqrt(_ x: Traced) -> Traced { x.tracer.elementary(.sqrt, x) }
 
-/// `x²` (`.square`; the scalar of `c·z` is kept pending as `c²`).
+/// `x²` (`.square`; the scalar of `c·z` is kept pending as `c²` for `|c²|` in `[2⁻⁸, 2⁸]`).
 public func square(_ x: Traced) -> Traced {
   let t = x.tracer
   guard t.accept(x) else { return t.refusal(x) }
@@ -66,7 +66,8 @@ public func dot(_ w: [Double], _ xs: [Traced]) -> Traced {
   return t.combination(xs, weights: w, operation: "dot")
 }
 
-/// `Π_k xs[k]`: one `.product` constraint (scalars of `c·z` elements kept pending).
+/// `Π_k xs[k]`: one `.product` constraint (scalars of `c·z` elements kept pending
+/// while their product stays within `[2⁻⁸, 2⁸]` in magnitude).
 ///
 /// - Complexity: O(xs.count).
 public func product(_ xs: [Traced]) -> Traced {
@@ -111,11 +112,11 @@ extension Tracer {
     var arguments: [Int32] = []
     arguments.reserveCapacity(xs.count)
     for x in xs {
-      if let (i, ci) = scaledVariable(x), Tracer.isRepresentableScalar(c * ci, of: c, ci) {
+      if let (i, ci) = scaledVariable(x), Tracer.isFoldableScalar(c * ci) {
         c *= ci
         arguments.append(i)
       } else {
-        // Not foldable, or its scalar would overflow or underflow the product's.
+        // Not a scaled variable, or its scalar would take the product's too far from 1.
         arguments.append(store(x))
       }
     }

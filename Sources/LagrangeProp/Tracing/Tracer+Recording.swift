@@ -282,53 +282,43 @@ extension Tracer {
   }
 
   /// `a·b`: one `.product` (or `.square`) constraint on the variables, scalar
-  /// factors of `c·z` operands kept pending.
+  /// factors of `c·z` operands kept pending while their product is a foldable
+  /// scalar (`isFoldableScalar`).
   func multiply(_ a: Int32, _ b: Int32) -> Traced {
-    var u: Int32
-    var ca = 1.0
-    if let (i, ci) = scaledVariable(id: a) {
-      ca = ci
-      u = i
-    } else {
-      u = store(id: a)
+    var (u, ca) = scaledVariable(id: a) ?? (store(id: a), 1)
+    var (w, cb) = scaledVariable(id: b) ?? (store(id: b), 1)
+    if !Tracer.isFoldableScalar(ca * cb) {
+      // A scalar this far from 1 would move the product's value and partials that
+      // far from those of the program as written: multiply the operands stored.
+      (u, ca, w, cb) = (store(id: a), 1, store(id: b), 1)
     }
-    var w: Int32
-    var cb = 1.0
-    if let (i, ci) = scaledVariable(id: b) {
-      cb = ci
-      w = i
-    } else {
-      w = store(id: b)
-    }
-    var c = ca * cb
-    if !Tracer.isRepresentableScalar(c, of: ca, cb) {
-      // The scalars' product overflows or underflows where the operands do not
-      // (`(x·1e200)·(y·1e200)` at x = y = 1e-200): multiply the operands as stored.
-      (u, w, c) = (store(id: a), store(id: b), 1)
-    }
-    let node =
-      u == w
-      ? stage(.square, u)
-      : stage(.product, u, w)
-    return scaled(node, by: c, operation: "*", operand: a)
+    let node = u == w ? stage(.square, u) : stage(.product, u, w)
+    return scaled(node, by: ca * cb, operation: "*", operand: a)
   }
 
-  /// Whether `c = a·b`, of finite `a` and `b`, keeps their scale: neither infinite
-  /// nor flushed to zero or a subnormal (unless a factor is zero).
+  /// Whether a scalar may be kept pending outside a product or a reciprocal: its
+  /// magnitude within `[2⁻⁸, 2⁸]`. Folding `c` out moves the stored variable (and
+  /// its partials) by the factor `c` from the program as written — `(c·x)·y`
+  /// stores `x·y`, `1/(c·y)` stores `1/y` with the partial `−1/y²` — so that a
+  /// far scalar could make an intermediate overflow, or underflow to a silent
+  /// zero, where the written program does not (`(x·1e200)/(y·1e-200)` at
+  /// `x = 1e-100, y = 1e200` had `∂/∂y = 0`, not `−1e-100`). Within `2^±8` that can happen
+  /// only within `2⁸` of the range's ends, where the written program is as close.
   @inline(__always)
-  static func isRepresentableScalar(_ c: Double, of a: Double, _ b: Double) -> Bool {
-    c.isNormal || (c == 0 && (a == 0 || b == 0))
+  static func isFoldableScalar(_ c: Double) -> Bool {
+    let m = c.magnitude
+    return m >= 0x1p-8 && m <= 0x1p8
   }
 
-  /// `1/a`: one `.power(-1)` constraint (the scalar of a `c·z` operand kept pending).
+  /// `1/a`: one `.power(-1)` constraint (the scalar of a `c·z` operand kept
+  /// pending when its reciprocal is foldable, `isFoldableScalar`).
   func reciprocal(_ a: Int32) -> Traced {
     var c = 1.0
     let u: Int32
-    if let (i, ci) = scaledVariable(id: a), (1 / ci).isNormal {
+    if let (i, ci) = scaledVariable(id: a), Tracer.isFoldableScalar(1 / ci) {
       c = 1 / ci
       u = i
     } else {
-      // A subnormal scalar's reciprocal overflows: take that of the stored value.
       u = store(id: a)
     }
     let exponent = stageConstant(-1)
