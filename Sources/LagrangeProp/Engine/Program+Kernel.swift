@@ -148,6 +148,16 @@ struct Kernel {
         for k in s..<e { total *= values[Int(arguments[k])] }
         value = total
       }
+    case .quotient:
+      let x = values[Int(arguments[s])]
+      let y = values[Int(arguments[s &+ 1])]
+      value = x / y
+      if writingPartials {
+        // −(x/y)/y rather than −x/y²: y² may leave the range where the quotient does not.
+        partials[s &- base] = 1 / y
+        partials[s &+ 1 &- base] = -value / y
+        partialsAreFinite = partials[s &+ 1 &- base].isFinite
+      }
     case .power:
       let exponent = constants[Int(payloads[p])]
       let x = values[Int(arguments[s])]

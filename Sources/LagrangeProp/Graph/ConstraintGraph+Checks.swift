@@ -79,7 +79,7 @@ extension ConstraintGraph {
       extra.isFinite && !values.contains(where: { !$0.isFinite })
     }
     switch function.kind {
-    case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product:
+    case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .sum, .product, .quotient:
       return (function.kind.opCode, 0)
     case .power(let p):
       guard p.isFinite else { throw nonFiniteConstantError(function, variable: i, name: name) }

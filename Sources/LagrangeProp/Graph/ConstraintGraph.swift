@@ -247,10 +247,12 @@ public struct ConstraintGraph: Sendable {
     case .sqrt: op = .sqrt
     case .sum: op = .sum
     case .product: op = .product
+    case .quotient: op = .quotient
     default:
       return try defineEncoding(name: name, function, arguments: arguments)
     }
-    let arityHolds = op == .sum || op == .product ? count >= 1 : count == 1
+    let arityHolds =
+      op == .sum || op == .product ? count >= 1 : count == (op == .quotient ? 2 : 1)
     guard arityHolds else { throw arityError(function, count: count, variable: i, name: name) }
     try checkEdgeRoom(count)
     appendArguments(arguments)

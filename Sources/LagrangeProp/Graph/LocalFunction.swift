@@ -4,8 +4,8 @@ import Foundation
 /// arguments with exact partial derivatives.
 ///
 /// Built-ins (`exp`, `log`, `sin`, `cos`, `tanh`, `sigmoid`, `square`, `sqrt`,
-/// `power(p)` take one argument; `sum` and `product` any number ≥ 1;
-/// `linear(c)` and `affine(constant:coefficients:)` exactly `c.count`) are
+/// `power(p)` take one argument; `quotient` two; `sum` and `product` any number
+/// ≥ 1; `linear(c)` and `affine(constant:coefficients:)` exactly `c.count`) are
 /// compiled to op codes and dispatched by `switch`. `custom` functions call
 /// the user's closures; without a gradient closure their partials come from
 /// central finite differences with step `∛ε · max(1, |x_k|)` (accuracy about
@@ -13,7 +13,7 @@ import Foundation
 public struct LocalFunction: Sendable, CustomStringConvertible {
   @usableFromInline
   enum Kind: Sendable {
-    case exp, log, sin, cos, tanh, sigmoid, square, sqrt, sum, product
+    case exp, log, sin, cos, tanh, sigmoid, square, sqrt, sum, product, quotient
     case power(Double)
     case linear([Double])
     case affine(Double, [Double])
@@ -32,6 +32,7 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
       case .sqrt: .sqrt
       case .sum: .sum
       case .product: .product
+      case .quotient: .quotient
       case .power: .power
       case .linear: .linear
       case .affine: .affine
@@ -65,6 +66,12 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
   @inlinable public static var sum: LocalFunction { LocalFunction(kind: .sum) }
   /// `Π_k x_k` over any number (≥ 1) of arguments.
   @inlinable public static var product: LocalFunction { LocalFunction(kind: .product) }
+  /// `x / y`, of two arguments, with the partials `1/y` and `−(x/y)/y`: unlike
+  /// `product` of `x` and `power(-1)` of `y`, whose partial in `y` is `x·(−1/y²)`,
+  /// no intermediate `1/y²` can underflow (at `y = 1e200`) or overflow where the
+  /// quotient and its partials do not. `y = 0` makes the value non-finite (the
+  /// forward solve throws naming the variable).
+  @inlinable public static var quotient: LocalFunction { LocalFunction(kind: .quotient) }
 
   /// `xᵖ` (for non-integer `p`, defined for `x > 0`; `p` must be finite).
   public static func power(_ p: Double) -> LocalFunction { LocalFunction(kind: .power(p)) }
@@ -123,6 +130,7 @@ public struct LocalFunction: Sendable, CustomStringConvertible {
   public var arity: Int? {
     switch kind {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid, .square, .sqrt, .power: 1
+    case .quotient: 2
     case .sum, .product: nil
     case .linear(let c): c.count
     case .affine(_, let c): c.count

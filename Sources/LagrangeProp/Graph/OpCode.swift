@@ -2,7 +2,7 @@
 /// compiled program. Parameters live in side tables indexed by a payload.
 enum OpCode: UInt8, Sendable {
   case input
-  case exp, log, sin, cos, tanh, sigmoid, square, sqrt, sum, product
+  case exp, log, sin, cos, tanh, sigmoid, square, sqrt, sum, product, quotient
   /// payload: index of `p` in the constant table.
   case power
   /// payload: index of the first coefficient in the constant table.

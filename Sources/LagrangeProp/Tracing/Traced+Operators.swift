@@ -24,13 +24,12 @@ extension Traced {
     return lhs.tracer.multiply(lhs.id, rhs.id)
   }
 
-  /// `lhs / rhs = lhs · rhs⁻¹`: a `.power(-1)` and a `.product` constraint.
+  /// `lhs / rhs`: one `.quotient` constraint (the scalars of `c·z` operands kept
+  /// pending as their quotient while it is within `2^±8`).
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func / (lhs: Traced, rhs: Traced) -> Traced {
     guard Tracer.bothValid(lhs, rhs) else { return Tracer.refused(lhs, rhs) }
-    let reciprocal = lhs.tracer.reciprocal(rhs.id)
-    guard !reciprocal.isPoisoned else { return reciprocal }
-    return lhs.tracer.multiply(lhs.id, reciprocal.id)
+    return lhs.tracer.divide(lhs.id, rhs.id)
   }
 
   /// `−x` (pending affine).
@@ -85,12 +84,19 @@ extension Traced {
     return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: given)
   }
 
-  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint. A non-finite `c` is a recorded
-  /// misuse (`.nonFiniteConstant` naming `x`).
+  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint — of `x/c` when `|c|` is
+  /// outside `2^±8` and `1/c` is a normal number, so that the partial `−c/x²` is not
+  /// formed as `c·(−1/x²)`. A non-finite `c` is a recorded misuse
+  /// (`.nonFiniteConstant` naming `x`).
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func / (c: Double, x: Traced) -> Traced {
     guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     guard c.isFinite else { return x.tracer.affine(x, times: c, plus: 0, operation: "/", given: c) }
+    if !Tracer.isFoldableScalar(c) && (1 / c).isNormal {
+      // (x/c)⁻¹: c·x⁻¹ would form the partial −c/x² as c·(−1/x²), whose second
+      // factor leaves the range first (at x = 1e200, c = 1e300 it is −1e-400 = 0).
+      return x.tracer.reciprocal((x / c).id)
+    }
     return c * x.tracer.reciprocal(x.id)
   }
 

@@ -296,6 +296,17 @@ extension Tracer {
     return scaled(node, by: ca * cb, operation: "*", operand: a)
   }
 
+  /// `a/b`: one `.quotient` constraint on the variables, the scalars of `c·z`
+  /// operands kept pending as their quotient while that is foldable.
+  func divide(_ a: Int32, _ b: Int32) -> Traced {
+    var (u, ca) = scaledVariable(id: a) ?? (store(id: a), 1)
+    var (w, cb) = scaledVariable(id: b) ?? (store(id: b), 1)
+    if !Tracer.isFoldableScalar(ca / cb) {
+      (u, ca, w, cb) = (store(id: a), 1, store(id: b), 1)
+    }
+    return scaled(stage(.quotient, u, w), by: ca / cb, operation: "/", operand: a)
+  }
+
   /// Whether a scalar may be kept pending outside a product or a reciprocal: its
   /// magnitude within `[2⁻⁸, 2⁸]`. Folding `c` out moves the stored variable (and
   /// its partials) by the factor `c` from the program as written — `(c·x)·y`

@@ -74,6 +74,14 @@ final class LocalFunctionEquivalenceTests: XCTestCase {
       Case(function: .product, arguments: [0], value: 0, partials: [1]),
       Case(
         function: .linear([2, -0.5, 3]), arguments: [1, 4, -1], value: -3, partials: [2, -0.5, 3]),
+      // x / y: ∂/∂x = 1/y, ∂/∂y = −x/y²; at the far end of the range too, where y²
+      // (and 1/y², the partial of power(−1)) is out of range but the quotient is not.
+      Case(function: .quotient, arguments: [3, -4], value: -0.75, partials: [-0.25, -0.1875]),
+      Case(function: .quotient, arguments: [0, 2], value: 0, partials: [0.5, 0]),
+      Case(
+        function: .quotient, arguments: [1e250, 1e200], value: 1e50, partials: [1e-200, -1e-150]),
+      Case(
+        function: .quotient, arguments: [1e-250, 1e-200], value: 1e-50, partials: [1e200, -1e150]),
       Case(
         function: .affine(constant: 0.75, coefficients: [-1, 2]), arguments: [0.25, 1], value: 2.5,
         partials: [-1, 2]),

@@ -250,3 +250,19 @@ final class EvaluationErrorTests: XCTestCase {
     }
   }
 }
+
+extension EvaluationErrorTests {
+  /// A quotient by zero is a non-finite value naming the variable and `quotient`.
+  func testQuotientByZero() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x"), y = graph.input("y")
+    let q = try graph.define("q", .quotient, x, y)
+    let program = try graph.compile(objective: .variable(q))
+    XCTAssertEqual(try program.evaluate(at: [1, 4]), 0.25)
+    let error = caughtLagrangePropError { _ = try program.gradient(at: [1, 0]) }
+    guard case .nonFinite(variable: "q", function: "quotient", detail: _)? = error else {
+      return XCTFail("got \(String(describing: error))")
+    }
+    assertDescription(error, contains: ["'q'", "quotient"])
+  }
+}

@@ -186,6 +186,14 @@ final class GraphValidationErrorTests: XCTestCase {
       .wrongArity(variable: "p", function: "power(2.0)", expected: "1", actual: 0),
       mentioning: ["'p'", "power(2.0)"]
     ) { try graph.define("p", .power(2), []) }
+    assertLagrangePropError(
+      .wrongArity(variable: "q", function: "quotient", expected: "2", actual: 1),
+      mentioning: ["'q'", "quotient", "takes 2", "got 1"]
+    ) { try graph.define("q", .quotient, x) }
+    assertLagrangePropError(
+      .wrongArity(variable: "q3", function: "quotient", expected: "2", actual: 3),
+      mentioning: ["'q3'", "quotient", "got 3"]
+    ) { try graph.define("q3", .quotient, [x, y, w]) }
     let custom = LocalFunction.custom(name: "myFunction", arity: 2) { $0[0] * $0[1] }
     assertLagrangePropError(
       .wrongArity(variable: "m", function: "myFunction", expected: "2", actual: 1),

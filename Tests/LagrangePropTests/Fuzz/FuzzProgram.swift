@@ -243,7 +243,7 @@ struct FuzzPlanner {
   mutating func suffixNode() {
     let a = pick()
     let b = pick()
-    switch Int.random(in: 0..<6, using: &rng) {
+    switch Int.random(in: 0..<7, using: &rng) {
     case 0: add(.assignment(.tanh, [a]))
     case 1: add(.assignment(.sin, [a]))
     case 2: add(.assignment(.sum, [a, b]))
@@ -252,6 +252,12 @@ struct FuzzPlanner {
       let ta = add(.assignment(.tanh, [a]))
       let sb = add(.assignment(.sigmoid, [b]))
       add(.assignment(.product, [ta, sb]))
+    case 5:
+      // tanh(a) / (2 + sin b): a denominator in [1, 3].
+      let ta = add(.assignment(.tanh, [a]))
+      let sb = add(.assignment(.sin, [b]))
+      let denominator = add(.assignment(.affine(constant: 2, coefficients: [1]), [sb]))
+      add(.assignment(.quotient, [ta, denominator]))
     default: add(.assignment(.cos, [a]))
     }
   }

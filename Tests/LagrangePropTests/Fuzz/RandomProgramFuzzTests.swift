@@ -51,7 +51,8 @@ final class RandomProgramFuzzTests: XCTestCase {
     XCTAssertGreaterThan(tally.acyclicPrograms, count / 4)
     XCTAssertGreaterThan(tally.cyclicPrograms, count / 2)
     let expected: Set<String> = [
-      "exp", "log", "sin", "cos", "tanh", "sigmoid", "square", "sqrt", "sum", "product", "power",
+      "exp", "log", "sin", "cos", "tanh", "sigmoid", "square", "sqrt", "sum", "product", "quotient",
+      "power",
       "linear", "affine", "mix", "logSumExp", "damp", "soft",
     ]
     if count >= 1_000 {

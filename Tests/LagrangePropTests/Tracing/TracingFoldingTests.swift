@@ -159,6 +159,22 @@ final class TracingFoldingTests: XCTestCase {
         assertClose(result.gradient[k], expected, relative: 1e-14, "\(label) ∂/∂x\(k)")
       }
     }
+    // Quotients far out: x / y is one `.quotient` (x·y⁻¹ had ∂/∂y = x·(−1/y²) = 0
+    // at y = 1e200), and 1e300 / x is (x/1e300)⁻¹ (1e300·x⁻¹ had 1e300·(−1e-400) = 0).
+    let quotient = try Program.trace(inputs: ["x", "y"]) { t in t.inputs[0] / t.inputs[1] }
+    XCTAssertEqual(quotient.variableCount, 3)
+    let q = try quotient.gradient(at: [1e250, 1e200])
+    assertClose(q.value, 1e50, relative: 1e-14)
+    assertClose(q.gradient, [1e-200, -1e-150], relative: 1e-14)
+    let scaledQuotient = try Program.trace(inputs: ["x", "y"]) { t in
+      (2 * t.inputs[0]) / (t.inputs[1] * 4)
+    }
+    XCTAssertEqual(scaledQuotient.variableCount, 3)  // x, y, x / y; the objective 0.5·(x / y)
+    assertClose(try scaledQuotient.gradient(at: [3, 2]).gradient, [0.25, -0.375], relative: 1e-15)
+    let over = try Program.trace(inputs: ["x"]) { t in 1e300 / t.inputs[0] }
+    let r = try over.gradient(at: [1e200])
+    assertClose(r.value, 1e100, relative: 1e-14)
+    assertClose(r.gradient, [-1e-100], relative: 1e-14)
     // The reciprocal of a subnormal scalar (2⁻¹⁰⁶³) overflows: 1/(tiny·y) is taken
     // of the stored value, 2⁻⁶³ at y = 2¹⁰⁰⁰.
     let tiny = 0x1p-1000 * 0x1p-63
