@@ -278,6 +278,8 @@ extension Program {
     var step = [Double](repeating: 0, count: m)
     var saved = [Double](repeating: 0, count: m)
     var norm: (absolute: Double, relative: Double)
+    // Whether the iteration starts from 1 already (see below): it restarts once.
+    var startsFromOne = false
     do {
       norm = try evaluateBlock(
         b, kernel: kernel, values: values, partials: partials, residual: &residual)
@@ -290,9 +292,100 @@ extension Program {
       for p in feedback { values[p] = 1 }
       norm = try evaluateBlock(
         b, kernel: kernel, values: values, partials: partials, residual: &residual)
+      startsFromOne = true
     }
     var iterations = 0
     var lastFactor: BlockFactorization?
+    /// One Newton step from the block's current values, with its line search.
+    func newtonStep() throws(LagrangePropError) {
+      // A non-affine block's step is not at the solution: GMRES skips its
+      // singularity check there (the linearization at the solution makes it).
+      scratch.inexactNewtonStep = !blockIsAffine[b]
+      defer { scratch.inexactNewtonStep = false }
+      // A singular S at a point that is not a solution: Newton cannot go on from
+      // here (z = z² + 1, which has no real solution, stalls at the minimum of its
+      // residual, where S = 0). The block did not converge; `.singularJacobian` is
+      // kept for a singular Jacobian at a solution (from `linearize`).
+      func stalled() -> LagrangePropError {
+        .notConverged(
+          variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
+      }
+      func factor() throws(LagrangePropError) -> BlockFactorization {
+        do {
+          return try factorReducedJacobian(
+            b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+        } catch {
+          guard case .singularJacobian = error else { throw error }
+          throw stalled()
+        }
+      }
+      // Inexact Newton (GMRES blocks): a step only as accurate as the outer
+      // iteration needs; affine blocks are solved to the Krylov tolerance at once.
+      let forcing =
+        blockIsAffine[b]
+        ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
+      /// Newton's step `S·step = −residual` with `lu`; the solver's error, if any.
+      func solveStep(with lu: BlockFactorization) -> LinearAlgebraError? {
+        for r in 0..<m { step[r] = -residual[r] }
+        do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { return error }
+        return nil
+      }
+      for r in 0..<m { saved[r] = values[block.feedbackStart + r] }
+      var lu = try factor()
+      var stepError = solveStep(with: lu)
+      // `.automatic` gave the block to GMRES, which could not reach its
+      // tolerance (an ill-conditioned block: the residual stalls near ε·κ):
+      // a sparse LU of it instead, when its factors fit the memory limit.
+      if case .krylovNotConverged? = stepError,
+        try fallBackToSparseLU(
+          b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
+      {
+        lu = try factor()
+        stepError = solveStep(with: lu)
+      }
+      lastFactor = lu
+      if let error = stepError {
+        // GMRES that ran out on a singular matrix (an inconsistent system):
+        // its singularity check says why.
+        if case .krylovNotConverged = error {
+          do { try lu.awaitSingularityCheck() } catch .singular { throw stalled() } catch {}
+        }
+        throw singularityError(error, unknownsFrom: block.feedbackStart)
+      }
+      // GMRES's singularity check ran alongside that solve: a singular S at a
+      // point that is not a solution is no convergence, as for a factorization.
+      do { try lu.awaitSingularityCheck() } catch {
+        guard case .singular = error else {
+          throw singularityError(error, unknownsFrom: block.start)
+        }
+        throw stalled()
+      }
+      var alpha = 1.0
+      while true {
+        for r in 0..<m { values[block.feedbackStart + r] = saved[r] + alpha * step[r] }
+        let trial: (absolute: Double, relative: Double)?
+        do {
+          trial = try evaluateBlock(
+            b, kernel: kernel, values: values, partials: partials, residual: &residual,
+            valuesOnly: valuesOnly, reevaluation: true)
+        } catch {
+          guard options.backtracking, case .nonFinite = error else { throw error }
+          trial = nil  // a non-finite trial point: shorten the step
+        }
+        if let trial,
+          !options.backtracking || trial.absolute <= (1 - 1e-4 * alpha) * norm.absolute
+            || trial.relative <= options.tolerance
+        {
+          norm = trial
+          break
+        }
+        alpha /= 2
+        if alpha < 1e-10 {
+          throw .notConverged(
+            variables: blockNames(), iterations: iterations, residual: norm.relative)
+        }
+      }
+    }
     while !(norm.relative <= options.tolerance) {
       guard iterations < options.iterationLimit else {
         throw .notConverged(
@@ -312,92 +405,20 @@ extension Program {
           throw .notConverged(variables: blockNames(), iterations: iterations, residual: .infinity)
         }
       case .newton:
-        // A non-affine block's step is not at the solution: GMRES skips its
-        // singularity check there (the linearization at the solution makes it).
-        scratch.inexactNewtonStep = !blockIsAffine[b]
-        defer { scratch.inexactNewtonStep = false }
-        // A singular S at a point that is not a solution: Newton cannot go on from
-        // here (z = z² + 1, which has no real solution, stalls at the minimum of its
-        // residual, where S = 0). The block did not converge; `.singularJacobian` is
-        // kept for a singular Jacobian at a solution (from `linearize`).
-        func stalled() -> LagrangePropError {
-          .notConverged(
-            variables: blockNames(), iterations: iterations - 1, residual: norm.relative)
-        }
-        func factor() throws(LagrangePropError) -> BlockFactorization {
-          do {
-            return try factorReducedJacobian(
-              b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
-          } catch {
-            guard case .singularJacobian = error else { throw error }
-            throw stalled()
-          }
-        }
-        // Inexact Newton (GMRES blocks): a step only as accurate as the outer
-        // iteration needs; affine blocks are solved to the Krylov tolerance at once.
-        let forcing =
-          blockIsAffine[b]
-          ? nil : max(options.krylovTolerance, min(1e-2, norm.relative.squareRoot()))
-        /// Newton's step `S·step = −residual` with `lu`; the solver's error, if any.
-        func solveStep(with lu: BlockFactorization) -> LinearAlgebraError? {
-          for r in 0..<m { step[r] = -residual[r] }
-          do { try lu.solve(inPlace: &step, tolerance: forcing) } catch { return error }
-          return nil
-        }
-        for r in 0..<m { saved[r] = values[block.feedbackStart + r] }
-        var lu = try factor()
-        var stepError = solveStep(with: lu)
-        // `.automatic` gave the block to GMRES, which could not reach its
-        // tolerance (an ill-conditioned block: the residual stalls near ε·κ):
-        // a sparse LU of it instead, when its factors fit the memory limit.
-        if case .krylovNotConverged? = stepError,
-          try fallBackToSparseLU(
-            b, partials: UnsafeBufferPointer(partials), options: options, scratch: &scratch)
-        {
-          lu = try factor()
-          stepError = solveStep(with: lu)
-        }
-        lastFactor = lu
-        if let error = stepError {
-          // GMRES that ran out on a singular matrix (an inconsistent system):
-          // its singularity check says why.
-          if case .krylovNotConverged = error {
-            do { try lu.awaitSingularityCheck() } catch .singular { throw stalled() } catch {}
-          }
-          throw singularityError(error, unknownsFrom: block.feedbackStart)
-        }
-        // GMRES's singularity check ran alongside that solve: a singular S at a
-        // point that is not a solution is no convergence, as for a factorization.
-        do { try lu.awaitSingularityCheck() } catch {
-          guard case .singular = error else {
-            throw singularityError(error, unknownsFrom: block.start)
-          }
-          throw stalled()
-        }
-        var alpha = 1.0
-        while true {
-          for r in 0..<m { values[block.feedbackStart + r] = saved[r] + alpha * step[r] }
-          let trial: (absolute: Double, relative: Double)?
-          do {
-            trial = try evaluateBlock(
-              b, kernel: kernel, values: values, partials: partials, residual: &residual,
-              valuesOnly: valuesOnly, reevaluation: true)
-          } catch {
-            guard options.backtracking, case .nonFinite = error else { throw error }
-            trial = nil  // a non-finite trial point: shorten the step
-          }
-          if let trial,
-            !options.backtracking || trial.absolute <= (1 - 1e-4 * alpha) * norm.absolute
-              || trial.relative <= options.tolerance
-          {
-            norm = trial
-            break
-          }
-          alpha /= 2
-          if alpha < 1e-10 {
-            throw .notConverged(
-              variables: blockNames(), iterations: iterations, residual: norm.relative)
-          }
+        do {
+          try newtonStep()
+        } catch {
+          // Newton's first step from the default start (every feedback variable 0)
+          // met a singular S or no decrease — `u² = x` has S = 0 at u = 0: start
+          // once more from 1, as for a start outside a local function's domain.
+          guard case .notConverged = error, iterations == 1, options.initialGuess == nil,
+            !startsFromOne
+          else { throw error }
+          startsFromOne = true
+          for p in feedback { values[p] = 1 }
+          norm = try evaluateBlock(
+            b, kernel: kernel, values: values, partials: partials, residual: &residual)
+          iterations = 0
         }
       }
     }

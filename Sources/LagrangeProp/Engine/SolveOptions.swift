@@ -28,8 +28,10 @@ public struct SolveOptions: Sendable {
   /// Backtracking on Newton steps: halve the step until the residual norm decreases (default on).
   public var backtracking: Bool = true
   /// Starting values for cyclic variables, one per variable in declaration order
-  /// (e.g. the `values` of a previous solve: a warm start). `nil` starts from zero
-  /// (and from one if zero lies outside a local function's domain, e.g. `log`).
+  /// (e.g. the `values` of a previous solve: a warm start). `nil` starts from zero,
+  /// and once more from one if zero lies outside a local function's domain (e.g.
+  /// `log`) or Newton's first step from zero fails (a singular Jacobian there, as
+  /// for `u² = x`; the iteration limit then counts from the new start).
   /// Only the blocks' feedback variables are read.
   public var initialGuess: [Double]? = nil
   /// The largest matrix a call may allocate, in bytes (default 2 GiB): `8·m²`

@@ -183,6 +183,32 @@ final class CyclicForwardSolveTests: XCTestCase {
     XCTAssertEqual(residual, .infinity)
   }
 
+  /// `u² = x` written as a residual: `S = 2u` is singular at the default start
+  /// `u = 0`, so Newton starts once more from 1 and finds `u = √x` (the root on
+  /// that side; `.notConverged` after no step, before). A start the user gives is
+  /// kept: from `u = 0` given, `.notConverged`.
+  func testSingularDefaultStartRestartsFromOne() throws {
+    var graph = ConstraintGraph()
+    let x = graph.input("x")
+    let u = graph.unknown("u")
+    let square = try graph.define("u²", .square, u)
+    try graph.constrain(u, residual: .linear([1, -1]), square, x)
+    let program = try graph.compile(objective: .variable(u))
+    for solver in [Solver.lu, .blockTriangular, .sparseLU, .krylov, .automatic] {
+      let g = try program.gradient(at: [4], solver: solver)
+      assertClose(g.value, 2, relative: 1e-12, "\(solver)")
+      assertClose(g.gradient, [0.25], relative: 1e-12, "\(solver)")  // 1/(2√x)
+    }
+    var options = SolveOptions()
+    options.initialGuess = [4, 0, 0]
+    let error = caughtLagrangePropError { _ = try program.gradient(at: [4], options: options) }
+    guard case .notConverged(let variables, let iterations, _)? = error else {
+      return XCTFail("expected .notConverged, got \(String(describing: error))")
+    }
+    XCTAssertEqual(Set(variables), ["u", "u²"])
+    XCTAssertEqual(iterations, 0)
+  }
+
   /// An iteration limit of one on a nonlinear system.
   func testIterationLimitOfOne() throws {
     let (program, _) = try cubicProgram()
