@@ -96,10 +96,14 @@ extension Tracer {
       total &+= termCount(x)
     }
     if xs.count == 1 && weights == nil { return xs[0] }
+    // Elements whose coefficients a weight would take out of range are stored first.
+    let ids = weights.map { w in xs.indices.map { foldable(xs[$0].id, times: w[$0]) } }
     let start = termIndices.count
     reserveTerms(total)
     var constant = 0.0
-    for (k, x) in xs.enumerated() { constant += appendTerms(of: x, times: weights?[k] ?? 1) }
+    for (k, x) in xs.enumerated() {
+      constant += appendTerms(id: ids?[k] ?? x.id, times: weights?[k] ?? 1)
+    }
     return finishComposite(start: start, constant: constant, operation: operation, operand: xs[0])
   }
 

@@ -84,19 +84,16 @@ extension Traced {
     return x.tracer.affine(x, times: 1 / c, plus: 0, operation: "/", given: given)
   }
 
-  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint — of `x/c` when `|c|` is
-  /// outside `2^±8` and `1/c` is a normal number, so that the partial `−c/x²` is not
-  /// formed as `c·(−1/x²)`. A non-finite `c` is a recorded misuse
-  /// (`.nonFiniteConstant` naming `x`).
+  /// `c / x = c · x⁻¹`: one `.power(-1)` constraint, `c` kept pending — or, for
+  /// `|c|` outside `2^±8`, one `.quotient` of a variable holding `c` by `x`, so that
+  /// the partial `−c/x²` is formed as `−(c/x)/x`, not as `c·(−1/x²)` (whose second
+  /// factor can leave the range where the partial does not). A non-finite `c` is a
+  /// recorded misuse (`.nonFiniteConstant` naming `x`).
   /// - Complexity: O(1) amortised (O(terms) to store a pending operand).
   public static func / (c: Double, x: Traced) -> Traced {
     guard x.tracer.accept(x) else { return x.tracer.refusal(x) }
     guard c.isFinite else { return x.tracer.affine(x, times: c, plus: 0, operation: "/", given: c) }
-    if !Tracer.isFoldableScalar(c) && (1 / c).isNormal {
-      // (x/c)⁻¹: c·x⁻¹ would form the partial −c/x² as c·(−1/x²), whose second
-      // factor leaves the range first (at x = 1e200, c = 1e300 it is −1e-400 = 0).
-      return x.tracer.reciprocal((x / c).id)
-    }
+    if c != 0 && !Tracer.isFoldableScalar(c) { return x.tracer.constant(c, over: x.id) }
     return c * x.tracer.reciprocal(x.id)
   }
 

@@ -142,6 +142,25 @@ extension Tracer {
     return Traced(composite: Int32(truncatingIfNeeded: c), tracer: self)
   }
 
+  /// The value numbered `id`, or the variable it is stored in when one of its
+  /// coefficients or its constant times `s` would leave the normal range
+  /// (overflow, or underflow to a subnormal number or zero, of non-zero factors):
+  /// `(x·1e-200)·1e-200` folded to `1e-400·x` = `0·x`; stored, it is computed as
+  /// written. Call before starting the pending value the terms go into.
+  ///
+  /// - Complexity: O(terms of the value).
+  @inline(__always)
+  func foldable(_ id: Int32, times s: Double) -> Int32 {
+    let id = resolved(id)
+    guard id < -1, s != 1, s != -1 else { return id }
+    func keepsScale(_ a: Double) -> Bool { (a * s).isNormal || a == 0 || s == 0 }
+    let c = Int(-id - 2)
+    for k in compositeStart[c]..<compositeStart[c + 1] where !keepsScale(termCoefficients[k]) {
+      return store(id: id)
+    }
+    return keepsScale(compositeConstant[c]) ? id : store(id: id)
+  }
+
   /// `value` itself, or the variable it is stored in when it has more than
   /// `foldLimit` terms.
   @inline(__always)

@@ -274,7 +274,7 @@ extension Tracer {
       return Traced(poisonedBy: self)
     }
     if c == 1 && d == 0 { return a }
-    let a = limited(a.id)
+    let a = foldable(limited(a.id), times: c)
     let start = termIndices.count
     reserveTerms(termCount(id: a))
     let constant = appendTerms(id: a, times: c) + d
@@ -305,6 +305,19 @@ extension Tracer {
       (u, ca, w, cb) = (store(id: a), 1, store(id: b), 1)
     }
     return scaled(stage(.quotient, u, w), by: ca / cb, operation: "/", operand: a)
+  }
+
+  /// `c/a` as one `.quotient` of a variable holding `c` (`.affine(c, [0])` of `a`,
+  /// whose partial 0 carries nothing) by `a`: for a constant far from 1, whose
+  /// product with `a⁻¹`'s partial `−1/a²` could underflow or overflow where the
+  /// quotient's partial `−(c/a)/a` does not (`1e-250 / x` at `x = 1`, `1e300 / x`
+  /// at `x = 1e200`).
+  func constant(_ c: Double, over a: Int32) -> Traced {
+    let u = store(id: a)
+    let holder = stageConstant(c)
+    _ = stageConstant(0)
+    let numerator = stage(.affine, payload: holder, u)
+    return Traced(variable: stage(.quotient, numerator, u), tracer: self)
   }
 
   /// Whether a scalar may be kept pending outside a product or a reciprocal: its

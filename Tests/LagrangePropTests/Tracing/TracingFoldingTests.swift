@@ -184,4 +184,47 @@ final class TracingFoldingTests: XCTestCase {
     XCTAssertEqual(result.gradient[0], 0x1p63)
     assertClose(result.gradient[1], -0x1p-937, relative: 1e-14)
   }
+
+  /// A scalar that would take a coefficient of a pending value out of the normal
+  /// range (overflow, or underflow to a subnormal or 0) is applied to the value
+  /// stored first, as written; and `c / x` with `c` far from 1 is one `.quotient`.
+  /// Each case is representable as written; before, the first three folded to a
+  /// 0 or an overflow (a trace error) and the `c / x` ones gave a 0 partial or
+  /// trapped. References by hand from the plain formulas.
+  func testScalingFarFromOneIsAppliedAsWritten() throws {
+    let cases: [(String, (Tracer) -> Traced, [Double], Double, [Double])] = [
+      (
+        "((x·1e-200)·1e-200)/y", { t in ((t.inputs[0] * 1e-200) * 1e-200) / t.inputs[1] },
+        [1e300, 1e-150], 1e50, [1e-250, -1e200]
+      ),
+      (
+        "((1e200·x)·1e200)·y", { t in ((1e200 * t.inputs[0]) * 1e200) * t.inputs[1] },
+        [1e-300, 1e-300], 1e-200, [1e100, 1e100]
+      ),
+      (
+        "dot([1e-200], [x·1e-200])·y", { t in dot([1e-200], [t.inputs[0] * 1e-200]) * t.inputs[1] },
+        [1e300, 1e200], 1e100, [1e-200, 1e-100]
+      ),
+      (
+        "1e-250 / x + y", { t in 1e-250 / t.inputs[0] + t.inputs[1] },
+        [0.5, 1], 1, [-4e-250, 1]
+      ),
+      (
+        "(1e-250 / x)·y", { t in (1e-250 / t.inputs[0]) * t.inputs[1] },
+        [1e-10, 1e10], 1e-230, [-1e-220, 1e-240]
+      ),
+      (
+        "1e-250 / (x·1e100) + y", { t in 1e-250 / (t.inputs[0] * 1e100) + t.inputs[1] },
+        [1e-100, 0], 1e-250, [-1e-150, 1]
+      ),
+    ]
+    for (label, body, point, value, gradient) in cases {
+      let program = try Program.trace(inputs: ["x", "y"], body)
+      let result = try program.gradient(at: point)
+      assertClose(result.value, value, relative: 1e-14, label)
+      for (k, expected) in gradient.enumerated() {
+        assertClose(result.gradient[k], expected, relative: 1e-14, "\(label) ∂/∂x\(k)")
+      }
+    }
+  }
 }

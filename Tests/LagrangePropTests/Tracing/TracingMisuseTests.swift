@@ -205,12 +205,14 @@ final class TracingMisuseTests: XCTestCase {
     ) {
       _ = try Program.trace(inputs: ["x", "y"]) { t in dot([1, .infinity], t.inputs) }
     }
-    // A coefficient that overflows while folding.
+    // A coefficient that overflows when like terms are merged.
     assertLagrangePropError(
-      .nonFiniteConstant(variable: "affine expression in 'x'", operation: "*", value: .infinity),
+      .nonFiniteConstant(variable: "affine expression in 'x'", operation: "+", value: .infinity),
       mentioning: []
     ) {
-      _ = try Program.trace(inputs: ["x"]) { t in exp((1e200 * t.inputs[0]) * 1e200) }
+      _ = try Program.trace(inputs: ["x"]) { t in
+        exp(1e308 * t.inputs[0] + 1e308 * t.inputs[0])
+      }
     }
   }
 
