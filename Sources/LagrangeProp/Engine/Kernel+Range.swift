@@ -86,8 +86,9 @@ extension Kernel {
         if writingPartials { dp[k] = y }
         k &+= 1
       case .tanh:
-        y = Foundation.tanh(v[Int(arguments[k])])
-        if writingPartials { dp[k] = 1 - y * y }
+        let x = v[Int(arguments[k])]
+        y = Foundation.tanh(x)
+        if writingPartials { dp[k] = tanhDerivative(at: x, tanh: y) }
         k &+= 1
       case .sin:
         let x = v[Int(arguments[k])]
@@ -274,8 +275,8 @@ extension Kernel {
       case .tanh:
         e &-= 1
         if l != 0 {
-          let y = v[p]
-          push((1 - y * y) * l, to: Int(arguments[e]))
+          let a = Int(arguments[e])
+          push(tanhDerivative(at: v[a], tanh: v[p]) * l, to: a)
         }
       case .sin:
         e &-= 1
