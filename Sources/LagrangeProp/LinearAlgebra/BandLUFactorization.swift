@@ -44,6 +44,41 @@ package struct BandLUFactorization: LinearSystemSolver {
           n: n, kl: kl, ku: ku, ab: ab.baseAddress! + kl, ldab: ldab, rows: &rows,
           columns: &columns)
       }
+      // A row spanning more than the exponent range would lose entries to that
+      // scaling (see `Equilibration`): the columns-first order then, if it keeps
+      // them all, else none.
+      func losesBits() -> Bool {
+        matrix.storage.withUnsafeBufferPointer { ab in
+          (0..<n).contains { j in
+            (max(0, j - ku)...min(n - 1, j + kl)).contains { i in
+              !Equilibration.keepsEveryBit(
+                ab[kl + ku + i - j + j * ldab], scaledBy: rows[i] * columns[j])
+            }
+          }
+        }
+      }
+      if losesBits() {
+        matrix.storage.withUnsafeBufferPointer { ab in
+          for j in 0..<n {
+            var largest = 0.0
+            for i in max(0, j - ku)...min(n - 1, j + kl) {
+              largest = max(largest, abs(ab[kl + ku + i - j + j * ldab]))
+            }
+            columns[j] = Equilibration.reciprocalPowerOfTwo(below: largest)
+          }
+          for i in 0..<n {
+            var largest = 0.0
+            for j in max(0, i - kl)...min(n - 1, i + ku) {
+              largest = max(largest, abs(ab[kl + ku + i - j + j * ldab]) * columns[j])
+            }
+            rows[i] = Equilibration.reciprocalPowerOfTwo(below: largest)
+          }
+        }
+        if losesBits() {
+          rows = [Double](repeating: 1, count: n)
+          columns = rows
+        }
+      }
       equilibration = Equilibration(rowScale: rows, columnScale: columns)
       if equilibration.rowScale != nil || equilibration.columnScale != nil {
         matrix.storage.withUnsafeMutableBufferPointer { ab in

@@ -2,8 +2,12 @@
 /// row and column of `A` to a largest entry near one (LAPACK `dgeequb` /
 /// `dgbequb`, as in the expert drivers `dgesvx` / `dgbsvx`).
 ///
-/// Powers of two scale without rounding, so `A_s` holds exactly the same
-/// information as `A`; what changes is what "small" means: `[[−1, 8·10¹⁵], [0, −1]]`
+/// Powers of two scale without rounding while the entries stay normal numbers, so
+/// `A_s` holds exactly the same information as `A` — unless a row or column spans
+/// more than the exponent range: `[−1e300, 1e-200, −1]` scaled to a largest entry
+/// near one flushes `1e-200` to zero. The factorizations check that
+/// (`losesBits`) and factor `A` unscaled then. What scaling changes is what
+/// "small" means: `[[−1, 8·10¹⁵], [0, −1]]`
 /// is perfectly conditioned once equilibrated, while `I − βP` with `β → 1` stays
 /// nearly singular. One order of the two scalings undoes only one kind of
 /// scaling of `A`: rows first (`dgeequb`) undo a scaled row but not always a
@@ -190,5 +194,48 @@ extension Equilibration {
     for i in 0..<n where r[i] / r2[i] != alpha { return false }
     for j in 0..<n where c2[j] / c[j] != alpha { return false }
     return true
+  }
+}
+
+extension Equilibration {
+  /// Whether `x · s` keeps every bit of the entry `x`: a normal entry stays
+  /// normal (not flushed to a subnormal number or zero, not overflowed), a
+  /// subnormal one is not scaled down.
+  @inline(__always)
+  static func keepsEveryBit(_ x: Double, scaledBy s: Double) -> Bool {
+    let y = x * s
+    return x.isNormal ? y.isNormal : abs(y) >= abs(x)
+  }
+
+  /// Whether `R·A·C` would lose bits of an entry of the dense column-major `n × n`
+  /// matrix `A` (`keepsEveryBit`).
+  ///
+  /// - Complexity: O(n²), none for the identity.
+  func losesBits(columnMajor a: UnsafeBufferPointer<Double>, order n: Int) -> Bool {
+    guard rowScale != nil || columnScale != nil else { return false }
+    let rows = rowScale ?? [Double](repeating: 1, count: n)
+    let columns = columnScale ?? [Double](repeating: 1, count: n)
+    for j in 0..<n {
+      let c = columns[j]
+      for i in 0..<n where !Self.keepsEveryBit(a[i + j * n], scaledBy: rows[i] * c) {
+        return true
+      }
+    }
+    return false
+  }
+
+  /// Whether `R·A·C` would lose bits of an entry of the sparse `matrix`.
+  ///
+  /// - Complexity: O(order + nonzeros), none for the identity.
+  func losesBits(_ matrix: SparseMatrix) -> Bool {
+    guard rowScale != nil || columnScale != nil else { return false }
+    for j in 0..<matrix.order {
+      let c = columnScale?[j] ?? 1
+      for k in matrix.columnStart[j]..<matrix.columnStart[j + 1] {
+        let s = (rowScale?[matrix.rowIndices[k]] ?? 1) * c
+        if !Self.keepsEveryBit(matrix.values[k], scaledBy: s) { return true }
+      }
+    }
+    return false
   }
 }

@@ -76,6 +76,20 @@ package struct LUFactorization: LinearSystemSolver {
       try LAPACK.dgeequb(n: n, a: a.baseAddress!, lda: n, rows: &rows, columns: &columns)
     }
     let rowsFirst = Equilibration(rowScale: rows, columnScale: columns)
+    // A row spanning more than the exponent range would lose entries to that
+    // scaling: the columns-first order then, if it keeps them all, else none.
+    if matrix.elements.withUnsafeBufferPointer({ rowsFirst.losesBits(columnMajor: $0, order: n) }) {
+      let columnsFirst = matrix.elements.withUnsafeBufferPointer {
+        Equilibration.columnsFirst(columnMajor: $0, order: n, undoing: .identity)
+      }
+      let keeps = !matrix.elements.withUnsafeBufferPointer {
+        columnsFirst.losesBits(columnMajor: $0, order: n)
+      }
+      let scaling = keeps ? columnsFirst : .identity
+      let (scaledNorm, _) = Self.scale(&matrix, by: scaling, oneNorm: norm)
+      self = try Self.factored(matrix, scaling: scaling, scaledNorm: scaledNorm)
+      return
+    }
     let (scaledNorm, negligibleEntries) = Self.scale(&matrix, by: rowsFirst, oneNorm: norm)
     // Scaling rows first does not undo a scaled column (a constraint multiplied
     // by 10¹⁶ is a column of the Jacobian): the rows its large entries meet are
@@ -98,7 +112,11 @@ package struct LUFactorization: LinearSystemSolver {
     let columnsFirst = kept.elements.withUnsafeBufferPointer {
       Equilibration.columnsFirst(columnMajor: $0, order: n, undoing: rowsFirst)
     }
-    guard !columnsFirst.isEquivalent(to: rowsFirst, order: n) else {
+    guard !columnsFirst.isEquivalent(to: rowsFirst, order: n),
+      !kept.elements.withUnsafeBufferPointer({
+        columnsFirst.relative(to: rowsFirst, order: n).losesBits(columnMajor: $0, order: n)
+      })
+    else {
       self = try first.get()
       return
     }

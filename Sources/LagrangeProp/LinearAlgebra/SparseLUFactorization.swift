@@ -155,7 +155,13 @@ package struct SparseLUFactorization: LinearSystemSolver {
     // Rows first (as `dgeequb`); when that leaves the matrix looking nearly
     // singular and the columns-first order scales it otherwise (a constraint
     // multiplied by 10¹⁶ is a column), the better of the two (see `LUFactorization`).
-    let rowsFirst = Equilibration.powerOfTwo(matrix)
+    // A row spanning more than the exponent range would lose entries to that
+    // scaling: the columns-first order then, if it keeps them all, else none.
+    var rowsFirst = Equilibration.powerOfTwo(matrix)
+    if rowsFirst.losesBits(matrix) {
+      let columnsFirst = Equilibration.powerOfTwo(matrix, columnsFirst: true)
+      rowsFirst = columnsFirst.losesBits(matrix) ? .identity : columnsFirst
+    }
     var chosen = try Attempt(matrix, scaling: rowsFirst, analysis: analysis, symbolic: symbolic)
     var estimate: Double?
     // The other order is tried when rows first left entries below 2⁻²⁰ (the sign
@@ -163,7 +169,8 @@ package struct SparseLUFactorization: LinearSystemSolver {
     // Hager–Higham estimate: the pivot ratio can be optimistic by orders of magnitude.
     if chosen.negligibleEntries > 0 {
       let columnsFirst = Equilibration.powerOfTwo(matrix, columnsFirst: true)
-      if !columnsFirst.isEquivalent(to: rowsFirst, order: order) {
+      if !columnsFirst.isEquivalent(to: rowsFirst, order: order) && !columnsFirst.losesBits(matrix)
+      {
         let first = chosen.isSingular ? 0 : chosen.reciprocalCondition(control: analysis.control)
         estimate = first
         if first < LUFactorization.retryBelowReciprocalCondition {
