@@ -6,7 +6,7 @@
 /// `A_s` holds exactly the same information as `A` — unless a row or column spans
 /// more than the exponent range: `[−1e300, 1e-200, −1]` scaled to a largest entry
 /// near one flushes `1e-200` to zero. The factorizations check that
-/// (`losesBits`) and factor `A` unscaled then. What scaling changes is what
+/// (`keepsEveryBit`) and take the columns-first order then, or none. What scaling changes is what
 /// "small" means: `[[−1, 8·10¹⁵], [0, −1]]`
 /// is perfectly conditioned once equilibrated, while `I − βP` with `β → 1` stays
 /// nearly singular. One order of the two scalings undoes only one kind of
@@ -205,23 +205,6 @@ extension Equilibration {
   static func keepsEveryBit(_ x: Double, scaledBy s: Double) -> Bool {
     let y = x * s
     return x.isNormal ? y.isNormal : abs(y) >= abs(x)
-  }
-
-  /// Whether `R·A·C` would lose bits of an entry of the dense column-major `n × n`
-  /// matrix `A` (`keepsEveryBit`).
-  ///
-  /// - Complexity: O(n²), none for the identity.
-  func losesBits(columnMajor a: UnsafeBufferPointer<Double>, order n: Int) -> Bool {
-    guard rowScale != nil || columnScale != nil else { return false }
-    let rows = rowScale ?? [Double](repeating: 1, count: n)
-    let columns = columnScale ?? [Double](repeating: 1, count: n)
-    for j in 0..<n {
-      let c = columns[j]
-      for i in 0..<n where !Self.keepsEveryBit(a[i + j * n], scaledBy: rows[i] * c) {
-        return true
-      }
-    }
-    return false
   }
 
   /// Whether `R·A·C` would lose bits of an entry of the sparse `matrix`.

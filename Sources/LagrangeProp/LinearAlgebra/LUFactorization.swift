@@ -77,20 +77,20 @@ package struct LUFactorization: LinearSystemSolver {
     }
     let rowsFirst = Equilibration(rowScale: rows, columnScale: columns)
     // A row spanning more than the exponent range would lose entries to that
-    // scaling: the columns-first order then, if it keeps them all, else none.
-    if matrix.elements.withUnsafeBufferPointer({ rowsFirst.losesBits(columnMajor: $0, order: n) }) {
+    // scaling (`scale` leaves the matrix as it was): the columns-first order
+    // then, if it keeps them all, else none.
+    guard let (scaledNorm, negligibleEntries) = Self.scale(&matrix, by: rowsFirst, oneNorm: norm)
+    else {
       let columnsFirst = matrix.elements.withUnsafeBufferPointer {
         Equilibration.columnsFirst(columnMajor: $0, order: n, undoing: .identity)
       }
-      let keeps = !matrix.elements.withUnsafeBufferPointer {
-        columnsFirst.losesBits(columnMajor: $0, order: n)
+      if let (scaledNorm, _) = Self.scale(&matrix, by: columnsFirst, oneNorm: norm) {
+        self = try Self.factored(matrix, scaling: columnsFirst, scaledNorm: scaledNorm)
+      } else {
+        self = try Self.factored(matrix, scaling: .identity, scaledNorm: norm)
       }
-      let scaling = keeps ? columnsFirst : .identity
-      let (scaledNorm, _) = Self.scale(&matrix, by: scaling, oneNorm: norm)
-      self = try Self.factored(matrix, scaling: scaling, scaledNorm: scaledNorm)
       return
     }
-    let (scaledNorm, negligibleEntries) = Self.scale(&matrix, by: rowsFirst, oneNorm: norm)
     // Scaling rows first does not undo a scaled column (a constraint multiplied
     // by 10¹⁶ is a column of the Jacobian): the rows its large entries meet are
     // scaled down until their other entries are negligible. When the scaling left
@@ -113,15 +113,12 @@ package struct LUFactorization: LinearSystemSolver {
       Equilibration.columnsFirst(columnMajor: $0, order: n, undoing: rowsFirst)
     }
     guard !columnsFirst.isEquivalent(to: rowsFirst, order: n),
-      !kept.elements.withUnsafeBufferPointer({
-        columnsFirst.relative(to: rowsFirst, order: n).losesBits(columnMajor: $0, order: n)
-      })
+      let (otherNorm, _) = Self.scale(
+        &kept, by: columnsFirst.relative(to: rowsFirst, order: n), oneNorm: scaledNorm)
     else {
       self = try first.get()
       return
     }
-    let (otherNorm, _) = Self.scale(
-      &kept, by: columnsFirst.relative(to: rowsFirst, order: n), oneNorm: scaledNorm)
     let second: LUFactorization
     do {
       second = try Self.factored(kept, scaling: columnsFirst, scaledNorm: otherNorm)
@@ -180,11 +177,13 @@ package struct LUFactorization: LinearSystemSolver {
 
   /// Scales `matrix` in place by `scaling` and returns its new one-norm (the
   /// given `oneNorm` when `scaling` is the identity) and the number of its
-  /// non-zero entries below `negligibleScaledEntry` after scaling.
+  /// non-zero entries below `negligibleScaledEntry` after scaling — or `nil`, the
+  /// matrix left as it was, if the scaling would lose bits of an entry
+  /// (`Equilibration.keepsEveryBit`: checked in the same pass).
   ///
   /// - Complexity: O(n²), none for the identity.
   private static func scale(_ matrix: inout Matrix, by scaling: Equilibration, oneNorm: Double)
-    -> (oneNorm: Double, negligibleEntries: Int)
+    -> (oneNorm: Double, negligibleEntries: Int)?
   {
     guard scaling.rowScale != nil || scaling.columnScale != nil else { return (oneNorm, 0) }
     let n = matrix.rows
@@ -192,20 +191,27 @@ package struct LUFactorization: LinearSystemSolver {
     let columns = scaling.columnScale ?? [Double](repeating: 1, count: n)
     var scaledNorm = 0.0
     var negligible = 0
-    matrix.elements.withUnsafeMutableBufferPointer { a in
+    let kept = matrix.elements.withUnsafeMutableBufferPointer { a in
       for j in 0..<n {
         var sum = 0.0
         let cj = columns[j]
         for i in 0..<n {
-          let x = a[i + j * n] * (rows[i] * cj)
+          let s = rows[i] * cj
+          let x = a[i + j * n] * s
+          guard Equilibration.keepsEveryBit(a[i + j * n], scaledBy: s) else {
+            // Undo what was scaled (exactly: powers of two, every bit kept).
+            for k in 0..<(i + j * n) { a[k] /= rows[k % n] * columns[k / n] }
+            return false
+          }
           a[i + j * n] = x
           sum += abs(x)
           negligible &+= x != 0 && abs(x) < negligibleScaledEntry ? 1 : 0
         }
         scaledNorm = max(scaledNorm, sum)
       }
+      return true
     }
-    return (scaledNorm, negligible)
+    return kept ? (scaledNorm, negligible) : nil
   }
 
   /// The already scaled `matrix` factored by `dgetrf`.
