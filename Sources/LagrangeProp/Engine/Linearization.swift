@@ -240,6 +240,14 @@ public struct Linearization: Sendable {
   func adjointsInProgramOrder(_ w: consuming [Double], measuringResidual: Bool)
     throws(LagrangePropError) -> (lambda: [Double], residual: Double?)
   {
+    // A seed spanning more than 2^400 is solved band by band (each scaled on its own).
+    if let (large, small) = PowerOfTwoScaling.bands(of: w) {
+      let a = try adjointsInProgramOrder(large, measuringResidual: measuringResidual)
+      let b = try adjointsInProgramOrder(small, measuringResidual: measuringResidual)
+      let sum = zip(a.lambda, b.lambda).map { $0 + $1 }
+      let residual = a.residual.map { max($0, b.residual ?? 0) }
+      return (sum, residual)
+    }
     var lambda = w
     // A seed beyond 2^±400 (a huge or subnormal objective weight) is solved
     // scaled by a power of two, exactly, on every path alike: no square of it
@@ -270,6 +278,12 @@ public struct Linearization: Sendable {
 
   /// `τ` for `v` in program order; `v` is consumed (its buffer becomes `τ`, no copy).
   func tangentsInProgramOrder(_ v: consuming [Double]) throws(LagrangePropError) -> [Double] {
+    // A seed spanning more than 2^400 is solved band by band (each scaled on its own).
+    if let (large, small) = PowerOfTwoScaling.bands(of: v) {
+      let a = try tangentsInProgramOrder(large)
+      let b = try tangentsInProgramOrder(small)
+      return zip(a, b).map { $0 + $1 }
+    }
     var tau = v
     let e = tau.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
     tau.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }

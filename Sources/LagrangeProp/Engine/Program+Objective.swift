@@ -96,11 +96,16 @@ extension Program {
     }
   }
 
-  /// `∇f(z)` in program order, written over `g` (resized to `n` when needed): the
-  /// buffer-reusing form of `objectiveGradient(_:)`.
-  ///
-  /// - Complexity: O(n) (a zero fill and the non-zeros).
-  /// - Throws: as `objectiveGradient(_:)`.
+  /// Whether the objective's gradient `g` spans more than `2^400`
+  /// (`PowerOfTwoScaling.spansBands`; O(1) for a linear objective).
+  func objectiveSeedSpansBands(_ g: [Double]) -> Bool {
+    switch objective {
+    case .variable: false
+    case .linear(_, let sparse): sparse.seedSpansBands
+    case .custom: g.withUnsafeBufferPointer { PowerOfTwoScaling.spansBands($0) }
+    }
+  }
+
   /// `PowerOfTwoScaling.exponent` of the objective's gradient `g` (written by
   /// `writeObjectiveGradient`): from the compiled weights in O(1) for a linear
   /// objective, 0 for a variable, a pass over `g` for a custom objective.
@@ -112,6 +117,11 @@ extension Program {
     }
   }
 
+  /// `∇f(z)` in program order, written over `g` (resized to `n` when needed): the
+  /// buffer-reusing form of `objectiveGradient(_:)`.
+  ///
+  /// - Complexity: O(n) (a zero fill and the non-zeros).
+  /// - Throws: as `objectiveGradient(_:)`.
   func writeObjectiveGradient(_ values: [Double], into g: inout [Double])
     throws(LagrangePropError)
   {

@@ -38,6 +38,11 @@ extension Program {
         }
       }
       if !seeded { try writeObjectiveGradient(values, into: &lambda) }
+      if objectiveSeedSpansBands(lambda) {
+        // Solved band by band on the linearized path (`Linearization.adjointsInProgramOrder`).
+        return try linearize(at: inputs, solver: .sweep, options: options, workspace: Workspace())
+          .gradient()
+      }
       // A seed beyond 2^±400 is swept scaled by a power of two, as on every path
       // (`Linearization.adjointsInProgramOrder`).
       let e = objectiveSeedExponent(lambda)

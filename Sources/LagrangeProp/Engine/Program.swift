@@ -179,6 +179,9 @@ struct SparseWeights: Sendable {
   /// `PowerOfTwoScaling.exponent` of the weights: non-zero when a gradient's
   /// seed (the weights themselves) must be scaled to be solved exactly.
   let seedExponent: Int
+  /// Whether the weights span more than `2^400` (`PowerOfTwoScaling.spansBands`):
+  /// the adjoints are then solved band by band.
+  let seedSpansBands: Bool
 
   /// The non-zeros of `w`.
   init(_ w: [Double]) {
@@ -190,6 +193,7 @@ struct SparseWeights: Sendable {
     self.positions = positions
     self.weights = weights
     seedExponent = weights.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
+    seedSpansBands = weights.withUnsafeBufferPointer { PowerOfTwoScaling.spansBands($0) }
   }
 
   /// The dense weight vector of `count` entries.
@@ -217,5 +221,6 @@ struct SparseWeights: Sendable {
     }
     self.weights = weights
     seedExponent = weights.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
+    seedSpansBands = weights.withUnsafeBufferPointer { PowerOfTwoScaling.spansBands($0) }
   }
 }

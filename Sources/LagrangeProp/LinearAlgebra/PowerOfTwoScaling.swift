@@ -38,4 +38,41 @@ enum PowerOfTwoScaling {
     guard e != 0 else { return }
     for i in v.indices { v[i] = scaled(v[i], by: e) }
   }
+
+  /// Whether the non-zero entries of `b` span more than `2^limit` (from the
+  /// smallest magnitude to the largest): one scaling cannot serve them all — the
+  /// small ones, scaled with the large, go subnormal or to zero in the solve
+  /// (objective weights 1e300 and 1: the second one's contributions vanish).
+  ///
+  /// - Complexity: O(count).
+  static func spansBands(_ b: UnsafeBufferPointer<Double>) -> Bool {
+    var largest = 0.0
+    var smallest = Double.infinity
+    for value in b where value != 0 && value.isFinite {
+      largest = max(largest, abs(value))
+      smallest = min(smallest, abs(value))
+    }
+    guard largest > 0 else { return false }
+    return Int(largest.exponent) - Int(smallest.exponent) > limit
+  }
+
+  /// `b` as `large + small` when it `spansBands`: `large` keeps the entries within
+  /// `2^limit` of the largest, `small` the others (each zero elsewhere), so that a
+  /// linear solve of each, scaled on its own, and the sum of the solutions give
+  /// the solve of `b` with every contribution kept; `nil` otherwise.
+  ///
+  /// - Complexity: O(count).
+  static func bands(of b: [Double]) -> (large: [Double], small: [Double])? {
+    guard b.withUnsafeBufferPointer({ spansBands($0) }) else { return nil }
+    var largest = 0.0
+    for value in b where value.isFinite { largest = max(largest, abs(value)) }
+    let cut = Int(largest.exponent) - limit
+    var large = b
+    var small = [Double](repeating: 0, count: b.count)
+    for i in b.indices where b[i] != 0 && b[i].isFinite && Int(b[i].exponent) < cut {
+      small[i] = b[i]
+      large[i] = 0
+    }
+    return (large, small)
+  }
 }

@@ -100,4 +100,30 @@ final class ExtremeSeedTests: XCTestCase {
       }
     }
   }
+
+  /// Objective weights (and tangent seeds) spanning more than 2⁴⁰⁰ are solved band
+  /// by band: one scaling to the largest made the small weight's contributions
+  /// underflow (found by an outside probe: `1e300·x₀ + x₁³` at `x₁ = 1e-100` had
+  /// `∂/∂x₁ = 0` for 3e-200 on every solver, `dot([1e300, 1e-150], x)` had 0 for
+  /// 1e-150, `[1e170, 1.2345678901234e-150]` lost 4 digits).
+  func testWeightsSpanningMoreThanOneScaling() throws {
+    let cube = try Program.trace(inputs: ["x0", "x1"]) { t in
+      1e300 * t.inputs[0] + t.inputs[1] * t.inputs[1] * t.inputs[1]
+    }
+    let weights = try Program.trace(inputs: ["x0", "x1"]) { t in
+      dot([1e170, 1.2345678901234e-150], t.inputs)
+    }
+    for solver in [Solver.sweep, .triangular] + Self.solvers {
+      let g = try cube.gradient(at: [2, 1e-100], solver: solver)
+      assertClose(g.gradient[0], 1e300, relative: 1e-15, "\(solver)")
+      assertClose(g.gradient[1], 3e-200, relative: 1e-14, "\(solver)")
+      let w = try weights.gradient(at: [2.5, 2], solver: solver)
+      assertClose(w.gradient[1], 1.2345678901234e-150, relative: 1e-15, "\(solver)")
+    }
+    // Tangents: seed (1e300, 1) on (x0, x1); τ of x1³ is 3x1²·1 = 3e-200.
+    let lin = try cube.linearize(at: [2, 1e-100])
+    let tau = try lin.tangents(
+      seed: [1e300, 1] + [Double](repeating: 0, count: cube.variableCount - 2))
+    assertClose(tau[cube.variableCount - 1], 3e-200, relative: 1e-14)
+  }
 }
