@@ -240,19 +240,20 @@ public struct Linearization: Sendable {
   func adjointsInProgramOrder(_ w: consuming [Double], measuringResidual: Bool)
     throws(LagrangePropError) -> (lambda: [Double], residual: Double?)
   {
-    // A seed spanning more than 2^400 is solved band by band (each scaled on its own).
-    if let (large, small) = PowerOfTwoScaling.bands(of: w) {
+    var lambda = w
+    // A seed beyond 2^±400 (a huge or subnormal objective weight) is solved
+    // scaled by a power of two, exactly, on every path alike: no square of it
+    // overflows and no subnormal arithmetic loses its bits. One spanning more
+    // than 2^400 is solved band by band, each scaled on its own.
+    guard let e = lambda.withUnsafeBufferPointer({ PowerOfTwoScaling.singleScaleExponent(of: $0) })
+    else {
+      let (large, small) = PowerOfTwoScaling.bands(of: lambda)
       let a = try adjointsInProgramOrder(large, measuringResidual: measuringResidual)
       let b = try adjointsInProgramOrder(small, measuringResidual: measuringResidual)
       let sum = zip(a.lambda, b.lambda).map { $0 + $1 }
       let residual = a.residual.map { max($0, b.residual ?? 0) }
       return (sum, residual)
     }
-    var lambda = w
-    // A seed beyond 2^±400 (a huge or subnormal objective weight) is solved
-    // scaled by a power of two, exactly, on every path alike: no square of it
-    // overflows and no subnormal arithmetic loses its bits.
-    let e = lambda.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
     lambda.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }
     let seed = measuringResidual ? lambda : []
     switch factor {
@@ -278,14 +279,15 @@ public struct Linearization: Sendable {
 
   /// `τ` for `v` in program order; `v` is consumed (its buffer becomes `τ`, no copy).
   func tangentsInProgramOrder(_ v: consuming [Double]) throws(LagrangePropError) -> [Double] {
-    // A seed spanning more than 2^400 is solved band by band (each scaled on its own).
-    if let (large, small) = PowerOfTwoScaling.bands(of: v) {
+    var tau = v
+    // As for adjoints: scaled by a power of two, or band by band.
+    guard let e = tau.withUnsafeBufferPointer({ PowerOfTwoScaling.singleScaleExponent(of: $0) })
+    else {
+      let (large, small) = PowerOfTwoScaling.bands(of: tau)
       let a = try tangentsInProgramOrder(large)
       let b = try tangentsInProgramOrder(small)
       return zip(a, b).map { $0 + $1 }
     }
-    var tau = v
-    let e = tau.withUnsafeBufferPointer { PowerOfTwoScaling.exponent(of: $0) }
     tau.withUnsafeMutableBufferPointer { PowerOfTwoScaling.scale($0, by: -e) }
     switch factor {
     case .sweep:

@@ -46,24 +46,34 @@ enum PowerOfTwoScaling {
   ///
   /// - Complexity: O(count).
   static func spansBands(_ b: UnsafeBufferPointer<Double>) -> Bool {
+    singleScaleExponent(of: b) == nil
+  }
+
+  /// `exponent(of: b)`, or `nil` when `b` `spansBands` (then solved band by band,
+  /// `bands(of:)`): one pass for both.
+  ///
+  /// - Complexity: O(count).
+  static func singleScaleExponent(of b: UnsafeBufferPointer<Double>) -> Int? {
     var largest = 0.0
     var smallest = Double.infinity
-    for value in b where value != 0 && value.isFinite {
+    for value in b where value != 0 {
+      guard value.isFinite else { return 0 }  // the solve reports it
       largest = max(largest, abs(value))
       smallest = min(smallest, abs(value))
     }
-    guard largest > 0 else { return false }
-    return Int(largest.exponent) - Int(smallest.exponent) > limit
+    guard largest > 0 else { return 0 }
+    let e = Int(largest.exponent)
+    guard e - Int(smallest.exponent) <= limit else { return nil }
+    return abs(e) > limit ? e : 0
   }
 
-  /// `b` as `large + small` when it `spansBands`: `large` keeps the entries within
-  /// `2^limit` of the largest, `small` the others (each zero elsewhere), so that a
-  /// linear solve of each, scaled on its own, and the sum of the solutions give
-  /// the solve of `b` with every contribution kept; `nil` otherwise.
+  /// `b` as `large + small`: `large` keeps the finite entries within `2^limit` of
+  /// the largest, `small` the others (each zero elsewhere). For `b` that
+  /// `spansBands`, a linear solve of each, scaled on its own, and the sum of the
+  /// solutions give the solve of `b` with every contribution kept.
   ///
   /// - Complexity: O(count).
-  static func bands(of b: [Double]) -> (large: [Double], small: [Double])? {
-    guard b.withUnsafeBufferPointer({ spansBands($0) }) else { return nil }
+  static func bands(of b: [Double]) -> (large: [Double], small: [Double]) {
     var largest = 0.0
     for value in b where value.isFinite { largest = max(largest, abs(value)) }
     let cut = Int(largest.exponent) - limit

@@ -285,26 +285,31 @@ extension Tracer {
   /// factors of `c·z` operands kept pending while their product is a foldable
   /// scalar (`isFoldableScalar`).
   func multiply(_ a: Int32, _ b: Int32) -> Traced {
-    var (u, ca) = scaledVariable(id: a) ?? (store(id: a), 1)
-    var (w, cb) = scaledVariable(id: b) ?? (store(id: b), 1)
-    if !Tracer.isFoldableScalar(ca * cb) {
-      // A scalar this far from 1 would move the product's value and partials that
-      // far from those of the program as written: multiply the operands stored.
-      (u, ca, w, cb) = (store(id: a), 1, store(id: b), 1)
-    }
+    let (u, w, c) = operands(a, b, scalar: *)
     let node = u == w ? stage(.square, u) : stage(.product, u, w)
-    return scaled(node, by: ca * cb, operation: "*", operand: a)
+    return scaled(node, by: c, operation: "*", operand: a)
   }
 
   /// `a/b`: one `.quotient` constraint on the variables, the scalars of `c·z`
   /// operands kept pending as their quotient while that is foldable.
   func divide(_ a: Int32, _ b: Int32) -> Traced {
-    var (u, ca) = scaledVariable(id: a) ?? (store(id: a), 1)
-    var (w, cb) = scaledVariable(id: b) ?? (store(id: b), 1)
-    if !Tracer.isFoldableScalar(ca / cb) {
-      (u, ca, w, cb) = (store(id: a), 1, store(id: b), 1)
-    }
-    return scaled(stage(.quotient, u, w), by: ca / cb, operation: "/", operand: a)
+    let (u, w, c) = operands(a, b, scalar: /)
+    return scaled(stage(.quotient, u, w), by: c, operation: "/", operand: a)
+  }
+
+  /// The variables a product or quotient of `a` and `b` reads, and the scalar
+  /// `combine(c_a, c_b)` kept pending outside it: the scalars of `c·z` operands
+  /// while that is foldable (`isFoldableScalar`), else the operands stored and 1
+  /// (a scalar this far from 1 would move the stored value and its partials that
+  /// far from those of the program as written).
+  @inline(__always)
+  private func operands(_ a: Int32, _ b: Int32, scalar combine: (Double, Double) -> Double)
+    -> (Int32, Int32, Double)
+  {
+    let (u, ca) = scaledVariable(id: a) ?? (store(id: a), 1)
+    let (w, cb) = scaledVariable(id: b) ?? (store(id: b), 1)
+    let c = combine(ca, cb)
+    return Tracer.isFoldableScalar(c) ? (u, w, c) : (store(id: a), store(id: b), 1)
   }
 
   /// `c/a` as one `.quotient` of a variable holding `c` (`.affine(c, [0])` of `a`,
