@@ -151,16 +151,10 @@ final class TracingFoldingTests: XCTestCase {
         [small, big], 1, [big, -small]
       ),
     ]
-    for (label, body, point, value, gradient) in cases {
-      let program = try Program.trace(inputs: ["x", "y"], body)
-      let result = try program.gradient(at: point)
-      assertClose(result.value, value, relative: 1e-14, label)
-      for (k, expected) in gradient.enumerated() {
-        assertClose(result.gradient[k], expected, relative: 1e-14, "\(label) ∂/∂x\(k)")
-      }
-    }
+    try assertValuesAndGradients(cases)
     // Quotients far out: x / y is one `.quotient` (x·y⁻¹ had ∂/∂y = x·(−1/y²) = 0
-    // at y = 1e200), and 1e300 / x is (x/1e300)⁻¹ (1e300·x⁻¹ had 1e300·(−1e-400) = 0).
+    // at y = 1e200), and so is 1e300 / x, of a variable holding 1e300 (1e300·x⁻¹
+    // had 1e300·(−1e-400) = 0).
     let quotient = try Program.trace(inputs: ["x", "y"]) { t in t.inputs[0] / t.inputs[1] }
     XCTAssertEqual(quotient.variableCount, 3)
     let q = try quotient.gradient(at: [1e250, 1e200])
@@ -218,12 +212,23 @@ final class TracingFoldingTests: XCTestCase {
         [1e-100, 0], 1e-250, [-1e-150, 1]
       ),
     ]
+    try assertValuesAndGradients(cases)
+  }
+
+  /// Each case traced over inputs `x`, `y`: its value and every partial at its
+  /// point against the reference by hand, to 1e-14 relative, component by component.
+  private func assertValuesAndGradients(
+    _ cases: [(String, (Tracer) -> Traced, [Double], Double, [Double])],
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws {
     for (label, body, point, value, gradient) in cases {
       let program = try Program.trace(inputs: ["x", "y"], body)
       let result = try program.gradient(at: point)
-      assertClose(result.value, value, relative: 1e-14, label)
+      assertClose(result.value, value, relative: 1e-14, label, file: file, line: line)
       for (k, expected) in gradient.enumerated() {
-        assertClose(result.gradient[k], expected, relative: 1e-14, "\(label) ∂/∂x\(k)")
+        assertClose(
+          result.gradient[k], expected, relative: 1e-14, "\(label) ∂/∂x\(k)", file: file,
+          line: line)
       }
     }
   }
